@@ -1,0 +1,80 @@
+//! Reading scenarios and writing outputs: whole files or nothing.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use covsim::diag::render_all;
+use covsim::model::Model;
+use covsim::scenario;
+
+use super::Failure;
+
+/// Loads a scenario file, or the built-in example when `path` is `None`. Account files named in
+/// the scenario are read relative to the scenario's folder.
+pub fn load_scenario(path: Option<&Path>) -> Result<Model, Failure> {
+    let (text, name, dir) = match path {
+        Some(p) => {
+            let text = fs::read_to_string(p)
+                .map_err(|e| Failure::Io(format!("cannot read scenario {}: {e}", p.display())))?;
+            (
+                text,
+                p.display().to_string(),
+                p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            )
+        }
+        None => (
+            scenario::BUILTIN.to_string(),
+            scenario::BUILTIN_NAME.to_string(),
+            PathBuf::from("."),
+        ),
+    };
+    let mut read = |rel: &str| -> Result<Vec<u8>, String> {
+        let p = dir.join(rel);
+        fs::read(&p).map_err(|e| format!("{} ({e})", p.display()))
+    };
+    scenario::load(&text, &name, &mut read).map_err(|diags| Failure::Input(render_all(&diags)))
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader
+/// never sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A scenario name made safe as a folder name.
+pub fn folder_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("scenario{s}")
+    } else {
+        s
+    }
+}

@@ -1,0 +1,108 @@
+//! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error.
+
+mod files;
+mod run;
+mod table;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "covsim", version, about = "Compare sales coverage designs by Monte Carlo simulation", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate a scenario (the built-in example if none is given) and write its results.
+    Run(run::RunArgs),
+    /// Check a scenario and report every problem, without simulating.
+    Validate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Write an annotated starter scenario to edit.
+    Init {
+        /// Where to write it, e.g. my-scenario.toml.
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// How a command failed.
+pub enum Failure {
+    /// The user's input is wrong (exit 1); the message is already complete.
+    Input(String),
+    /// Usage or I/O trouble (exit 2).
+    Io(String),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { scenario } => validate(&scenario),
+        Command::Init { path, force } => init(&path, force),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            eprint!("{msg}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Io(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`covsim run | head`) is not an error.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush());
+}
+
+fn validate(path: &std::path::Path) -> Result<(), Failure> {
+    let model = files::load_scenario(Some(path))?;
+    let designs: Vec<&str> = model.designs.iter().map(|d| d.name.as_str()).collect();
+    out(&format!(
+        "{}: ok — {} accounts in {} tiers, {} channels, {} stages, {} designs ({}), baseline {}\n",
+        path.display(),
+        model.accounts.len(),
+        model.tiers.len(),
+        model.channels.len(),
+        model.stages.len(),
+        model.designs.len(),
+        designs.join(", "),
+        model.designs[model.baseline].name
+    ));
+    Ok(())
+}
+
+fn init(path: &std::path::Path, force: bool) -> Result<(), Failure> {
+    if path.exists() && !force {
+        return Err(Failure::Io(format!(
+            "{} already exists; use --force to overwrite it",
+            path.display()
+        )));
+    }
+    files::write_atomic(path, covsim::scenario::BUILTIN.as_bytes())
+        .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
+    out(&format!(
+        "wrote {} — an annotated example to edit; check it with `covsim validate {}` and run it with `covsim run {}`\n",
+        path.display(),
+        path.display(),
+        path.display()
+    ));
+    Ok(())
+}

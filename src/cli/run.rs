@@ -1,0 +1,149 @@
+//! `covsim run`: load, simulate, summarise, write every output file, print the summary.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use covsim::engine::{self, Progress};
+use covsim::export::{self, per_trial};
+use covsim::results::Results;
+
+use super::{Failure, files, out, table};
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (TOML); the built-in example when left out.
+    scenario: Option<PathBuf>,
+    /// Number of trials (overrides `simulation.trials`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    trials: Option<u64>,
+    /// Random seed (overrides `simulation.seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// Output folder (default: outputs/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write per_trial.csv, one row per trial and design.
+    #[arg(long)]
+    per_trial: bool,
+    /// No progress bar and no throughput line on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn advance(&self, trials: u64) {
+        self.0.inc(trials);
+    }
+}
+
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let mut model = files::load_scenario(args.scenario.as_deref())?;
+    if let Some(t) = args.trials {
+        model.trials = t;
+    }
+    if let Some(s) = args.seed {
+        model.seed = s;
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(files::folder_name(&model.name)));
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n as usize);
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| Failure::Io(format!("cannot start worker threads: {e}")))?;
+    let threads = pool.current_num_threads();
+
+    let bar = ProgressBar::new(model.trials);
+    if args.quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    } else {
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {eta} left")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(format!("simulating {} designs", model.designs.len()));
+    }
+    let progress = Bar(bar);
+    let started = Instant::now();
+    let matrix = pool.install(|| engine::simulate(&model, 0..model.trials, &progress));
+    let seconds = started.elapsed().as_secs_f64();
+    progress.0.finish_and_clear();
+
+    let results = Results::from_trials(&model, &matrix);
+    let work = model.accounts.len() as f64
+        * model.months as f64
+        * model.designs.len() as f64
+        * model.trials as f64;
+    let throughput = work / seconds.max(1e-9);
+
+    // Render everything first; only then touch the disk.
+    let mut files_out: Vec<(String, Vec<u8>)> = export::all()
+        .iter()
+        .map(|e| (e.file_name().to_string(), e.render(&results)))
+        .collect();
+    if args.per_trial {
+        files_out.push((
+            per_trial::FILE_NAME.to_string(),
+            per_trial::render(&results, &matrix),
+        ));
+    }
+    let timing = serde_json::json!({
+        "covsim_version": env!("CARGO_PKG_VERSION"),
+        "threads": threads,
+        "trials": model.trials,
+        "accounts": model.accounts.len(),
+        "months": model.months,
+        "designs": model.designs.len(),
+        "simulate_seconds": seconds,
+        "account_month_designs_per_second": throughput,
+    });
+    files_out.push((
+        "timing.json".to_string(),
+        format!("{:#}\n", timing).into_bytes(),
+    ));
+
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Failure::Io(format!("cannot create {}: {e}", out_dir.display())))?;
+    for (name, bytes) in &files_out {
+        let path = out_dir.join(name);
+        files::write_atomic(&path, bytes)
+            .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
+    }
+
+    out(&table::summary(&results));
+    let names: Vec<&str> = files_out.iter().map(|(n, _)| n.as_str()).collect();
+    out(&format!(
+        "\nwrote {} to {}\n",
+        names.join(", "),
+        out_dir.display()
+    ));
+    if !args.quiet {
+        eprintln!(
+            "simulated {} trials × {} designs × {} accounts × {} months in {:.2} s on {} thread{}: {:.1} million account-month-designs per second",
+            model.trials,
+            model.designs.len(),
+            model.accounts.len(),
+            model.months,
+            seconds,
+            threads,
+            if threads == 1 { "" } else { "s" },
+            throughput / 1e6
+        );
+    }
+    Ok(())
+}

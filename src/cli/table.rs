@@ -1,0 +1,98 @@
+//! The summary printed on stdout after a run.
+
+use std::fmt::Write as _;
+
+use covsim::export::{compact, percent, signed};
+use covsim::results::Results;
+
+pub fn summary(r: &Results) -> String {
+    let mut o = String::new();
+    let b = r.baseline_index();
+    let _ = writeln!(
+        o,
+        "{} — {} trials, seed {}, {} months, {} accounts; {} over the horizon, mean [95% interval]",
+        r.scenario.name,
+        r.trials,
+        r.seed,
+        r.scenario.months,
+        r.scenario.accounts,
+        r.scenario.currency
+    );
+    let name_w = r
+        .designs
+        .iter()
+        .map(|d| d.name.len())
+        .max()
+        .unwrap_or(6)
+        .max(6)
+        + 2;
+    let _ = writeln!(
+        o,
+        "\n{:<name_w$}{:>10}{:>10}{:>10}{:>28}{:>30}{:>10}",
+        "design",
+        "revenue",
+        "margin",
+        "cost",
+        "contribution",
+        "Δ contribution vs baseline",
+        "P(beats)"
+    );
+    for (d, design) in r.designs.iter().enumerate() {
+        let mean = |k: &str| r.stat(d, k).map_or(0.0, |s| s.mean);
+        let c = r.stat(d, "contribution");
+        let contribution = c.map_or(String::new(), |c| {
+            format!(
+                "{} [{}, {}]",
+                compact(c.mean),
+                compact(c.ci95_low),
+                compact(c.ci95_high)
+            )
+        });
+        let (delta, share) = if d == b {
+            ("(baseline)".to_string(), String::new())
+        } else {
+            r.diff(d, "contribution")
+                .map_or((String::new(), String::new()), |x| {
+                    (
+                        format!(
+                            "{} [{}, {}]",
+                            signed(x.diff.mean),
+                            signed(x.diff.ci95_low),
+                            signed(x.diff.ci95_high)
+                        ),
+                        percent(x.share_better),
+                    )
+                })
+        };
+        let _ = writeln!(
+            o,
+            "{:<name_w$}{:>10}{:>10}{:>10}{:>28}{:>30}{:>10}",
+            design.name,
+            compact(mean("revenue")),
+            compact(mean("gross_margin")),
+            compact(mean("cost_of_sales")),
+            contribution,
+            delta,
+            share
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n{:<name_w$}{:>14}{:>14}{:>14}{:>12}{:>12}",
+        "design", "eroded", "lost hand-off", "lost conflict", "conflicts", "win rate"
+    );
+    for (d, design) in r.designs.iter().enumerate() {
+        let mean = |k: &str| r.stat(d, k).map_or(0.0, |s| s.mean);
+        let _ = writeln!(
+            o,
+            "{:<name_w$}{:>14}{:>14}{:>14}{:>12}{:>12}",
+            design.name,
+            compact(mean("margin_eroded_by_conflict")),
+            compact(mean("revenue_lost_to_failed_handoffs")),
+            compact(mean("revenue_lost_to_conflict")),
+            compact(mean("conflicts")),
+            percent(mean("win_rate"))
+        );
+    }
+    o
+}

@@ -1,0 +1,224 @@
+//! Probability distributions a scenario can name (segment potentials and fits). Each is
+//! constructed once, when the scenario is resolved, and sampled many times.
+
+use rand::Rng;
+use rand_distr::{Beta, Distribution, LogNormal, Normal, Pert, Triangular, Uniform};
+
+/// A distribution as the user wrote it, with its natural parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DistSpec {
+    Fixed(f64),
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    /// Log-normal given by its median and the standard deviation of its logarithm.
+    LogNormal {
+        median: f64,
+        sigma: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+}
+
+/// The names accepted in `dist = "..."`, with their parameters, for messages and docs.
+pub const DIST_KINDS: &[(&str, &[&str])] = &[
+    ("uniform", &["min", "max"]),
+    ("triangular", &["min", "mode", "max"]),
+    ("pert", &["min", "mode", "max"]),
+    ("normal", &["mean", "sd"]),
+    ("lognormal", &["median", "sigma"]),
+    ("beta", &["alpha", "beta"]),
+];
+
+/// A distribution ready to sample.
+#[derive(Debug, Clone)]
+pub enum Sampler {
+    Fixed(f64),
+    Uniform(Uniform<f64>),
+    Triangular(Triangular<f64>),
+    Pert(Pert<f64>),
+    Normal(Normal<f64>),
+    LogNormal(LogNormal<f64>),
+    Beta(Beta<f64>),
+}
+
+impl DistSpec {
+    /// Checks the parameters and builds the sampler; the error says what is wrong in user terms.
+    pub fn build(&self) -> Result<Sampler, String> {
+        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        match *self {
+            DistSpec::Fixed(v) if v.is_finite() => Ok(Sampler::Fixed(v)),
+            DistSpec::Fixed(_) => Err("the value must be finite".into()),
+            DistSpec::Uniform { min, max } if finite(&[min, max]) && min < max => {
+                Uniform::new(min, max)
+                    .map(Sampler::Uniform)
+                    .map_err(|e| e.to_string())
+            }
+            DistSpec::Uniform { min, max } if min == max => Ok(Sampler::Fixed(min)),
+            DistSpec::Uniform { .. } => Err("uniform needs min ≤ max".into()),
+            DistSpec::Triangular { min, mode, max }
+                if finite(&[min, mode, max]) && min <= mode && mode <= max =>
+            {
+                if min == max {
+                    return Ok(Sampler::Fixed(min));
+                }
+                Triangular::new(min, max, mode)
+                    .map(Sampler::Triangular)
+                    .map_err(|e| e.to_string())
+            }
+            DistSpec::Triangular { .. } => Err("triangular needs min ≤ mode ≤ max".into()),
+            DistSpec::Pert { min, mode, max }
+                if finite(&[min, mode, max]) && min <= mode && mode <= max =>
+            {
+                if min == max {
+                    return Ok(Sampler::Fixed(min));
+                }
+                Pert::new(min, max)
+                    .with_mode(mode)
+                    .map(Sampler::Pert)
+                    .map_err(|e| e.to_string())
+            }
+            DistSpec::Pert { .. } => Err("pert needs min ≤ mode ≤ max".into()),
+            DistSpec::Normal { mean, sd } if finite(&[mean, sd]) && sd >= 0.0 => {
+                if sd == 0.0 {
+                    return Ok(Sampler::Fixed(mean));
+                }
+                Normal::new(mean, sd)
+                    .map(Sampler::Normal)
+                    .map_err(|e| e.to_string())
+            }
+            DistSpec::Normal { .. } => Err("normal needs sd ≥ 0".into()),
+            DistSpec::LogNormal { median, sigma }
+                if finite(&[median, sigma]) && median > 0.0 && sigma >= 0.0 =>
+            {
+                if sigma == 0.0 {
+                    return Ok(Sampler::Fixed(median));
+                }
+                LogNormal::new(median.ln(), sigma)
+                    .map(Sampler::LogNormal)
+                    .map_err(|e| e.to_string())
+            }
+            DistSpec::LogNormal { .. } => Err("lognormal needs median > 0 and sigma ≥ 0".into()),
+            DistSpec::Beta { alpha, beta }
+                if finite(&[alpha, beta]) && alpha > 0.0 && beta > 0.0 =>
+            {
+                Beta::new(alpha, beta)
+                    .map(Sampler::Beta)
+                    .map_err(|e| e.to_string())
+            }
+            DistSpec::Beta { .. } => Err("beta needs alpha > 0 and beta > 0".into()),
+        }
+    }
+
+    /// The distribution's mean (closed form), used by tests and docs.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            DistSpec::Fixed(v) => v,
+            DistSpec::Uniform { min, max } => (min + max) / 2.0,
+            DistSpec::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            DistSpec::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            DistSpec::Normal { mean, .. } => mean,
+            DistSpec::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
+            DistSpec::Beta { alpha, beta } => alpha / (alpha + beta),
+        }
+    }
+}
+
+impl Sampler {
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Uniform(d) => d.sample(rng),
+            Sampler::Triangular(d) => d.sample(rng),
+            Sampler::Pert(d) => d.sample(rng),
+            Sampler::Normal(d) => d.sample(rng),
+            Sampler::LogNormal(d) => d.sample(rng),
+            Sampler::Beta(d) => d.sample(rng),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn sample_means_match_closed_forms() {
+        let specs = [
+            DistSpec::Uniform { min: 2.0, max: 6.0 },
+            DistSpec::Triangular {
+                min: 0.0,
+                mode: 1.0,
+                max: 5.0,
+            },
+            DistSpec::Pert {
+                min: 0.0,
+                mode: 1.0,
+                max: 5.0,
+            },
+            DistSpec::Normal { mean: 3.0, sd: 2.0 },
+            DistSpec::LogNormal {
+                median: 10.0,
+                sigma: 0.5,
+            },
+            DistSpec::Beta {
+                alpha: 2.0,
+                beta: 5.0,
+            },
+        ];
+        for spec in specs {
+            let s = spec.build().unwrap();
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+            let n = 200_000;
+            let xs: Vec<f64> = (0..n).map(|_| s.sample(&mut rng)).collect();
+            let mean = xs.iter().sum::<f64>() / n as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let se = (var / n as f64).sqrt();
+            assert!(
+                (mean - spec.mean()).abs() < 4.0 * se,
+                "{spec:?}: sample mean {mean} vs closed form {} (se {se})",
+                spec.mean()
+            );
+        }
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        assert!(DistSpec::Uniform { min: 3.0, max: 1.0 }.build().is_err());
+        assert!(
+            DistSpec::Beta {
+                alpha: 0.0,
+                beta: 1.0
+            }
+            .build()
+            .is_err()
+        );
+        assert!(
+            DistSpec::LogNormal {
+                median: -1.0,
+                sigma: 1.0
+            }
+            .build()
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! `summary.md`: the results as a report an analyst can read and paste from.
+
+use std::fmt::Write as _;
+
+use super::{Exporter, compact, percent, signed};
+use crate::results::Results;
+
+pub struct Markdown;
+
+const BRIDGE: &[&str] = &[
+    "potential_revenue",
+    "potential_not_surfaced",
+    "pipeline",
+    "revenue_not_won",
+    "revenue_lost_to_failed_handoffs",
+    "revenue_lost_to_conflict",
+    "revenue_deferred",
+    "won_list_value",
+    "channel_discounts",
+    "margin_eroded_by_conflict",
+    "revenue",
+    "cost_of_goods",
+    "gross_margin",
+    "cost_heads",
+    "cost_specialists",
+    "cost_channel_fixed",
+    "variable_pay",
+    "partner_margin",
+    "duplicated_effort",
+    "cost_of_sales",
+    "contribution",
+];
+
+const ACTIVITY: &[&str] = &[
+    "opportunities",
+    "wins",
+    "win_rate",
+    "conflicts",
+    "failed_handoffs",
+    "revenue_per_cost_of_sales",
+    "revenue_per_head",
+];
+
+impl Exporter for Markdown {
+    fn file_name(&self) -> &'static str {
+        "summary.md"
+    }
+
+    fn render(&self, r: &Results) -> Vec<u8> {
+        let mut o = String::new();
+        let s = &r.scenario;
+        let b = r.baseline_index();
+        let _ = writeln!(o, "# {}: coverage designs compared\n", s.name);
+        let _ = writeln!(
+            o,
+            "{} trials · seed {} · {}-month horizon · {} accounts · amounts in {} over the horizon · baseline: **{}**  ",
+            super::thousands(r.trials as f64),
+            r.seed,
+            s.months,
+            super::thousands(s.accounts as f64),
+            s.currency,
+            r.baseline
+        );
+        let _ = writeln!(
+            o,
+            "covsim {} · scenario hash `{}`\n",
+            r.covsim_version,
+            &s.hash[..s.hash.len().min(16)]
+        );
+
+        let _ = writeln!(o, "## Headline\n");
+        let _ = writeln!(
+            o,
+            "Means over the trials, with the 95% interval of the mean. Differences are paired: each trial compares the designs on the same random events.\n"
+        );
+        let _ = writeln!(
+            o,
+            "| Design | Revenue | Gross margin | Cost of sales | Contribution (95% interval) | Δ contribution vs baseline (95% interval) | Trials beating baseline |"
+        );
+        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
+        for (d, design) in r.designs.iter().enumerate() {
+            let st = |k: &str| r.stat(d, k).map_or(0.0, |x| x.mean);
+            let c = r.stat(d, "contribution").cloned();
+            let contribution = c.map_or(String::new(), |c| {
+                format!(
+                    "{} ({} – {})",
+                    compact(c.mean),
+                    compact(c.ci95_low),
+                    compact(c.ci95_high)
+                )
+            });
+            let (delta, share) = if d == b {
+                ("baseline".to_string(), "–".to_string())
+            } else {
+                r.diff(d, "contribution")
+                    .map_or((String::new(), String::new()), |x| {
+                        (
+                            format!(
+                                "{} ({} – {})",
+                                signed(x.diff.mean),
+                                signed(x.diff.ci95_low),
+                                signed(x.diff.ci95_high)
+                            ),
+                            percent(x.share_better),
+                        )
+                    })
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                design.name,
+                compact(st("revenue")),
+                compact(st("gross_margin")),
+                compact(st("cost_of_sales")),
+                contribution,
+                delta,
+                share
+            );
+        }
+
+        let _ = writeln!(o, "\n## Where the money goes\n");
+        let _ = writeln!(o, "Means over the trials, {}.\n", s.currency);
+        table_of_metrics(&mut o, r, BRIDGE);
+
+        let _ = writeln!(o, "\n## Activity and productivity\n");
+        table_of_metrics(&mut o, r, ACTIVITY);
+
+        let _ = writeln!(o, "\n## Productivity by role\n");
+        let _ = writeln!(
+            o,
+            "| Design | Role | Heads | Selling hours per account-stage | Revenue closed | Revenue per head | Cost | Cost per unit of revenue |"
+        );
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|");
+        for (d, design) in r.designs.iter().enumerate() {
+            for (c, ch) in s.channels.iter().enumerate() {
+                let key = |w: &str| format!("role.{}.{w}", ch.name);
+                let rev = r.stat(d, &key("revenue")).map_or(0.0, |x| x.mean);
+                let cost = r.stat(d, &key("cost")).map_or(0.0, |x| x.mean);
+                if design.headcount[c] == 0.0 && rev == 0.0 && cost == 0.0 {
+                    continue;
+                }
+                let hours = design.effort_hours[c].map_or("–".to_string(), |h| format!("{h:.1}"));
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    design.name,
+                    ch.name,
+                    design.headcount[c],
+                    hours,
+                    compact(rev),
+                    compact(r.stat(d, &key("revenue_per_head")).map_or(0.0, |x| x.mean)),
+                    compact(cost),
+                    format_args!(
+                        "{:.3}",
+                        r.stat(d, &key("cost_per_revenue")).map_or(0.0, |x| x.mean)
+                    )
+                );
+            }
+        }
+
+        let _ = writeln!(o, "\n## By tier\n");
+        let _ = writeln!(
+            o,
+            "Owners by stage ({}); probabilities are per opportunity and do not depend on chance.\n",
+            s.stages.join(" → ")
+        );
+        let _ = writeln!(
+            o,
+            "| Design | Tier | Accounts | Owners by stage | P(all stages convert) | P(no failed hand-off) | P(conflict) | Delay (months) | Revenue |"
+        );
+        let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|---:|---:|");
+        for (d, design) in r.designs.iter().enumerate() {
+            for (t, tp) in design.tiers.iter().enumerate() {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
+                    design.name,
+                    tp.tier,
+                    s.tiers[t].accounts,
+                    tp.owners.join(" → "),
+                    percent(tp.p_convert),
+                    percent(tp.p_no_handoff_failure),
+                    percent(tp.p_conflict),
+                    tp.delay_months,
+                    compact(
+                        r.stat(d, &format!("tier.{}.revenue", tp.tier))
+                            .map_or(0.0, |x| x.mean)
+                    )
+                );
+            }
+        }
+
+        let _ = writeln!(o, "\n## How to read this\n");
+        let _ = writeln!(
+            o,
+            "- Every figure is a mean over {} simulated trials of the {}-month horizon; the interval is the 95% interval of that mean (mean ± 1.96 standard errors).",
+            super::thousands(r.trials as f64),
+            s.months
+        );
+        let _ = writeln!(
+            o,
+            "- Δ columns are paired differences: in each trial both designs meet the same accounts, opportunities, hand-off and conflict draws, so the difference is far less noisy than comparing two separate runs."
+        );
+        let _ = writeln!(
+            o,
+            "- \"Trials beating baseline\" is the share of trials in which the design's contribution is higher than the baseline's: the chance that the design wins in a given year."
+        );
+        let _ = writeln!(
+            o,
+            "- `summary.csv` holds every metric with its standard deviation, standard error, percentiles (P5–P95) and paired difference."
+        );
+        o.into_bytes()
+    }
+}
+
+fn table_of_metrics(o: &mut String, r: &Results, keys: &[&str]) {
+    let _ = write!(o, "| Metric |");
+    for d in &r.designs {
+        let _ = write!(o, " {} |", d.name);
+    }
+    let _ = write!(o, "\n|---|");
+    for _ in &r.designs {
+        let _ = write!(o, "---:|");
+    }
+    let _ = writeln!(o);
+    for key in keys {
+        let Some(k) = r.metric_index(key) else {
+            continue;
+        };
+        let def = &r.metrics[k];
+        let _ = write!(o, "| {} |", def.label);
+        for d in &r.designs {
+            let s = &d.metrics[k].stats;
+            let cell = match def.unit {
+                crate::metrics::Unit::Ratio => format!("{:.3}", s.mean),
+                crate::metrics::Unit::Count => super::thousands(s.mean),
+                _ => compact(s.mean),
+            };
+            let _ = write!(o, " {cell} |");
+        }
+        let _ = writeln!(o);
+    }
+}

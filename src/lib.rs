@@ -1,0 +1,16 @@
+//! covsim: a Monte Carlo engine that compares sales coverage designs.
+//!
+//! The library does no I/O, printing or argument parsing: a scenario text goes in
+//! ([`scenario::load`]), per-trial metrics come out ([`engine::simulate`]), and
+//! [`results::Results`] summarises them for the exporters in [`export`].
+
+pub mod diag;
+pub mod dist;
+pub mod engine;
+pub mod export;
+pub mod metrics;
+pub mod model;
+pub mod results;
+pub mod rng;
+pub mod scenario;
+pub mod stats;

@@ -1,0 +1,288 @@
+//! The metric catalogue: every figure covsim reports per trial and design, defined once.
+//! Layout of a design's row: the global metrics `G`, then 3 per tier, then 5 per role.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Model;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Currency over the horizon.
+    Currency,
+    Count,
+    Ratio,
+    /// Currency over the horizon per head.
+    CurrencyPerHead,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Higher,
+    Lower,
+    Neither,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDef {
+    pub key: String,
+    pub label: String,
+    pub unit: Unit,
+    pub better: Better,
+}
+
+/// Indices of the global metrics in a design's row.
+pub mod g {
+    pub const POTENTIAL: usize = 0;
+    pub const REVENUE: usize = 1;
+    pub const GROSS_MARGIN: usize = 2;
+    pub const CONTRIBUTION: usize = 3;
+    pub const COST_OF_SALES: usize = 4;
+    pub const MARGIN_ERODED_BY_CONFLICT: usize = 5;
+    pub const LOST_TO_HANDOFFS: usize = 6;
+    pub const LOST_TO_CONFLICT: usize = 7;
+    pub const NOT_WON: usize = 8;
+    pub const DEFERRED: usize = 9;
+    pub const WON_LIST_VALUE: usize = 10;
+    pub const CHANNEL_DISCOUNTS: usize = 11;
+    pub const COST_OF_GOODS: usize = 12;
+    pub const COST_HEADS: usize = 13;
+    pub const COST_SPECIALISTS: usize = 14;
+    pub const COST_CHANNEL_FIXED: usize = 15;
+    pub const VARIABLE_PAY: usize = 16;
+    pub const PARTNER_MARGIN: usize = 17;
+    pub const DUPLICATED_EFFORT: usize = 18;
+    pub const REVENUE_PER_COST_OF_SALES: usize = 19;
+    pub const REVENUE_PER_HEAD: usize = 20;
+    pub const OPPORTUNITIES: usize = 21;
+    pub const WINS: usize = 22;
+    pub const CONFLICTS: usize = 23;
+    pub const FAILED_HANDOFFS: usize = 24;
+    pub const WIN_RATE: usize = 25;
+    pub const PIPELINE: usize = 26;
+    pub const NOT_SURFACED: usize = 27;
+    pub const COUNT: usize = 28;
+}
+
+use Better::{Higher, Lower, Neither};
+use Unit::{Count, Currency, CurrencyPerHead, Ratio};
+
+const GLOBAL: [(&str, &str, Unit, Better); g::COUNT] = [
+    (
+        "potential_revenue",
+        "Potential revenue of the accounts over the horizon",
+        Currency,
+        Neither,
+    ),
+    ("revenue", "Revenue", Currency, Higher),
+    ("gross_margin", "Gross margin", Currency, Higher),
+    (
+        "contribution",
+        "Contribution (gross margin − cost of sales)",
+        Currency,
+        Higher,
+    ),
+    ("cost_of_sales", "Cost of sales", Currency, Lower),
+    (
+        "margin_eroded_by_conflict",
+        "Margin eroded by conflict discounts",
+        Currency,
+        Lower,
+    ),
+    (
+        "revenue_lost_to_failed_handoffs",
+        "Revenue lost to failed hand-offs",
+        Currency,
+        Lower,
+    ),
+    (
+        "revenue_lost_to_conflict",
+        "Revenue lost to conflict",
+        Currency,
+        Lower,
+    ),
+    (
+        "revenue_not_won",
+        "Pipeline not won at a stage",
+        Currency,
+        Lower,
+    ),
+    (
+        "revenue_deferred",
+        "Won, closing after the horizon",
+        Currency,
+        Neither,
+    ),
+    (
+        "won_list_value",
+        "Won deals at list price",
+        Currency,
+        Higher,
+    ),
+    (
+        "channel_discounts",
+        "Channel price discounts",
+        Currency,
+        Lower,
+    ),
+    ("cost_of_goods", "Cost of goods", Currency, Neither),
+    (
+        "cost_heads",
+        "Cost of heads (non-specialist)",
+        Currency,
+        Lower,
+    ),
+    ("cost_specialists", "Cost of specialists", Currency, Lower),
+    ("cost_channel_fixed", "Fixed channel costs", Currency, Lower),
+    ("variable_pay", "Variable pay", Currency, Lower),
+    ("partner_margin", "Partner margin", Currency, Lower),
+    (
+        "duplicated_effort",
+        "Duplicated effort in conflicts",
+        Currency,
+        Lower,
+    ),
+    (
+        "revenue_per_cost_of_sales",
+        "Revenue per unit of cost of sales",
+        Ratio,
+        Higher,
+    ),
+    (
+        "revenue_per_head",
+        "Revenue per head",
+        CurrencyPerHead,
+        Higher,
+    ),
+    ("opportunities", "Opportunities", Count, Neither),
+    ("wins", "Deals won and booked", Count, Higher),
+    ("conflicts", "Channel conflicts", Count, Lower),
+    ("failed_handoffs", "Failed hand-offs", Count, Lower),
+    (
+        "win_rate",
+        "Win rate (booked wins per opportunity)",
+        Ratio,
+        Higher,
+    ),
+    (
+        "pipeline",
+        "Pipeline surfaced (opportunities at list price)",
+        Currency,
+        Higher,
+    ),
+    (
+        "potential_not_surfaced",
+        "Potential not surfaced by the coverage",
+        Currency,
+        Lower,
+    ),
+];
+
+pub const PER_TIER: usize = 3;
+pub const TIER_OPPORTUNITIES: usize = 0;
+pub const TIER_WINS: usize = 1;
+pub const TIER_REVENUE: usize = 2;
+
+pub const PER_ROLE: usize = 5;
+pub const ROLE_REVENUE: usize = 0;
+pub const ROLE_WINS: usize = 1;
+pub const ROLE_COST: usize = 2;
+pub const ROLE_REVENUE_PER_HEAD: usize = 3;
+pub const ROLE_COST_PER_REVENUE: usize = 4;
+
+/// Where each metric sits in a design's row, for a given model.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub tiers: usize,
+    pub roles: usize,
+}
+
+impl Layout {
+    pub fn of(model: &Model) -> Layout {
+        Layout {
+            tiers: model.tiers.len(),
+            roles: model.channels.len(),
+        }
+    }
+    /// Metrics per design.
+    pub fn width(&self) -> usize {
+        g::COUNT + PER_TIER * self.tiers + PER_ROLE * self.roles
+    }
+    pub fn tier(&self, t: usize, which: usize) -> usize {
+        g::COUNT + PER_TIER * t + which
+    }
+    pub fn role(&self, r: usize, which: usize) -> usize {
+        g::COUNT + PER_TIER * self.tiers + PER_ROLE * r + which
+    }
+}
+
+/// All metric definitions for a model, in row order.
+pub fn catalogue(model: &Model) -> Vec<MetricDef> {
+    let mut out: Vec<MetricDef> = GLOBAL
+        .iter()
+        .map(|(k, l, u, b)| MetricDef {
+            key: k.to_string(),
+            label: l.to_string(),
+            unit: *u,
+            better: *b,
+        })
+        .collect();
+    for t in &model.tiers {
+        let n = &t.name;
+        out.push(MetricDef {
+            key: format!("tier.{n}.opportunities"),
+            label: format!("Opportunities, tier {n}"),
+            unit: Count,
+            better: Neither,
+        });
+        out.push(MetricDef {
+            key: format!("tier.{n}.wins"),
+            label: format!("Wins, tier {n}"),
+            unit: Count,
+            better: Higher,
+        });
+        out.push(MetricDef {
+            key: format!("tier.{n}.revenue"),
+            label: format!("Revenue, tier {n}"),
+            unit: Currency,
+            better: Higher,
+        });
+    }
+    for c in &model.channels {
+        let n = &c.name;
+        out.push(MetricDef {
+            key: format!("role.{n}.revenue"),
+            label: format!("Revenue closed by {n}"),
+            unit: Currency,
+            better: Higher,
+        });
+        out.push(MetricDef {
+            key: format!("role.{n}.wins"),
+            label: format!("Wins closed by {n}"),
+            unit: Count,
+            better: Higher,
+        });
+        out.push(MetricDef {
+            key: format!("role.{n}.cost"),
+            label: format!(
+                "Cost of {n} (heads, fixed, variable pay, partner margin, duplicated effort)"
+            ),
+            unit: Currency,
+            better: Lower,
+        });
+        out.push(MetricDef {
+            key: format!("role.{n}.revenue_per_head"),
+            label: format!("Revenue per head, {n}"),
+            unit: CurrencyPerHead,
+            better: Higher,
+        });
+        out.push(MetricDef {
+            key: format!("role.{n}.cost_per_revenue"),
+            label: format!("Cost per unit of revenue, {n}"),
+            unit: Ratio,
+            better: Lower,
+        });
+    }
+    out
+}

@@ -1,0 +1,342 @@
+//! Accounts from a CRM export (CSV). Columns, by header name (case-insensitive, any order,
+//! other columns ignored): `id`, `potential` (currency per year, ≥ 0), `fit` (0–1), and
+//! optionally `segment`, `industry`, `region`. Every bad row is reported, not only the first.
+
+use std::collections::HashMap;
+
+use crate::diag::Diagnostic;
+
+/// Accounts read from a CSV file, before tiers are assigned.
+#[derive(Debug, Default)]
+pub struct CsvAccounts {
+    pub id: Vec<String>,
+    pub potential: Vec<f64>,
+    pub fit: Vec<f64>,
+    pub segment: Vec<u16>,
+    pub segments: Vec<String>,
+}
+
+/// At most this many row problems are listed; the rest are counted.
+const MAX_REPORTED: usize = 50;
+
+pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut extra = 0usize;
+    let mut push = |diags: &mut Vec<Diagnostic>, d: Diagnostic| {
+        if diags.len() < MAX_REPORTED {
+            diags.push(d);
+        } else {
+            extra += 1;
+        }
+    };
+    let here = |line: usize,
+                column: usize,
+                key: &str,
+                message: String,
+                allowed: &str,
+                text: Option<String>| Diagnostic {
+        file: file.to_string(),
+        line,
+        column,
+        key_path: key.to_string(),
+        message,
+        allowed: allowed.to_string(),
+        snippet: text.map(|t| (t, 1)),
+    };
+
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let headers = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return Err(vec![here(
+                1,
+                1,
+                "header",
+                format!("cannot read the header row: {e}"),
+                "a header row such as `id,potential,fit`",
+                None,
+            )]);
+        }
+    };
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
+    };
+    let (col_id, col_pot, col_fit) = (find("id"), find("potential"), find("fit"));
+    let col_seg = find("segment");
+    let mut missing = Vec::new();
+    for (name, col) in [("id", col_id), ("potential", col_pot), ("fit", col_fit)] {
+        if col.is_none() {
+            missing.push(name);
+        }
+    }
+    if !missing.is_empty() {
+        let found: Vec<String> = headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .collect();
+        return Err(vec![here(
+            1,
+            1,
+            "header",
+            format!(
+                "missing column{} {} (found: {})",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", "),
+                found.join(", ")
+            ),
+            "columns id, potential, fit; optional segment, industry, region",
+            None,
+        )]);
+    }
+    let (col_id, col_pot, col_fit) = (
+        col_id.unwrap_or(0),
+        col_pot.unwrap_or(0),
+        col_fit.unwrap_or(0),
+    );
+
+    let mut out = CsvAccounts::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut segment_index: HashMap<String, u16> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                push(
+                    &mut diags,
+                    here(
+                        line,
+                        1,
+                        "row",
+                        format!("unreadable row: {e}"),
+                        "a CSV row",
+                        None,
+                    ),
+                );
+                continue;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let line_text = || {
+            let rest = &bytes[start.min(bytes.len())..];
+            let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+            String::from_utf8_lossy(&rest[..end]).trim_end().to_string()
+        };
+        // Column of field i, in characters, assuming no quoting before it.
+        let column_of = |i: usize| {
+            (0..i)
+                .map(|j| {
+                    record
+                        .get(j)
+                        .map_or(0, |f| String::from_utf8_lossy(f).chars().count())
+                        + 1
+                })
+                .sum::<usize>()
+                + 1
+        };
+        let field = |i: usize| {
+            record
+                .get(i)
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        };
+        let mut row_ok = true;
+        let id = field(col_id).unwrap_or_default();
+        if id.is_empty() {
+            push(
+                &mut diags,
+                here(
+                    line,
+                    column_of(col_id),
+                    "id",
+                    "missing account id".into(),
+                    "a non-empty id, unique in the file",
+                    Some(line_text()),
+                ),
+            );
+            row_ok = false;
+        }
+        let mut num = |col: usize,
+                       name: &str,
+                       lo: f64,
+                       hi: f64,
+                       allowed: &str,
+                       diags: &mut Vec<Diagnostic>|
+         -> Option<f64> {
+            match field(col) {
+                None => {
+                    push(
+                        diags,
+                        here(
+                            line,
+                            column_of(col),
+                            name,
+                            format!("missing value for `{name}`"),
+                            allowed,
+                            Some(line_text()),
+                        ),
+                    );
+                    None
+                }
+                Some(s) if s.is_empty() => {
+                    push(
+                        diags,
+                        here(
+                            line,
+                            column_of(col),
+                            name,
+                            format!("empty value for `{name}`"),
+                            allowed,
+                            Some(line_text()),
+                        ),
+                    );
+                    None
+                }
+                Some(s) => match s.parse::<f64>() {
+                    Ok(x) if x.is_finite() && x >= lo && x <= hi => Some(x),
+                    Ok(x) => {
+                        push(
+                            diags,
+                            here(
+                                line,
+                                column_of(col),
+                                name,
+                                format!("`{name}` is {x}, out of range"),
+                                allowed,
+                                Some(line_text()),
+                            ),
+                        );
+                        None
+                    }
+                    Err(_) => {
+                        push(
+                            diags,
+                            here(
+                                line,
+                                column_of(col),
+                                name,
+                                format!("`{name}` is not a number: \"{s}\""),
+                                allowed,
+                                Some(line_text()),
+                            ),
+                        );
+                        None
+                    }
+                },
+            }
+        };
+        let potential = num(
+            col_pot,
+            "potential",
+            0.0,
+            f64::INFINITY,
+            "a number ≥ 0 (currency per year)",
+            &mut diags,
+        );
+        let fit = num(col_fit, "fit", 0.0, 1.0, "a number from 0 to 1", &mut diags);
+        if !id.is_empty() {
+            if let Some(first) = seen.get(&id) {
+                push(
+                    &mut diags,
+                    here(
+                        line,
+                        column_of(col_id),
+                        "id",
+                        format!("duplicate account id \"{id}\" (first on line {first})"),
+                        "each id once",
+                        Some(line_text()),
+                    ),
+                );
+                row_ok = false;
+            } else {
+                seen.insert(id.clone(), line);
+            }
+        }
+        let (Some(potential), Some(fit)) = (potential, fit) else {
+            continue;
+        };
+        if !row_ok {
+            continue;
+        }
+        let seg = col_seg
+            .and_then(field)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "all".to_string());
+        let next = segment_index.len() as u16;
+        let s = *segment_index.entry(seg.clone()).or_insert_with(|| {
+            out.segments.push(seg);
+            next
+        });
+        out.id.push(id);
+        out.potential.push(potential);
+        out.fit.push(fit);
+        out.segment.push(s);
+    }
+    if extra > 0 {
+        diags.push(here(
+            0,
+            0,
+            "rows",
+            format!("… and {extra} more row problems"),
+            "",
+            None,
+        ));
+    }
+    if out.id.is_empty() && diags.is_empty() {
+        diags.push(here(
+            1,
+            1,
+            "rows",
+            "the file has no account rows".into(),
+            "one row per account after the header",
+            None,
+        ));
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rows_and_ignores_other_columns() {
+        let csv = b"Id,Name,Potential,Fit,Segment\nA1,Acme,1000,0.5,mid\nA2,Beta,20.5,1,key\n";
+        let a = parse(csv, "a.csv").unwrap();
+        assert_eq!(a.id, vec!["A1", "A2"]);
+        assert_eq!(a.potential, vec![1000.0, 20.5]);
+        assert_eq!(a.segments, vec!["mid", "key"]);
+    }
+
+    #[test]
+    fn reports_every_bad_row_with_line_and_column() {
+        let csv = b"id,potential,fit\nA1,abc,0.5\nA2,10,1.5\nA1,5,0.1\nA4,,0.2\n";
+        let d = parse(csv, "a.csv").unwrap_err();
+        assert_eq!(d.len(), 4, "{d:#?}");
+        assert_eq!((d[0].line, d[0].column), (2, 4));
+        assert!(d[0].message.contains("not a number"));
+        assert_eq!((d[1].line, d[1].column), (3, 7));
+        assert!(
+            d[2].message
+                .contains("duplicate account id \"A1\" (first on line 2)")
+        );
+        assert!(d[3].message.contains("empty value for `potential`"));
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let d = parse(b"id,fit\nA,0.2\n", "a.csv").unwrap_err();
+        assert!(d[0].message.contains("potential"), "{}", d[0].message);
+    }
+}

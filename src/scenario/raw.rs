@@ -1,0 +1,773 @@
+//! Step one of two: the scenario document as written, read from the spanned TOML tree.
+//! Numbers are range-checked here (the reader knows each key path); names that refer to other
+//! parts of the scenario are kept with their place, and checked in `resolve`.
+
+use toml::Spanned;
+use toml::de::DeValue;
+
+use super::reader::{Bound, Ctx, Sp, Table, number, string};
+use crate::diag::one_of;
+use crate::dist::{DIST_KINDS, DistSpec};
+use crate::model::{CreditRule, HandOff, Response};
+
+#[derive(Debug, Default)]
+pub struct RawScenario {
+    pub name: Option<Sp<String>>,
+    pub trials: u64,
+    pub seed: u64,
+    pub months: u32,
+    pub currency: String,
+    pub baseline: Option<Sp<String>>,
+    pub gross_margin: f64,
+    pub accounts: RawAccounts,
+    pub tiers: Vec<RawTier>,
+    pub channels: Vec<RawChannel>,
+    pub stages: Vec<RawStage>,
+    pub handoff_default: HandOff,
+    pub handoff_pairs: Vec<RawHandOff>,
+    pub conflict: RawConflict,
+    pub designs: Vec<RawDesign>,
+}
+
+#[derive(Debug, Default)]
+pub struct RawAccounts {
+    pub segments: Vec<RawSegment>,
+    pub csv: Option<Sp<String>>,
+    pub potential_volatility: f64,
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+#[derive(Debug)]
+pub struct RawSegment {
+    pub name: Sp<String>,
+    pub count: u64,
+    pub potential: Option<(DistSpec, Sp<()>)>,
+    pub fit: Option<(DistSpec, Sp<()>)>,
+}
+
+#[derive(Debug)]
+pub struct RawTier {
+    pub name: Sp<String>,
+    pub min_potential: f64,
+    pub min_fit: f64,
+    pub opportunities_per_year: f64,
+    pub effort_need: f64,
+}
+
+/// A number, or a table of numbers by tier name with an optional `default`.
+#[derive(Debug, Clone)]
+pub enum PerTier {
+    All(f64),
+    ByTier {
+        default: f64,
+        values: Vec<(Sp<String>, f64)>,
+    },
+}
+
+#[derive(Debug)]
+pub struct RawChannel {
+    pub name: Sp<String>,
+    pub kind: Sp<String>,
+    pub cost_per_head_per_year: f64,
+    pub capacity_hours_per_head_per_year: Option<f64>,
+    pub fixed_cost_per_year: f64,
+    pub effectiveness: PerTier,
+    pub price_discount: f64,
+    pub partner_margin: f64,
+    pub variable_pay_rate: f64,
+    pub response: Response,
+    pub lift: f64,
+}
+
+#[derive(Debug)]
+pub struct RawStage {
+    pub name: Sp<String>,
+    pub conversion: PerTier,
+    pub months: f64,
+    pub close: Option<Sp<bool>>,
+}
+
+#[derive(Debug)]
+pub struct RawHandOff {
+    pub from: Sp<String>,
+    pub to: Sp<String>,
+    pub handoff: HandOff,
+}
+
+#[derive(Debug, Default)]
+pub struct RawConflict {
+    pub default_overlap: f64,
+    pub discount: f64,
+    pub loss_probability: f64,
+    pub duplicate_cost: f64,
+    pub clarity_effect: f64,
+    pub double_credit_factor: f64,
+    pub pairs: Vec<RawConflictPair>,
+}
+
+#[derive(Debug)]
+pub struct RawConflictPair {
+    pub owner: Sp<String>,
+    pub intruder: Sp<String>,
+    pub overlap: Option<f64>,
+    pub discount: Option<f64>,
+    pub loss_probability: Option<f64>,
+    pub duplicate_cost: Option<f64>,
+}
+
+#[derive(Debug)]
+pub struct RawDesign {
+    pub name: Sp<String>,
+    pub clarity: f64,
+    pub credit: CreditRule,
+    pub territory_overlap: f64,
+    pub headcount: Vec<(Sp<String>, f64)>,
+    pub coverage: Vec<RawCoverage>,
+    pub coverage_span: Sp<()>,
+}
+
+#[derive(Debug)]
+pub struct RawCoverage {
+    pub tier: Sp<String>,
+    pub owner: Option<Sp<String>>,
+    pub owners: Vec<(Sp<String>, Sp<String>)>,
+    pub specialists: Vec<(Sp<String>, Vec<Sp<String>>)>,
+}
+
+/// Defaults shared by the reader and the docs (docs/SCENARIO.md states the same values).
+pub mod defaults {
+    pub const TRIALS: u64 = 10_000;
+    pub const SEED: u64 = 1;
+    pub const MONTHS: u64 = 12;
+    pub const GROSS_MARGIN: f64 = 0.6;
+    pub const OPPORTUNITIES_PER_YEAR: f64 = 2.0;
+    pub const RESPONSE_FLOOR: f64 = 0.3;
+    pub const RESPONSE_CEILING: f64 = 1.0;
+    pub const RESPONSE_SHAPE: f64 = 1.0;
+    pub const RESPONSE_HALF_SATURATION_HOURS: f64 = 10.0;
+    pub const HANDOFF_FAILURE: f64 = 0.05;
+    pub const HANDOFF_DELAY_MONTHS: f64 = 0.0;
+    pub const CONFLICT_DISCOUNT: f64 = 0.08;
+    pub const CONFLICT_LOSS: f64 = 0.05;
+    pub const CONFLICT_DUPLICATE_COST: f64 = 0.0;
+    pub const CLARITY_EFFECT: f64 = 0.8;
+    pub const DOUBLE_CREDIT_FACTOR: f64 = 0.5;
+}
+
+fn sp_unit(t: &Table) -> Sp<()> {
+    Sp {
+        value: (),
+        span: t.span.clone(),
+        path: t.path.clone(),
+    }
+}
+
+/// Reads the whole document; problems go to `ctx`.
+pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario {
+    let mut doc = Table::new(root.get_ref(), root.span(), String::new());
+    let mut raw = RawScenario {
+        trials: defaults::TRIALS,
+        seed: defaults::SEED,
+        months: defaults::MONTHS as u32,
+        currency: "EUR".into(),
+        gross_margin: defaults::GROSS_MARGIN,
+        ..Default::default()
+    };
+
+    match doc.table_opt(ctx, "simulation") {
+        Some(mut t) => {
+            raw.name = t.str_opt(ctx, "name");
+            raw.trials = t.u64_or(ctx, "trials", 2, 100_000_000, defaults::TRIALS);
+            raw.seed = t.u64_or(ctx, "seed", 0, u64::MAX, defaults::SEED);
+            raw.months = t.u64_or(ctx, "months", 1, 120, defaults::MONTHS) as u32;
+            if let Some(c) = t.str_opt(ctx, "currency") {
+                raw.currency = c.value;
+            }
+            raw.baseline = t.str_opt(ctx, "baseline");
+            t.finish(ctx);
+        }
+        None if !doc.has("simulation") => {}
+        None => {}
+    }
+
+    if let Some(mut t) = doc.table_opt(ctx, "economics") {
+        raw.gross_margin = t.f64_or(
+            ctx,
+            "gross_margin",
+            Bound::Probability,
+            defaults::GROSS_MARGIN,
+        );
+        t.finish(ctx);
+    }
+
+    match doc.table_opt(ctx, "accounts") {
+        Some(t) => raw.accounts = read_accounts(ctx, t),
+        None => doc.missing(
+            ctx,
+            "accounts",
+            "an `[accounts]` section with `csv = \"file\"` or `[[accounts.segments]]`",
+        ),
+    }
+
+    raw.tiers = doc
+        .tables(ctx, "tiers")
+        .into_iter()
+        .map(|t| read_tier(ctx, t))
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default();
+    if raw.tiers.is_empty() {
+        doc.missing(
+            ctx,
+            "tiers",
+            "one or more `[[tiers]]` sections, the last a catch-all",
+        );
+    }
+
+    let mut global_response = Response {
+        floor: defaults::RESPONSE_FLOOR,
+        ceiling: defaults::RESPONSE_CEILING,
+        shape: defaults::RESPONSE_SHAPE,
+        half_saturation_hours: defaults::RESPONSE_HALF_SATURATION_HOURS,
+    };
+    if let Some(t) = doc.table_opt(ctx, "response") {
+        global_response = read_response(ctx, t, global_response);
+    }
+
+    raw.channels = doc
+        .tables(ctx, "channels")
+        .into_iter()
+        .filter_map(|t| read_channel(ctx, t, global_response))
+        .collect();
+    if raw.channels.is_empty() && !doc.has("channels") {
+        doc.missing(ctx, "channels", "one or more `[[channels]]` sections");
+    }
+
+    raw.stages = doc
+        .tables(ctx, "stages")
+        .into_iter()
+        .filter_map(|t| read_stage(ctx, t))
+        .collect();
+    if raw.stages.is_empty() && !doc.has("stages") {
+        doc.missing(
+            ctx,
+            "stages",
+            "one or more `[[stages]]` sections, in selling order",
+        );
+    }
+
+    raw.handoff_default = HandOff {
+        failure: defaults::HANDOFF_FAILURE,
+        delay_months: defaults::HANDOFF_DELAY_MONTHS,
+    };
+    if let Some(mut t) = doc.table_opt(ctx, "handoffs") {
+        raw.handoff_default = HandOff {
+            failure: t.f64_or(
+                ctx,
+                "default_failure",
+                Bound::Probability,
+                defaults::HANDOFF_FAILURE,
+            ),
+            delay_months: t.f64_or(
+                ctx,
+                "default_delay_months",
+                Bound::Between(0.0, 60.0),
+                defaults::HANDOFF_DELAY_MONTHS,
+            ),
+        };
+        let default = raw.handoff_default;
+        for mut p in t.tables(ctx, "pairs") {
+            let from = p.str_req(ctx, "from", "a channel name");
+            let to = p.str_req(ctx, "to", "a channel name");
+            let handoff = HandOff {
+                failure: p.f64_or(ctx, "failure", Bound::Probability, default.failure),
+                delay_months: p.f64_or(
+                    ctx,
+                    "delay_months",
+                    Bound::Between(0.0, 60.0),
+                    default.delay_months,
+                ),
+            };
+            p.finish(ctx);
+            if let (Some(from), Some(to)) = (from, to) {
+                raw.handoff_pairs.push(RawHandOff { from, to, handoff });
+            }
+        }
+        t.finish(ctx);
+    }
+
+    raw.conflict = RawConflict {
+        default_overlap: 0.0,
+        discount: defaults::CONFLICT_DISCOUNT,
+        loss_probability: defaults::CONFLICT_LOSS,
+        duplicate_cost: defaults::CONFLICT_DUPLICATE_COST,
+        clarity_effect: defaults::CLARITY_EFFECT,
+        double_credit_factor: defaults::DOUBLE_CREDIT_FACTOR,
+        pairs: Vec::new(),
+    };
+    if let Some(t) = doc.table_opt(ctx, "conflict") {
+        raw.conflict = read_conflict(ctx, t, raw.conflict);
+    }
+
+    raw.designs = doc
+        .tables(ctx, "designs")
+        .into_iter()
+        .filter_map(|t| read_design(ctx, t))
+        .collect();
+    if !doc.has("designs") {
+        doc.missing(ctx, "designs", "two or more `[[designs]]` sections");
+    }
+    doc.finish(ctx);
+    raw
+}
+
+fn read_accounts(ctx: &mut Ctx, mut t: Table) -> RawAccounts {
+    let mut acc = RawAccounts {
+        span: Some(t.span.clone()),
+        ..Default::default()
+    };
+    acc.csv = t.str_opt(ctx, "csv");
+    acc.potential_volatility = t.f64_or(ctx, "potential_volatility", Bound::Between(0.0, 3.0), 0.0);
+    for mut s in t.tables(ctx, "segments") {
+        let name = s.str_req(ctx, "name", "a segment name");
+        let count = s.u64_or(ctx, "count", 0, 10_000_000, 0);
+        if !s.has("count") {
+            s.missing(ctx, "count", "a whole number of accounts");
+        }
+        let potential = dist_field(ctx, &mut s, "potential", Bound::NonNegative);
+        let fit = dist_field(ctx, &mut s, "fit", Bound::Probability);
+        if potential.is_none() && !s.has("potential") {
+            s.missing(ctx, "potential", "annual potential: a number or `{ dist = \"lognormal\", median = ..., sigma = ... }`");
+        }
+        s.finish(ctx);
+        if let Some(name) = name {
+            acc.segments.push(RawSegment {
+                name,
+                count,
+                potential,
+                fit,
+            });
+        }
+    }
+    if acc.csv.is_some() && !acc.segments.is_empty() {
+        ctx.error(
+            Some(t.span.clone()),
+            "accounts",
+            "both `csv` and `segments` are given",
+            "either `csv = \"file\"` or `[[accounts.segments]]`, not both",
+        );
+    }
+    if acc.csv.is_none() && acc.segments.is_empty() && !t.has("segments") {
+        ctx.error(
+            Some(t.span.clone()),
+            "accounts",
+            "no accounts: neither `csv` nor `segments` is given",
+            "`csv = \"accounts.csv\"` or one or more `[[accounts.segments]]`",
+        );
+    }
+    t.finish(ctx);
+    acc
+}
+
+/// A number, or `{ dist = "...", params }`; `bound` applies to a plain number and to the
+/// location parameters of a distribution.
+fn dist_field(
+    ctx: &mut Ctx,
+    t: &mut Table,
+    key: &'static str,
+    bound: Bound,
+) -> Option<(DistSpec, Sp<()>)> {
+    let v = t.get(key)?;
+    let path = t.path_of(key);
+    let here = Sp {
+        value: (),
+        span: v.span(),
+        path: path.clone(),
+    };
+    if let DeValue::Table(_) = v.get_ref() {
+        let mut d = Table::from_value(ctx, v, &path)?;
+        let kinds: Vec<&str> = DIST_KINDS.iter().map(|(k, _)| *k).collect();
+        let kind = d.str_req(ctx, "dist", &one_of(kinds.iter().copied()))?;
+        let Some((_, params)) = DIST_KINDS.iter().find(|(k, _)| *k == kind.value) else {
+            ctx.error(
+                Some(kind.span),
+                &kind.path,
+                format!("unknown distribution \"{}\"", kind.value),
+                one_of(kinds.iter().copied()),
+            );
+            return None;
+        };
+        let mut vals = Vec::new();
+        for p in *params {
+            // `get` wants a 'static key; the parameter names are static strings.
+            let key: &'static str = p;
+            vals.push(d.f64_req(ctx, key, Bound::Any));
+        }
+        d.finish(ctx);
+        let vals: Vec<f64> = vals.into_iter().collect::<Option<_>>()?;
+        let spec = match kind.value.as_str() {
+            "uniform" => DistSpec::Uniform {
+                min: vals[0],
+                max: vals[1],
+            },
+            "triangular" => DistSpec::Triangular {
+                min: vals[0],
+                mode: vals[1],
+                max: vals[2],
+            },
+            "pert" => DistSpec::Pert {
+                min: vals[0],
+                mode: vals[1],
+                max: vals[2],
+            },
+            "normal" => DistSpec::Normal {
+                mean: vals[0],
+                sd: vals[1],
+            },
+            "lognormal" => DistSpec::LogNormal {
+                median: vals[0],
+                sigma: vals[1],
+            },
+            _ => DistSpec::Beta {
+                alpha: vals[0],
+                beta: vals[1],
+            },
+        };
+        if let Err(e) = spec.build() {
+            ctx.error(
+                Some(v.span()),
+                &path,
+                format!("invalid {} distribution: {e}", kind.value),
+                format!("parameters {}", params.join(", ")),
+            );
+            return None;
+        }
+        Some((spec, here))
+    } else {
+        number(ctx, v, &path, bound).map(|x| (DistSpec::Fixed(x), here))
+    }
+}
+
+fn read_tier(ctx: &mut Ctx, mut t: Table) -> Option<RawTier> {
+    let name = t.str_req(ctx, "name", "a tier name such as \"key\"");
+    let tier = RawTier {
+        name: name.clone().unwrap_or(Sp {
+            value: String::new(),
+            span: t.span.clone(),
+            path: t.path.clone(),
+        }),
+        min_potential: t.f64_or(ctx, "min_potential", Bound::NonNegative, 0.0),
+        min_fit: t.f64_or(ctx, "min_fit", Bound::Probability, 0.0),
+        opportunities_per_year: t.f64_or(
+            ctx,
+            "opportunities_per_year",
+            Bound::AboveUpTo(0.0, 12.0),
+            defaults::OPPORTUNITIES_PER_YEAR,
+        ),
+        effort_need: t.f64_or(ctx, "effort_need", Bound::Positive, 1.0),
+    };
+    t.finish(ctx);
+    name.map(|_| tier)
+}
+
+fn read_response(ctx: &mut Ctx, mut t: Table, base: Response) -> Response {
+    let r = Response {
+        floor: t.f64_or(ctx, "floor", Bound::Probability, base.floor),
+        ceiling: t.f64_or(ctx, "ceiling", Bound::Probability, base.ceiling),
+        shape: t.f64_or(ctx, "shape", Bound::Between(0.05, 20.0), base.shape),
+        half_saturation_hours: t.f64_or(
+            ctx,
+            "half_saturation_hours",
+            Bound::Positive,
+            base.half_saturation_hours,
+        ),
+    };
+    if r.floor > r.ceiling {
+        ctx.error(
+            Some(t.span.clone()),
+            &t.path_of("floor"),
+            format!("floor {} is above ceiling {}", r.floor, r.ceiling),
+            "floor ≤ ceiling",
+        );
+    }
+    t.finish(ctx);
+    r
+}
+
+fn per_tier(
+    ctx: &mut Ctx,
+    v: &Spanned<DeValue<'_>>,
+    path: &str,
+    bound: Bound,
+    default: f64,
+) -> PerTier {
+    match v.get_ref() {
+        DeValue::Table(_) => {
+            let Some(mut t) = Table::from_value(ctx, v, path) else {
+                return PerTier::All(default);
+            };
+            let mut values = Vec::new();
+            let mut tier_default = default;
+            for (k, val) in t.entries() {
+                if let Some(x) = number(ctx, val, &k.path, bound) {
+                    if k.value == "default" {
+                        tier_default = x;
+                    } else {
+                        values.push((k, x));
+                    }
+                }
+            }
+            t.finish(ctx);
+            PerTier::ByTier {
+                default: tier_default,
+                values,
+            }
+        }
+        _ => PerTier::All(number(ctx, v, path, bound).unwrap_or(default)),
+    }
+}
+
+fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChannel> {
+    let name = t.str_req(ctx, "name", "a channel name such as \"field\"");
+    let kind = t.str_req(
+        ctx,
+        "kind",
+        &one_of(crate::model::ChannelKind::NAMES.iter().copied()),
+    );
+    let cost = t.f64_or(ctx, "cost_per_head_per_year", Bound::NonNegative, 0.0);
+    let capacity = t.f64_opt(
+        ctx,
+        "capacity_hours_per_head_per_year",
+        Bound::Between(0.0, 8760.0),
+    );
+    let fixed = t.f64_or(ctx, "fixed_cost_per_year", Bound::NonNegative, 0.0);
+    let effectiveness = match t.get("effectiveness") {
+        Some(v) => per_tier(
+            ctx,
+            v,
+            &t.path_of("effectiveness"),
+            Bound::Between(0.0, 10.0),
+            1.0,
+        ),
+        None => PerTier::All(1.0),
+    };
+    let price_discount = t.f64_or(ctx, "price_discount", Bound::Probability, 0.0);
+    let partner_margin = t.f64_or(ctx, "partner_margin", Bound::Probability, 0.0);
+    let variable_pay_rate = t.f64_or(ctx, "variable_pay_rate", Bound::Probability, 0.0);
+    let response = match t.table_opt(ctx, "response") {
+        Some(r) => read_response(ctx, r, global),
+        None => global,
+    };
+    let lift = t.f64_or(ctx, "lift", Bound::Between(0.0, 10.0), 0.0);
+    t.finish(ctx);
+    Some(RawChannel {
+        name: name?,
+        kind: kind?,
+        cost_per_head_per_year: cost,
+        capacity_hours_per_head_per_year: capacity,
+        fixed_cost_per_year: fixed,
+        effectiveness,
+        price_discount,
+        partner_margin,
+        variable_pay_rate,
+        response,
+        lift,
+    })
+}
+
+fn read_stage(ctx: &mut Ctx, mut t: Table) -> Option<RawStage> {
+    let name = t.str_req(ctx, "name", "a stage name such as \"qualify\"");
+    let conversion = match t.get("conversion") {
+        Some(v) => per_tier(ctx, v, &t.path_of("conversion"), Bound::Probability, 1.0),
+        None => {
+            t.missing(
+                ctx,
+                "conversion",
+                "a probability, or a table of probabilities by tier",
+            );
+            PerTier::All(1.0)
+        }
+    };
+    let months = t.f64_or(ctx, "months", Bound::Between(0.0, 60.0), 0.0);
+    let close = t.get("close").and_then(|v| match v.get_ref() {
+        DeValue::Boolean(b) => Some(Sp {
+            value: *b,
+            span: v.span(),
+            path: t.path_of("close"),
+        }),
+        other => {
+            ctx.error(
+                Some(v.span()),
+                &t.path_of("close"),
+                format!(
+                    "expected true or false, found {}",
+                    super::reader::type_name(other)
+                ),
+                "true or false",
+            );
+            None
+        }
+    });
+    t.finish(ctx);
+    Some(RawStage {
+        name: name?,
+        conversion,
+        months,
+        close,
+    })
+}
+
+fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict {
+    let mut c = RawConflict {
+        default_overlap: t.f64_or(
+            ctx,
+            "default_overlap",
+            Bound::Probability,
+            base.default_overlap,
+        ),
+        discount: t.f64_or(ctx, "discount", Bound::Probability, base.discount),
+        loss_probability: t.f64_or(
+            ctx,
+            "loss_probability",
+            Bound::Probability,
+            base.loss_probability,
+        ),
+        duplicate_cost: t.f64_or(
+            ctx,
+            "duplicate_cost",
+            Bound::NonNegative,
+            base.duplicate_cost,
+        ),
+        clarity_effect: t.f64_or(
+            ctx,
+            "clarity_effect",
+            Bound::Probability,
+            base.clarity_effect,
+        ),
+        double_credit_factor: t.f64_or(
+            ctx,
+            "double_credit_factor",
+            Bound::Between(0.0, 10.0),
+            base.double_credit_factor,
+        ),
+        pairs: Vec::new(),
+    };
+    for mut p in t.tables(ctx, "pairs") {
+        let owner = p.str_req(ctx, "owner", "the channel that owns the deal");
+        let intruder = p.str_req(ctx, "intruder", "the channel that also pursues it");
+        let pair = (
+            p.f64_opt(ctx, "overlap", Bound::Probability),
+            p.f64_opt(ctx, "discount", Bound::Probability),
+            p.f64_opt(ctx, "loss_probability", Bound::Probability),
+            p.f64_opt(ctx, "duplicate_cost", Bound::NonNegative),
+        );
+        p.finish(ctx);
+        if let (Some(owner), Some(intruder)) = (owner, intruder) {
+            c.pairs.push(RawConflictPair {
+                owner,
+                intruder,
+                overlap: pair.0,
+                discount: pair.1,
+                loss_probability: pair.2,
+                duplicate_cost: pair.3,
+            });
+        }
+    }
+    t.finish(ctx);
+    c
+}
+
+fn names_or_list(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Vec<Sp<String>> {
+    match v.get_ref() {
+        DeValue::Array(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| string(ctx, item, &format!("{path}[{i}]")))
+            .collect(),
+        _ => string(ctx, v, path).into_iter().collect(),
+    }
+}
+
+fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
+    let name = t.str_req(ctx, "name", "a design name such as \"leveraged\"");
+    let clarity = t.f64_or(ctx, "clarity", Bound::Probability, 0.5);
+    let credit = match t.choice_or(ctx, "credit", &["single", "double"], "single") {
+        "double" => CreditRule::Double,
+        _ => CreditRule::Single,
+    };
+    let territory_overlap = t.f64_or(ctx, "territory_overlap", Bound::Between(0.0, 10.0), 1.0);
+    let mut headcount = Vec::new();
+    match t.table_opt(ctx, "headcount") {
+        Some(mut h) => {
+            for (k, v) in h.entries() {
+                if let Some(x) = number(ctx, v, &k.path, Bound::NonNegative) {
+                    headcount.push((k, x));
+                }
+            }
+            h.finish(ctx);
+        }
+        None if !t.has("headcount") => t.missing(
+            ctx,
+            "headcount",
+            "a table of heads per channel, e.g. `headcount = { field = 40, inside = 20 }`",
+        ),
+        None => {}
+    }
+    let mut coverage = Vec::new();
+    let coverage_span;
+    match t.table_opt(ctx, "coverage") {
+        Some(mut c) => {
+            coverage_span = sp_unit(&c);
+            for (tier, v) in c.entries() {
+                let Some(mut ct) = Table::from_value(ctx, v, &tier.path) else {
+                    continue;
+                };
+                let owner = ct.str_opt(ctx, "owner");
+                let mut owners = Vec::new();
+                if let Some(mut o) = ct.table_opt(ctx, "owners") {
+                    for (stage, v) in o.entries() {
+                        if let Some(ch) = string(ctx, v, &stage.path) {
+                            owners.push((stage, ch));
+                        }
+                    }
+                    o.finish(ctx);
+                }
+                let mut specialists = Vec::new();
+                if let Some(mut s) = ct.table_opt(ctx, "specialists") {
+                    for (stage, v) in s.entries() {
+                        let path = stage.path.clone();
+                        specialists.push((stage, names_or_list(ctx, v, &path)));
+                    }
+                    s.finish(ctx);
+                }
+                ct.finish(ctx);
+                coverage.push(RawCoverage {
+                    tier,
+                    owner,
+                    owners,
+                    specialists,
+                });
+            }
+            c.finish(ctx);
+        }
+        None => {
+            coverage_span = sp_unit(&t);
+            if !t.has("coverage") {
+                t.missing(
+                    ctx,
+                    "coverage",
+                    "`[designs.coverage.<tier>]` sections naming the owner of each stage",
+                );
+            }
+        }
+    }
+    t.finish(ctx);
+    Some(RawDesign {
+        name: name?,
+        clarity,
+        credit,
+        territory_overlap,
+        headcount,
+        coverage,
+        coverage_span,
+    })
+}

@@ -1,0 +1,404 @@
+//! A walker over the spanned TOML tree that reads typed values and *collects* every problem
+//! (wrong type, out of range, unknown key with a suggestion) instead of stopping at the first.
+//! Only the scenario module uses it; nothing else in covsim knows TOML.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::diag::{Diagnostic, Source, near_matches, one_of};
+
+pub type Span = Range<usize>;
+
+/// A value with the place it came from, for checks made after reading (names, references).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+    pub path: String,
+}
+
+/// The allowed range of a number.
+#[derive(Debug, Clone, Copy)]
+pub enum Bound {
+    Any,
+    NonNegative,
+    Positive,
+    Probability,
+    /// Inclusive range.
+    Between(f64, f64),
+    /// Greater than the value, less than or equal to the second.
+    AboveUpTo(f64, f64),
+}
+
+impl Bound {
+    pub fn admits(self, v: f64) -> bool {
+        v.is_finite()
+            && match self {
+                Bound::Any => true,
+                Bound::NonNegative => v >= 0.0,
+                Bound::Positive => v > 0.0,
+                Bound::Probability => (0.0..=1.0).contains(&v),
+                Bound::Between(lo, hi) => v >= lo && v <= hi,
+                Bound::AboveUpTo(lo, hi) => v > lo && v <= hi,
+            }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            Bound::Any => "a finite number".into(),
+            Bound::NonNegative => "a number ≥ 0".into(),
+            Bound::Positive => "a number > 0".into(),
+            Bound::Probability => "a probability between 0 and 1".into(),
+            Bound::Between(lo, hi) => format!("a number from {lo} to {hi}"),
+            Bound::AboveUpTo(lo, hi) => format!("a number above {lo} and at most {hi}"),
+        }
+    }
+}
+
+/// Where diagnostics go while a scenario is read.
+pub struct Ctx<'s> {
+    pub src: Source<'s>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'s> Ctx<'s> {
+    pub fn new(src: Source<'s>) -> Self {
+        Ctx {
+            src,
+            diags: Vec::new(),
+        }
+    }
+
+    pub fn error(
+        &mut self,
+        span: Option<Span>,
+        path: &str,
+        message: impl Into<String>,
+        allowed: impl Into<String>,
+    ) {
+        let d = self.src.diag(span, path, message, allowed);
+        self.diags.push(d);
+    }
+}
+
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+pub fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// Reads a number (integer or float) and checks its bound.
+pub fn number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) -> Option<f64> {
+    let parsed = match v.get_ref() {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|x| x as f64),
+        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+        other => {
+            ctx.error(
+                Some(v.span()),
+                path,
+                format!("expected a number, found {}", type_name(other)),
+                bound.describe(),
+            );
+            return None;
+        }
+    };
+    match parsed {
+        Some(x) if bound.admits(x) => Some(x),
+        Some(x) => {
+            ctx.error(
+                Some(v.span()),
+                path,
+                format!("{x} is out of range for `{path}`"),
+                bound.describe(),
+            );
+            None
+        }
+        None => {
+            ctx.error(Some(v.span()), path, "not a valid number", bound.describe());
+            None
+        }
+    }
+}
+
+/// Reads a string.
+pub fn string(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option<Sp<String>> {
+    match v.get_ref() {
+        DeValue::String(s) => Some(Sp {
+            value: s.to_string(),
+            span: v.span(),
+            path: path.to_string(),
+        }),
+        other => {
+            ctx.error(
+                Some(v.span()),
+                path,
+                format!("expected a string, found {}", type_name(other)),
+                "a quoted string",
+            );
+            None
+        }
+    }
+}
+
+/// A TOML table being read: remembers which keys were asked for, so that leftovers can be
+/// reported as unknown with the closest known key.
+pub struct Table<'t, 'i> {
+    table: &'t DeTable<'i>,
+    pub span: Span,
+    pub path: String,
+    known: Vec<&'static str>,
+}
+
+impl<'t, 'i> Table<'t, 'i> {
+    pub fn new(table: &'t DeTable<'i>, span: Span, path: String) -> Self {
+        Table {
+            table,
+            span,
+            path,
+            known: Vec::new(),
+        }
+    }
+
+    /// Wraps a value that must be a table.
+    pub fn from_value(ctx: &mut Ctx, v: &'t Spanned<DeValue<'i>>, path: &str) -> Option<Self> {
+        match v.get_ref() {
+            DeValue::Table(t) => Some(Table::new(t, v.span(), path.to_string())),
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    path,
+                    format!("expected a table, found {}", type_name(other)),
+                    "a table: `[section]` or `{ key = value, ... }`",
+                );
+                None
+            }
+        }
+    }
+
+    pub fn path_of(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    /// The raw value of `key`, marking the key as known.
+    pub fn get(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'i>>> {
+        self.known.push(key);
+        self.table.get(key)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.table.get(key).is_some()
+    }
+
+    pub fn missing(&self, ctx: &mut Ctx, key: &str, allowed: &str) {
+        ctx.error(
+            Some(self.span.clone()),
+            &self.path_of(key),
+            format!("missing required key `{key}`"),
+            allowed,
+        );
+    }
+
+    pub fn f64_req(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound) -> Option<f64> {
+        match self.get(key) {
+            Some(v) => number(ctx, v, &self.path_of(key), bound),
+            None => {
+                self.missing(ctx, key, &bound.describe());
+                None
+            }
+        }
+    }
+
+    /// A number with a default; a bad value is reported and the default returned so reading
+    /// can go on and find further problems.
+    pub fn f64_or(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound, default: f64) -> f64 {
+        match self.get(key) {
+            Some(v) => number(ctx, v, &self.path_of(key), bound).unwrap_or(default),
+            None => default,
+        }
+    }
+
+    pub fn f64_opt(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound) -> Option<f64> {
+        let v = self.get(key)?;
+        number(ctx, v, &self.path_of(key), bound)
+    }
+
+    /// A whole number in `[min, max]`.
+    pub fn u64_or(
+        &mut self,
+        ctx: &mut Ctx,
+        key: &'static str,
+        min: u64,
+        max: u64,
+        default: u64,
+    ) -> u64 {
+        let Some(v) = self.get(key) else {
+            return default;
+        };
+        let path = self.path_of(key);
+        let allowed = format!("a whole number from {min} to {max}");
+        match v.get_ref() {
+            DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(x) if x >= min && x <= max => x,
+                _ => {
+                    ctx.error(
+                        Some(v.span()),
+                        &path,
+                        format!("{} is out of range", i.as_str()),
+                        allowed,
+                    );
+                    default
+                }
+            },
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("expected a whole number, found {}", type_name(other)),
+                    allowed,
+                );
+                default
+            }
+        }
+    }
+
+    pub fn str_opt(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<Sp<String>> {
+        let v = self.get(key)?;
+        string(ctx, v, &self.path_of(key))
+    }
+
+    pub fn str_req(
+        &mut self,
+        ctx: &mut Ctx,
+        key: &'static str,
+        allowed: &str,
+    ) -> Option<Sp<String>> {
+        if !self.has(key) {
+            self.known.push(key);
+            self.missing(ctx, key, allowed);
+            return None;
+        }
+        self.str_opt(ctx, key)
+    }
+
+    /// A string that must be one of `choices`.
+    pub fn choice_or(
+        &mut self,
+        ctx: &mut Ctx,
+        key: &'static str,
+        choices: &[&'static str],
+        default: &'static str,
+    ) -> &'static str {
+        let Some(s) = self.str_opt(ctx, key) else {
+            return default;
+        };
+        match choices.iter().find(|c| **c == s.value) {
+            Some(c) => c,
+            None => {
+                ctx.error(
+                    Some(s.span),
+                    &s.path,
+                    format!("unknown value \"{}\"", s.value),
+                    one_of(choices.iter().copied()),
+                );
+                default
+            }
+        }
+    }
+
+    pub fn table_opt(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<Table<'t, 'i>> {
+        let v = self.get(key)?;
+        Table::from_value(ctx, v, &self.path_of(key))
+    }
+
+    /// An array of tables (`[[key]]`), each wrapped with its indexed path.
+    pub fn tables(&mut self, ctx: &mut Ctx, key: &'static str) -> Vec<Table<'t, 'i>> {
+        let Some(v) = self.get(key) else {
+            return Vec::new();
+        };
+        let path = self.path_of(key);
+        match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| Table::from_value(ctx, item, &format!("{path}[{i}]")))
+                .collect(),
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("expected an array of tables, found {}", type_name(other)),
+                    format!("one or more `[[{path}]]` sections"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// All entries of this table, for tables keyed by user-chosen names (`headcount = {...}`).
+    pub fn entries(&mut self) -> Vec<(Sp<String>, &'t Spanned<DeValue<'i>>)> {
+        let path = self.path.clone();
+        let out = self
+            .table
+            .iter()
+            .map(|(k, v)| {
+                (
+                    Sp {
+                        value: k.get_ref().to_string(),
+                        span: k.span(),
+                        path: join(&path, k.get_ref()),
+                    },
+                    v,
+                )
+            })
+            .collect();
+        self.known.clear();
+        self.known.push("\u{0}all");
+        out
+    }
+
+    /// Reports every key that was never asked for, with the nearest known key.
+    pub fn finish(self, ctx: &mut Ctx) {
+        if self.known.contains(&"\u{0}all") {
+            return;
+        }
+        for (k, _) in self.table.iter() {
+            let key = k.get_ref().as_ref();
+            if self.known.contains(&key) {
+                continue;
+            }
+            let near = near_matches(key, self.known.iter().copied());
+            let message = if near.is_empty() {
+                format!("unknown key `{key}`")
+            } else {
+                format!("unknown key `{key}`; did you mean `{}`?", near[0])
+            };
+            let mut known = self.known.clone();
+            known.sort_unstable();
+            known.dedup();
+            ctx.error(
+                Some(k.span()),
+                &join(&self.path, key),
+                message,
+                one_of(known),
+            );
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! Step two of two: check how the scenario's parts refer to each other, fill in defaults, build
+//! the accounts and tiers, and produce the `Model` with indices instead of names.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use super::raw::{PerTier, RawScenario};
+use super::reader::{Ctx, Sp};
+use crate::diag::{Diagnostic, near_matches, one_of};
+use crate::model::*;
+use crate::rng;
+
+/// Names of one kind (tiers, channels, ...), with their positions.
+struct Names<'a> {
+    what: &'static str,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn new(
+        ctx: &mut Ctx,
+        what: &'static str,
+        items: impl IntoIterator<Item = &'a Sp<String>>,
+    ) -> Self {
+        let mut names: Vec<&'a str> = Vec::new();
+        for item in items {
+            if item.value.trim().is_empty() {
+                ctx.error(
+                    Some(item.span.clone()),
+                    &item.path,
+                    format!("empty {what} name"),
+                    "a non-empty name",
+                );
+            } else if names.contains(&item.value.as_str()) {
+                ctx.error(
+                    Some(item.span.clone()),
+                    &item.path,
+                    format!("duplicate {what} name \"{}\"", item.value),
+                    format!("each {what} name once"),
+                );
+            }
+            names.push(&item.value);
+        }
+        Names { what, names }
+    }
+
+    fn find(&self, ctx: &mut Ctx, name: &Sp<String>) -> Option<usize> {
+        if let Some(i) = self.names.iter().position(|n| *n == name.value) {
+            return Some(i);
+        }
+        let near = near_matches(&name.value, self.names.iter().copied());
+        let hint = near
+            .first()
+            .map(|n| format!("; did you mean \"{n}\"?"))
+            .unwrap_or_default();
+        ctx.error(
+            Some(name.span.clone()),
+            &name.path,
+            format!("unknown {} \"{}\"{hint}", self.what, name.value),
+            one_of(self.names.iter().copied()),
+        );
+        None
+    }
+}
+
+fn per_tier(ctx: &mut Ctx, v: &PerTier, tiers: &Names) -> Vec<f64> {
+    match v {
+        PerTier::All(x) => vec![*x; tiers.names.len()],
+        PerTier::ByTier { default, values } => {
+            let mut out = vec![*default; tiers.names.len()];
+            for (name, x) in values {
+                if let Some(t) = tiers.find(ctx, name) {
+                    out[t] = *x;
+                }
+            }
+            out
+        }
+    }
+}
+
+pub fn resolve(
+    ctx: &mut Ctx,
+    raw: RawScenario,
+    read_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+) -> Result<Model, Vec<Diagnostic>> {
+    let tiers = Names::new(ctx, "tier", raw.tiers.iter().map(|t| &t.name));
+    let channels = Names::new(ctx, "channel", raw.channels.iter().map(|c| &c.name));
+    let stages = Names::new(ctx, "stage", raw.stages.iter().map(|s| &s.name));
+    let designs = Names::new(ctx, "design", raw.designs.iter().map(|d| &d.name));
+    let n_ch = raw.channels.len();
+
+    // Tiers: rectangles [min_potential, ∞) × [min_fit, 1], first match wins. The point
+    // (potential 0, fit 0) is only covered by a catch-all, so that is the exact test.
+    if !raw.tiers.is_empty()
+        && !raw
+            .tiers
+            .iter()
+            .any(|t| t.min_potential <= 0.0 && t.min_fit <= 0.0)
+    {
+        let last = &raw.tiers[raw.tiers.len() - 1];
+        ctx.error(
+            Some(last.name.span.clone()),
+            &last.name.path,
+            "the tiers leave accounts uncovered: no tier takes accounts with low potential and low fit",
+            "a last, catch-all tier without `min_potential` and `min_fit`",
+        );
+    }
+    let model_tiers: Vec<Tier> = raw
+        .tiers
+        .iter()
+        .map(|t| Tier {
+            name: t.name.value.clone(),
+            min_potential: t.min_potential,
+            min_fit: t.min_fit,
+            opportunities_per_year: t.opportunities_per_year,
+            effort_need: t.effort_need,
+            accounts: 0,
+        })
+        .collect();
+
+    let mut model_channels = Vec::new();
+    for c in &raw.channels {
+        let kind = match ChannelKind::parse(&c.kind.value) {
+            Some(k) => k,
+            None => {
+                ctx.error(
+                    Some(c.kind.span.clone()),
+                    &c.kind.path,
+                    format!("unknown channel kind \"{}\"", c.kind.value),
+                    one_of(ChannelKind::NAMES.iter().copied()),
+                );
+                ChannelKind::Other
+            }
+        };
+        let capacity = match (kind, c.capacity_hours_per_head_per_year) {
+            (_, Some(h)) => Some(h),
+            (ChannelKind::Digital, None) => None,
+            (_, None) => {
+                ctx.error(
+                    Some(c.name.span.clone()),
+                    &format!(
+                        "{}.capacity_hours_per_head_per_year",
+                        c.name.path.trim_end_matches(".name")
+                    ),
+                    format!("channel \"{}\" has no selling capacity", c.name.value),
+                    "hours per head per year, e.g. 1400 (only digital channels may leave it out)",
+                );
+                None
+            }
+        };
+        model_channels.push(Channel {
+            name: c.name.value.clone(),
+            kind,
+            cost_per_head_per_year: c.cost_per_head_per_year,
+            capacity_hours_per_head_per_year: capacity,
+            fixed_cost_per_year: c.fixed_cost_per_year,
+            effectiveness: per_tier(ctx, &c.effectiveness, &tiers),
+            price_discount: c.price_discount,
+            partner_margin: c.partner_margin,
+            variable_pay_rate: c.variable_pay_rate,
+            response: c.response,
+            lift: c.lift,
+        });
+    }
+
+    let model_stages: Vec<Stage> = raw
+        .stages
+        .iter()
+        .map(|s| Stage {
+            name: s.name.value.clone(),
+            conversion: per_tier(ctx, &s.conversion, &tiers),
+            months: s.months,
+        })
+        .collect();
+    let closes: Vec<_> = raw
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.close.as_ref().is_some_and(|c| c.value))
+        .collect();
+    let close_stage = match closes.as_slice() {
+        [] => raw.stages.len().saturating_sub(1),
+        [(i, _)] => *i,
+        [_, rest @ ..] => {
+            for (_, s) in rest {
+                let c = s.close.as_ref().expect("filtered on close");
+                ctx.error(
+                    Some(c.span.clone()),
+                    &c.path,
+                    "more than one stage is marked `close = true`",
+                    "exactly one closing stage (default: the last)",
+                );
+            }
+            0
+        }
+    };
+
+    let mut handoffs = vec![raw.handoff_default; n_ch * n_ch];
+    for p in &raw.handoff_pairs {
+        if let (Some(f), Some(t)) = (channels.find(ctx, &p.from), channels.find(ctx, &p.to)) {
+            handoffs[f * n_ch + t] = p.handoff;
+        }
+    }
+
+    let c = &raw.conflict;
+    let base_pair = ConflictPair {
+        overlap: c.default_overlap,
+        discount: c.discount,
+        loss_probability: c.loss_probability,
+        duplicate_cost: c.duplicate_cost,
+    };
+    let mut pairs = vec![base_pair; n_ch * n_ch];
+    for p in &c.pairs {
+        if let (Some(o), Some(i)) = (
+            channels.find(ctx, &p.owner),
+            channels.find(ctx, &p.intruder),
+        ) {
+            if o == i {
+                ctx.error(
+                    Some(p.intruder.span.clone()),
+                    &p.intruder.path,
+                    "a channel cannot be in conflict with itself",
+                    "two different channels",
+                );
+            }
+            let e = &mut pairs[o * n_ch + i];
+            e.overlap = p.overlap.unwrap_or(e.overlap);
+            e.discount = p.discount.unwrap_or(e.discount);
+            e.loss_probability = p.loss_probability.unwrap_or(e.loss_probability);
+            e.duplicate_cost = p.duplicate_cost.unwrap_or(e.duplicate_cost);
+        }
+    }
+    for i in 0..n_ch {
+        pairs[i * n_ch + i].overlap = 0.0;
+    }
+
+    let mut model_designs = Vec::new();
+    if raw.designs.len() < 2 {
+        let span = raw.designs.first().map(|d| d.name.span.clone());
+        ctx.error(
+            span,
+            "designs",
+            format!(
+                "{} design(s) given; a comparison needs at least two",
+                raw.designs.len()
+            ),
+            "two or more `[[designs]]`",
+        );
+    }
+    for d in &raw.designs {
+        let mut headcount = vec![0.0; n_ch];
+        for (name, heads) in &d.headcount {
+            if let Some(ch) = channels.find(ctx, name) {
+                headcount[ch] = *heads;
+            }
+        }
+        let mut coverage: Vec<Option<TierCoverage>> = vec![None; model_tiers.len()];
+        for cov in &d.coverage {
+            let Some(t) = tiers.find(ctx, &cov.tier) else {
+                continue;
+            };
+            let default_owner = cov.owner.as_ref().and_then(|o| channels.find(ctx, o));
+            let mut owners: Vec<Option<usize>> = vec![default_owner; model_stages.len()];
+            for (stage, ch) in &cov.owners {
+                if let (Some(s), Some(c)) = (stages.find(ctx, stage), channels.find(ctx, ch)) {
+                    owners[s] = Some(c);
+                }
+            }
+            let mut specialists = vec![Vec::new(); model_stages.len()];
+            for (stage, list) in &cov.specialists {
+                let Some(s) = stages.find(ctx, stage) else {
+                    continue;
+                };
+                for name in list {
+                    if let Some(c) = channels.find(ctx, name) {
+                        if model_channels
+                            .get(c)
+                            .is_some_and(|ch| ch.kind != ChannelKind::Specialist)
+                        {
+                            ctx.error(
+                                Some(name.span.clone()),
+                                &name.path,
+                                format!("\"{}\" is not a specialist channel", name.value),
+                                "a channel of kind \"specialist\"",
+                            );
+                        } else if specialists[s].contains(&c) {
+                            ctx.error(
+                                Some(name.span.clone()),
+                                &name.path,
+                                format!(
+                                    "specialist \"{}\" is listed twice at this stage",
+                                    name.value
+                                ),
+                                "each specialist once per stage",
+                            );
+                        } else {
+                            specialists[s].push(c);
+                        }
+                    }
+                }
+            }
+            let missing: Vec<&str> = owners
+                .iter()
+                .zip(&model_stages)
+                .filter(|(o, _)| o.is_none())
+                .map(|(_, s)| s.name.as_str())
+                .collect();
+            if !missing.is_empty() && cov.owner.is_none() {
+                ctx.error(
+                    Some(cov.tier.span.clone()),
+                    &format!("{}.owners", cov.tier.path),
+                    format!(
+                        "design \"{}\" has no owner for stage{} {} of tier \"{}\"",
+                        d.name.value,
+                        if missing.len() > 1 { "s" } else { "" },
+                        missing.join(", "),
+                        cov.tier.value
+                    ),
+                    "`owner = \"<channel>\"` for every stage, or an entry in `owners` per stage",
+                );
+            }
+            if missing.is_empty() {
+                coverage[t] = Some(TierCoverage {
+                    owners: owners.into_iter().map(|o| o.unwrap_or(0)).collect(),
+                    specialists,
+                });
+            }
+        }
+        let uncovered: Vec<&str> = coverage
+            .iter()
+            .zip(&model_tiers)
+            .filter(|(c, _)| c.is_none())
+            .map(|(_, t)| t.name.as_str())
+            .collect();
+        let covered_listed = d
+            .coverage
+            .iter()
+            .all(|c| tiers.names.contains(&c.tier.value.as_str()));
+        if !uncovered.is_empty() && covered_listed && d.coverage.len() < model_tiers.len() {
+            ctx.error(
+                Some(d.coverage_span.span.clone()),
+                &d.coverage_span.path,
+                format!(
+                    "design \"{}\" does not cover tier{} {}",
+                    d.name.value,
+                    if uncovered.len() > 1 { "s" } else { "" },
+                    uncovered.join(", ")
+                ),
+                "a `[designs.coverage.<tier>]` section for every tier",
+            );
+        }
+        // A channel with limited capacity that owns a stage needs heads.
+        if coverage.iter().all(Option::is_some) {
+            let mut used = vec![false; n_ch];
+            for cov in coverage.iter().flatten() {
+                for &o in &cov.owners {
+                    used[o] = true;
+                }
+                for s in cov.specialists.iter().flatten() {
+                    used[*s] = true;
+                }
+            }
+            for (ch, u) in used.iter().enumerate() {
+                if *u
+                    && headcount[ch] <= 0.0
+                    && model_channels
+                        .get(ch)
+                        .is_some_and(|c| c.capacity_hours_per_head_per_year.is_some())
+                {
+                    let at = d
+                        .headcount
+                        .iter()
+                        .find(|(n, _)| n.value == channels.names[ch])
+                        .map(|(n, _)| n.clone());
+                    let (span, path) = match at {
+                        Some(n) => (n.span, n.path),
+                        None => (
+                            d.name.span.clone(),
+                            format!(
+                                "{}.headcount.{}",
+                                d.name.path.trim_end_matches(".name"),
+                                channels.names[ch]
+                            ),
+                        ),
+                    };
+                    ctx.error(
+                        Some(span),
+                        &path,
+                        format!("design \"{}\" gives work to \"{}\" but no heads", d.name.value, channels.names[ch]),
+                        "a headcount > 0 for every channel with limited capacity that owns a stage or is deployed",
+                    );
+                }
+            }
+        }
+        model_designs.push(Design {
+            name: d.name.value.clone(),
+            headcount,
+            clarity: d.clarity,
+            credit: d.credit,
+            territory_overlap: d.territory_overlap,
+            coverage: coverage
+                .into_iter()
+                .map(|c| {
+                    c.unwrap_or(TierCoverage {
+                        owners: Vec::new(),
+                        specialists: Vec::new(),
+                    })
+                })
+                .collect(),
+        });
+    }
+
+    let baseline = match &raw.baseline {
+        Some(b) => designs.find(ctx, b).unwrap_or(0),
+        None => 0,
+    };
+
+    // Accounts: a CRM export, or generated once from the seed.
+    let mut hasher = Sha256::new();
+    hasher.update(ctx.src.text.as_bytes());
+    let mut accounts = Accounts::default();
+    if let Some(csv) = &raw.accounts.csv {
+        match read_file(&csv.value) {
+            Ok(bytes) => {
+                hasher.update(&bytes);
+                match super::accounts_csv::parse(&bytes, &csv.value) {
+                    Ok(a) => {
+                        accounts.id = a.id;
+                        accounts.potential = a.potential;
+                        accounts.fit = a.fit;
+                        accounts.segment = a.segment;
+                        accounts.segments = a.segments;
+                    }
+                    Err(d) => ctx.diags.extend(d),
+                }
+            }
+            Err(e) => ctx.error(
+                Some(csv.span.clone()),
+                &csv.path,
+                format!("cannot read account file \"{}\": {e}", csv.value),
+                "a readable CSV file, relative to the scenario file",
+            ),
+        }
+    } else if !raw.accounts.segments.is_empty() {
+        let total: u64 = raw.accounts.segments.iter().map(|s| s.count).sum();
+        if total == 0 {
+            ctx.error(
+                raw.accounts.span.clone(),
+                "accounts.segments",
+                "the segments hold no accounts",
+                "at least one segment with count > 0",
+            );
+        }
+        let mut rng = rng::stream(raw.seed, rng::ACCOUNTS_STREAM);
+        for (si, seg) in raw.accounts.segments.iter().enumerate() {
+            accounts.segments.push(seg.name.value.clone());
+            let potential = seg.potential.as_ref().and_then(|(d, _)| d.build().ok());
+            let fit = seg.fit.as_ref().and_then(|(d, _)| d.build().ok());
+            let Some(potential) = potential else {
+                continue;
+            };
+            for i in 0..seg.count {
+                accounts.id.push(format!("{}-{}", seg.name.value, i + 1));
+                accounts.potential.push(potential.sample(&mut rng).max(0.0));
+                accounts.fit.push(
+                    fit.as_ref()
+                        .map_or(1.0, |f| f.sample(&mut rng).clamp(0.0, 1.0)),
+                );
+                accounts.segment.push(si as u16);
+            }
+        }
+    }
+    let mut model_tiers = model_tiers;
+    accounts.tier = accounts
+        .potential
+        .iter()
+        .zip(&accounts.fit)
+        .map(|(&p, &f)| {
+            model_tiers
+                .iter()
+                .position(|t| p >= t.min_potential && f >= t.min_fit)
+                .unwrap_or(0) as u16
+        })
+        .collect();
+    for &t in &accounts.tier {
+        if let Some(tier) = model_tiers.get_mut(t as usize) {
+            tier.accounts += 1;
+        }
+    }
+
+    if !ctx.diags.is_empty() {
+        return Err(std::mem::take(&mut ctx.diags));
+    }
+    let hash = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let name = match &raw.name {
+        Some(n) => n.value.clone(),
+        None => std::path::Path::new(ctx.src.name)
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
+    };
+    let _ = HashMap::<(), ()>::new();
+    Ok(Model {
+        name,
+        trials: raw.trials,
+        seed: raw.seed,
+        months: raw.months,
+        currency: raw.currency,
+        baseline,
+        gross_margin: raw.gross_margin,
+        potential_volatility: raw.accounts.potential_volatility,
+        accounts,
+        tiers: model_tiers,
+        channels: model_channels,
+        stages: model_stages,
+        close_stage,
+        handoffs,
+        conflict: Conflict {
+            pairs,
+            clarity_effect: c.clarity_effect,
+            double_credit_factor: c.double_credit_factor,
+        },
+        designs: model_designs,
+        hash,
+    })
+}

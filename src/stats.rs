@@ -1,0 +1,101 @@
+//! Summary statistics of a metric across trials. Sums run in trial order, so results never
+//! depend on how trials were split among threads.
+
+use serde::{Deserialize, Serialize};
+
+/// z for a two-sided 95% normal interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub mean: f64,
+    /// Sample standard deviation across trials (n − 1).
+    pub sd: f64,
+    /// Standard error of the mean, sd/√n.
+    pub se: f64,
+    /// 95% interval of the mean, mean ± 1.96·se (normal approximation, n ≥ 30 advised).
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    /// Percentiles of the trial outcomes (linear interpolation, Hyndman & Fan type 7).
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Paired difference of a design against the baseline, trial by trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffStats {
+    #[serde(flatten)]
+    pub diff: Stats,
+    /// Share of trials in which the design does better than the baseline on this metric
+    /// (higher, or lower for costs and losses); ties count as not better.
+    pub share_better: f64,
+    /// The standard error the difference would have if the two designs had been run with
+    /// independent random numbers: √(se_design² + se_baseline²).
+    pub se_unpaired: f64,
+}
+
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Summarises `xs` (in trial order); `scratch` is reused for sorting.
+pub fn summarize(xs: &[f64], scratch: &mut Vec<f64>) -> Stats {
+    let n = xs.len();
+    let mean = if n > 0 {
+        xs.iter().sum::<f64>() / n as f64
+    } else {
+        0.0
+    };
+    let var = if n > 1 {
+        xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64
+    } else {
+        0.0
+    };
+    let sd = var.sqrt();
+    let se = if n > 0 { sd / (n as f64).sqrt() } else { 0.0 };
+    scratch.clear();
+    scratch.extend_from_slice(xs);
+    scratch.sort_unstable_by(f64::total_cmp);
+    Stats {
+        mean,
+        sd,
+        se,
+        ci95_low: mean - Z95 * se,
+        ci95_high: mean + Z95 * se,
+        p5: percentile_sorted(scratch, 0.05),
+        p25: percentile_sorted(scratch, 0.25),
+        p50: percentile_sorted(scratch, 0.50),
+        p75: percentile_sorted(scratch, 0.75),
+        p95: percentile_sorted(scratch, 0.95),
+        min: scratch.first().copied().unwrap_or(0.0),
+        max: scratch.last().copied().unwrap_or(0.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_sample() {
+        let xs = [4.0, 1.0, 3.0, 2.0, 5.0];
+        let s = summarize(&xs, &mut Vec::new());
+        assert_eq!(s.mean, 3.0);
+        assert!((s.sd - 2.5f64.sqrt()).abs() < 1e-12);
+        assert_eq!(s.p50, 3.0);
+        assert_eq!(s.p25, 2.0);
+        assert!((s.p5 - 1.2).abs() < 1e-12);
+        assert_eq!((s.min, s.max), (1.0, 5.0));
+    }
+}
