@@ -1,1 +1,75 @@
-fn main() {}
+//! Engine throughput in account-month-designs per second (accounts × months × designs × trials
+//! ÷ seconds) on scenarios/bench.toml, on one thread and on all threads; and the time to load a
+//! 1,000,000-row account CSV. Run: cargo bench --bench engine
+
+use std::fmt::Write as _;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+use covsim::engine::{self, NoProgress};
+use covsim::model::Model;
+
+const BENCH: &str = include_str!("../scenarios/bench.toml");
+
+fn load(text: &str, csv: Option<&[u8]>) -> Model {
+    covsim::scenario::load(text, "bench.toml", &mut |_| {
+        csv.map(<[u8]>::to_vec).ok_or_else(|| "no file".to_string())
+    })
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)))
+}
+
+fn throughput(c: &mut Criterion) {
+    let model = load(BENCH, None);
+    let trials = 8u64;
+    let work =
+        model.accounts.len() as u64 * u64::from(model.months) * model.designs.len() as u64 * trials;
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(work));
+    group.sample_size(20);
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for threads in [1, all] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        // Enough trials per iteration to keep every thread busy.
+        let n = trials * threads as u64;
+        group.throughput(Throughput::Elements(work / trials * n));
+        group.bench_function(format!("bench.toml/{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| engine::simulate(&model, 0..n, &NoProgress)))
+        });
+    }
+    group.finish();
+}
+
+fn csv_loading(c: &mut Criterion) {
+    let rows = 1_000_000;
+    let mut csv = String::with_capacity(rows * 32);
+    csv.push_str("id,potential,fit,segment\n");
+    for i in 0..rows {
+        let _ = writeln!(
+            csv,
+            "ACC{i:07},{}.5,{:.3},{}",
+            1000 + (i * 7919) % 900_000,
+            (i % 997) as f64 / 997.0,
+            ["smb", "mid", "ent"][i % 3]
+        );
+    }
+    let start = BENCH.find("[accounts]").unwrap();
+    let end = BENCH.find("# Tiers by potential").unwrap();
+    let text = format!(
+        "{}[accounts]\ncsv = \"accounts.csv\"\n\n{}",
+        &BENCH[..start],
+        &BENCH[end..]
+    );
+    let mut group = c.benchmark_group("load");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(rows as u64));
+    group.bench_function("csv_1M_rows", |b| {
+        b.iter(|| load(&text, Some(csv.as_bytes())).accounts.len())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, throughput, csv_loading);
+criterion_main!(benches);

@@ -141,8 +141,8 @@ pub fn build(model: &Model) -> Vec<Plan> {
             };
             let mut intruders = Vec::new();
             let mut cum = 0.0f64;
-            for c in 0..model.channels.len() {
-                if team(c) || !present[c] {
+            for (c, &is_present) in present.iter().enumerate() {
+                if team(c) || !is_present {
                     continue;
                 }
                 let pair = model.conflict_pair(closer, c);

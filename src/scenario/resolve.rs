@@ -1,8 +1,6 @@
 //! Step two of two: check how the scenario's parts refer to each other, fill in defaults, build
 //! the accounts and tiers, and produce the `Model` with indices instead of names.
 
-use std::collections::HashMap;
-
 use sha2::{Digest, Sha256};
 
 use super::raw::{PerTier, RawScenario};
@@ -503,7 +501,6 @@ pub fn resolve(
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
     };
-    let _ = HashMap::<(), ()>::new();
     Ok(Model {
         name,
         trials: raw.trials,

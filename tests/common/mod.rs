@@ -1,0 +1,107 @@
+#![allow(dead_code)]
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use covsim::engine::{self, NoProgress, TrialMatrix};
+use covsim::model::Model;
+use covsim::results::Results;
+
+/// Loads a scenario from text; panics with the rendered diagnostics if it is invalid.
+pub fn model(text: &str) -> Model {
+    covsim::scenario::load(text, "test.toml", &mut |p: &str| {
+        Err(format!("no file {p} in tests"))
+    })
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)))
+}
+
+pub fn simulate(model: &Model) -> (TrialMatrix, Results) {
+    let m = engine::simulate(model, 0..model.trials, &NoProgress);
+    let r = Results::from_trials(model, &m);
+    (m, r)
+}
+
+/// A scenario simple enough for closed forms: 200 identical accounts, one tier, digital
+/// channel (response = ceiling = 1), two stages, no volatility. `extra` is appended.
+pub fn simple(designs: &str, extra: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "closed"
+trials = 4000
+seed = 3
+months = 12
+[economics]
+gross_margin = 0.5
+[accounts]
+[[accounts.segments]]
+name = "s"
+count = 200
+potential = 120000
+fit = 0.9
+[[tiers]]
+name = "all"
+opportunities_per_year = 3
+[[channels]]
+name = "direct"
+kind = "digital"
+price_discount = 0.1
+[[channels]]
+name = "inside"
+kind = "inside"
+capacity_hours_per_head_per_year = 1000
+cost_per_head_per_year = 50000
+response = {{ floor = 0.2, ceiling = 1.0, shape = 2, half_saturation_hours = 5 }}
+[[stages]]
+name = "one"
+conversion = 0.6
+[[stages]]
+name = "two"
+conversion = 0.5
+{extra}
+{designs}
+"#
+    )
+}
+
+/// Asserts `mean` lies within `z` standard errors of `expected`.
+pub fn assert_close(what: &str, mean: f64, se: f64, expected: f64, z: f64) {
+    assert!(
+        (mean - expected).abs() <= z * se,
+        "{what}: simulated {mean} ± {se} (se) vs closed form {expected}: off by {:.2} se",
+        (mean - expected).abs() / se
+    );
+}
+
+pub fn bin() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("covsim").expect("binary built")
+}
+
+/// Runs the binary in `dir` with `args`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write test file");
+    p
+}
+
+/// The repository's scenarios folder.
+pub fn scenarios() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
