@@ -17,7 +17,39 @@ pub fn splitmix64(mut z: u64) -> u64 {
 
 /// The random stream for `key` under `seed`.
 pub fn stream(seed: u64, key: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(splitmix64(seed ^ splitmix64(key)))
+    Xoshiro256PlusPlus::seed_from_u64(trial_key(seed, key))
+}
+
+/// The seed of trial `trial`'s streams.
+pub fn trial_key(seed: u64, trial: u64) -> u64 {
+    splitmix64(seed ^ splitmix64(trial))
+}
+
+/// A counter-based stream for the events of one opportunity (account `index`, month `month`)
+/// of a trial. Keyed, not sequential: how many opportunities other accounts had, or how many
+/// draws any design needed, never shifts these numbers.
+#[derive(Debug, Clone)]
+pub struct EventStream {
+    state: u64,
+}
+
+impl EventStream {
+    #[inline(always)]
+    pub fn new(trial_key: u64, index: u64, month: u32) -> Self {
+        EventStream {
+            state: trial_key ^ splitmix64(index.wrapping_mul(1 << 8) ^ u64::from(month)),
+        }
+    }
+
+    /// SplitMix64 (Steele, Lea & Flood 2014): passes BigCrush as a generator in its own right.
+    #[inline(always)]
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
 }
 
 /// 2^53: probabilities are compared as 53-bit integers, so p = 0 never and p = 1 always fires.
@@ -52,6 +84,16 @@ mod tests {
         assert_eq!(threshold(1.0), 1 << 53);
         assert!(bits53(u64::MAX) < threshold(1.0));
         assert!(bits53(0) >= threshold(0.0));
+    }
+
+    #[test]
+    fn event_streams_are_keyed_by_account_and_month() {
+        let k = trial_key(1, 2);
+        let a = EventStream::new(k, 5, 3).next_u64();
+        assert_eq!(a, EventStream::new(k, 5, 3).next_u64());
+        assert_ne!(a, EventStream::new(k, 5, 4).next_u64());
+        assert_ne!(a, EventStream::new(k, 6, 3).next_u64());
+        assert_ne!(a, EventStream::new(trial_key(1, 3), 5, 3).next_u64());
     }
 
     #[test]

@@ -242,9 +242,10 @@ fn several_problems_are_reported_at_once() {
             "cost_per_head_per_year = 85_000",
             "cost_per_head_per_year = -1",
         )
-        .replace(
-            "owner = \"inside\"\nowners = { propose",
-            "owner = \"insider\"\nowners = { propose",
+        .replacen(
+            "[designs.coverage.core]\nowner = \"inside\"",
+            "[designs.coverage.core]\nowner = \"insider\"",
+            1,
         )
         .replace("trials = 2000", "trials = \"many\"");
     assert_rejected(
@@ -325,4 +326,21 @@ fn missing_scenario_file_is_an_io_error() {
     let o = run_in(dir.path(), &["run", "nope.toml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read scenario nope.toml"));
+}
+
+#[test]
+fn too_many_stages_are_refused() {
+    let extra: String = (0..14)
+        .map(|i| format!("[[stages]]\nname = \"extra{i}\"\nconversion = 1\n"))
+        .collect();
+    let bad = GOOD.replace("[handoffs]\n", &format!("{extra}\n[handoffs]\n"));
+    assert_rejected(
+        "s.toml",
+        &bad,
+        &[],
+        &[
+            "19 stages given; covsim supports at most 16",
+            "stages[16].name",
+        ],
+    );
 }

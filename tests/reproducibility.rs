@@ -58,8 +58,11 @@ fn a_design_does_not_shift_the_draws_of_another() {
     let mut two = model(text);
     two.trials = 40;
     let mut three = two.clone();
-    let mut extra = three.designs[1].clone();
+    // A design with its own rates: 5,000 field heads saturate the field's response and so the
+    // largest opportunity rate over the designs, and lower clarity raises conflict.
+    let mut extra = three.designs[0].clone();
     extra.name = "extra".into();
+    extra.headcount[0] = 5000.0;
     extra.clarity = 0.1;
     three.designs.push(extra);
     let m2 = engine::simulate(&two, 0..40, &NoProgress);

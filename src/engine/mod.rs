@@ -185,6 +185,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let vol = model.potential_volatility;
     let gm = model.gross_margin;
     let horizon_years = months as f64 / 12.0;
+    let key = rng::trial_key(model.seed, trial);
     let mut rng = rng::stream(model.seed, trial);
     let mut draws = Draws {
         stage: [0; MAX_STAGES],
@@ -213,15 +214,17 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             if u_opp >= gate {
                 continue;
             }
-            // A fixed number of draws per opportunity, whatever the designs: common random numbers.
+            // The opportunity's own draws, keyed by (trial, account, month): the same for every
+            // design, and never shifting the draws of any other account-month.
+            let mut ev = rng::EventStream::new(key, a as u64, m);
             for s in 0..n_stages {
-                draws.stage[s] = bits53(rng.next_u64());
+                draws.stage[s] = bits53(ev.next_u64());
             }
             for s in 1..n_stages {
-                draws.handoff[s] = bits53(rng.next_u64());
+                draws.handoff[s] = bits53(ev.next_u64());
             }
-            draws.conflict = bits53(rng.next_u64());
-            draws.conflict_loss = bits53(rng.next_u64());
+            draws.conflict = bits53(ev.next_u64());
+            draws.conflict_loss = bits53(ev.next_u64());
             for (d, row) in rows.chunks_mut(width).enumerate() {
                 let plan = &prep.plans[d * n_tiers + t];
                 // Thinning: this design surfaces the opportunity only below its own rate.

@@ -171,6 +171,19 @@ pub fn resolve(
             months: s.months,
         })
         .collect();
+    if raw.stages.len() > crate::engine::plan::MAX_STAGES {
+        let extra = &raw.stages[crate::engine::plan::MAX_STAGES].name;
+        ctx.error(
+            Some(extra.span.clone()),
+            &extra.path,
+            format!(
+                "{} stages given; covsim supports at most {}",
+                raw.stages.len(),
+                crate::engine::plan::MAX_STAGES
+            ),
+            format!("at most {} `[[stages]]`", crate::engine::plan::MAX_STAGES),
+        );
+    }
     let closes: Vec<_> = raw
         .stages
         .iter()
