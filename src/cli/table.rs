@@ -2,12 +2,11 @@
 
 use std::fmt::Write as _;
 
-use covsim::export::{compact, percent, signed};
+use covsim::export::{compact, percent};
 use covsim::results::Results;
 
 pub fn summary(r: &Results) -> String {
     let mut o = String::new();
-    let b = r.baseline_index();
     let _ = writeln!(
         o,
         "{} — {} trials, seed {}, {} months, {} accounts; {} over the horizon, mean [95% interval]",
@@ -39,31 +38,8 @@ pub fn summary(r: &Results) -> String {
     );
     for (d, design) in r.designs.iter().enumerate() {
         let mean = |k: &str| r.stat(d, k).map_or(0.0, |s| s.mean);
-        let c = r.stat(d, "contribution");
-        let contribution = c.map_or(String::new(), |c| {
-            format!(
-                "{} [{}, {}]",
-                compact(c.mean),
-                compact(c.ci95_low),
-                compact(c.ci95_high)
-            )
-        });
-        let (delta, share) = if d == b {
-            ("(baseline)".to_string(), String::new())
-        } else {
-            r.diff(d, "contribution")
-                .map_or((String::new(), String::new()), |x| {
-                    (
-                        format!(
-                            "{} [{}, {}]",
-                            signed(x.diff.mean),
-                            signed(x.diff.ci95_low),
-                            signed(x.diff.ci95_high)
-                        ),
-                        percent(x.share_better),
-                    )
-                })
-        };
+        let [contribution, delta, share] =
+            covsim::export::headline_cells(r, d, ("[", ", ", "]"), ("(baseline)", ""));
         let _ = writeln!(
             o,
             "{:<name_w$}{:>10}{:>10}{:>10}{:>28}{:>30}{:>10}",

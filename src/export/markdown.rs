@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Exporter, compact, percent, signed};
+use super::{Exporter, compact, headline_cells, percent};
 use crate::results::Results;
 
 pub struct Markdown;
@@ -49,7 +49,6 @@ impl Exporter for Markdown {
     fn render(&self, r: &Results) -> Vec<u8> {
         let mut o = String::new();
         let s = &r.scenario;
-        let b = r.baseline_index();
         let _ = writeln!(o, "# {}: coverage designs compared\n", s.name);
         let _ = writeln!(
             o,
@@ -80,31 +79,8 @@ impl Exporter for Markdown {
         let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
         for (d, design) in r.designs.iter().enumerate() {
             let st = |k: &str| r.stat(d, k).map_or(0.0, |x| x.mean);
-            let c = r.stat(d, "contribution").cloned();
-            let contribution = c.map_or(String::new(), |c| {
-                format!(
-                    "{} ({} – {})",
-                    compact(c.mean),
-                    compact(c.ci95_low),
-                    compact(c.ci95_high)
-                )
-            });
-            let (delta, share) = if d == b {
-                ("baseline".to_string(), "–".to_string())
-            } else {
-                r.diff(d, "contribution")
-                    .map_or((String::new(), String::new()), |x| {
-                        (
-                            format!(
-                                "{} ({} – {})",
-                                signed(x.diff.mean),
-                                signed(x.diff.ci95_low),
-                                signed(x.diff.ci95_high)
-                            ),
-                            percent(x.share_better),
-                        )
-                    })
-            };
+            let [contribution, delta, share] =
+                headline_cells(r, d, ("(", " – ", ")"), ("baseline", "–"));
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} |",

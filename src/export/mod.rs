@@ -72,6 +72,42 @@ pub fn percent(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
+/// The headline cells of design `d`: contribution with its interval, the paired difference of
+/// contribution against the baseline with its interval, and the share of trials it beats the
+/// baseline. `open`/`sep`/`close` shape the intervals (`[a, b]` on a terminal, `(a – b)` in
+/// Markdown); `baseline` labels the baseline's row.
+pub fn headline_cells(
+    r: &Results,
+    d: usize,
+    (open, sep, close): (&str, &str, &str),
+    baseline: (&str, &str),
+) -> [String; 3] {
+    let contribution = r.stat(d, "contribution").map_or(String::new(), |c| {
+        format!(
+            "{} {open}{}{sep}{}{close}",
+            compact(c.mean),
+            compact(c.ci95_low),
+            compact(c.ci95_high)
+        )
+    });
+    if d == r.baseline_index() {
+        return [contribution, baseline.0.to_string(), baseline.1.to_string()];
+    }
+    match r.diff(d, "contribution") {
+        Some(x) => [
+            contribution,
+            format!(
+                "{} {open}{}{sep}{}{close}",
+                signed(x.diff.mean),
+                signed(x.diff.ci95_low),
+                signed(x.diff.ci95_high)
+            ),
+            percent(x.share_better),
+        ],
+        None => [contribution, String::new(), String::new()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
