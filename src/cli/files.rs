@@ -60,6 +60,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Writes every `(relative path, bytes)` under `dir`, creating folders, each file atomically.
+/// Callers render everything before calling this, so bad input never leaves a partial set.
+pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| Failure::Io(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        write_atomic(&path, bytes)
+            .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
 /// A scenario name made safe as a folder name.
 pub fn folder_name(name: &str) -> String {
     let s: String = name

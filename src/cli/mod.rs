@@ -1,6 +1,7 @@
 //! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error.
 
 mod files;
+mod plot;
 mod run;
 mod table;
 
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// Simulate a scenario (the built-in example if none is given) and write its results.
     Run(run::RunArgs),
+    /// Redraw the charts of a results file (summary.json) without simulating again.
+    Plot(plot::PlotArgs),
     /// Check a scenario and report every problem, without simulating.
     Validate {
         /// Scenario file (TOML).
@@ -48,6 +51,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Plot(args) => plot::plot(args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { path, force } => init(&path, force),
     };

@@ -7,6 +7,7 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use covsim::charts;
 use covsim::engine::{self, Progress};
 use covsim::export::{self, per_trial};
 use covsim::results::Results;
@@ -32,6 +33,9 @@ pub struct RunArgs {
     /// Also write per_trial.csv, one row per trial and design.
     #[arg(long)]
     per_trial: bool,
+    /// Skip the charts (tables only).
+    #[arg(long)]
+    no_charts: bool,
     /// No progress bar and no throughput line on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -117,19 +121,33 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         format!("{:#}\n", timing).into_bytes(),
     ));
 
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| Failure::Io(format!("cannot create {}: {e}", out_dir.display())))?;
-    for (name, bytes) in &files_out {
-        let path = out_dir.join(name);
-        files::write_atomic(&path, bytes)
-            .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
+    let mut chart_count = 0;
+    if !args.no_charts {
+        let charts = charts::render_all(&results)
+            .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
+        chart_count = charts.len();
+        files_out.extend(charts);
     }
+    files::write_all(&out_dir, &files_out)?;
 
     out(&table::summary(&results));
-    let names: Vec<&str> = files_out.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = files_out
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| !n.starts_with(charts::FOLDER))
+        .collect();
     out(&format!(
-        "\nwrote {} to {}\n",
+        "\nwrote {}{} to {}\n",
         names.join(", "),
+        if chart_count > 0 {
+            format!(
+                " and {}/ ({} charts, SVG and PNG)",
+                charts::FOLDER,
+                chart_count / 2
+            )
+        } else {
+            String::new()
+        },
         out_dir.display()
     ));
     if !args.quiet {

@@ -1,0 +1,248 @@
+//! Chart 3, where the money goes: a bridge (waterfall) per design from potential revenue to
+//! contribution, drawn from the mean of each component. Pipeline losses are hundreds of times
+//! the money-side items, so the bridge has two parts on two scales: potential down to the deals
+//! that reach the close, then from there down to contribution.
+
+use plotters::prelude::DrawingBackend;
+
+use super::ChartError;
+use super::canvas::*;
+use crate::results::Results;
+
+#[derive(Clone, Copy)]
+enum Step {
+    /// A bar from zero: the starting value of a part.
+    Start(&'static str, &'static [&'static str]),
+    /// A deduction: the sum of the named metrics.
+    Minus(&'static str, &'static [&'static str]),
+    /// A subtotal: the running value so far.
+    Subtotal(&'static str),
+}
+
+use Step::{Minus, Start, Subtotal};
+
+const TOP: [Step; 4] = [
+    Start("Potential revenue", &["potential_revenue"]),
+    Minus("Not surfaced by coverage", &["potential_not_surfaced"]),
+    Minus("Not won at a stage", &["revenue_not_won"]),
+    Subtotal("Reached the close"),
+];
+
+const BOTTOM: [Step; 13] = [
+    Start(
+        "Reached the close",
+        &[
+            "won_list_value",
+            "revenue_lost_to_failed_handoffs",
+            "revenue_lost_to_conflict",
+            "revenue_deferred",
+        ],
+    ),
+    Minus(
+        "Lost to failed hand-offs",
+        &["revenue_lost_to_failed_handoffs"],
+    ),
+    Minus("Lost to channel conflict", &["revenue_lost_to_conflict"]),
+    Minus("Closes after the horizon", &["revenue_deferred"]),
+    Subtotal("Won, at list price"),
+    Minus("Channel discounts", &["channel_discounts"]),
+    Minus("Margin eroded by conflict", &["margin_eroded_by_conflict"]),
+    Subtotal("Revenue"),
+    Minus("Cost of goods", &["cost_of_goods"]),
+    Minus("Partner margin", &["partner_margin"]),
+    Minus("Duplicated effort", &["duplicated_effort"]),
+    Minus(
+        "Heads, pay, fixed costs",
+        &[
+            "cost_heads",
+            "cost_specialists",
+            "cost_channel_fixed",
+            "variable_pay",
+        ],
+    ),
+    Subtotal("Contribution"),
+];
+
+/// One bar of a bridge: from `from` to `to`, and whether it is a total.
+struct Bar {
+    from: f64,
+    to: f64,
+    total: bool,
+}
+
+fn bars(r: &Results, d: usize, steps: &[Step]) -> Vec<Bar> {
+    let sum = |keys: &[&str]| -> f64 {
+        keys.iter()
+            .map(|k| r.stat(d, k).map_or(0.0, |s| s.mean))
+            .sum()
+    };
+    let mut running = 0.0;
+    steps
+        .iter()
+        .map(|step| match *step {
+            Start(_, keys) => {
+                running = sum(keys);
+                Bar {
+                    from: 0.0,
+                    to: running,
+                    total: true,
+                }
+            }
+            Minus(_, keys) => {
+                let from = running;
+                running -= sum(keys);
+                Bar {
+                    from,
+                    to: running,
+                    total: false,
+                }
+            }
+            Subtotal(_) => Bar {
+                from: 0.0,
+                to: running,
+                total: true,
+            },
+        })
+        .collect()
+}
+
+fn label(step: &Step) -> &'static str {
+    match step {
+        Start(l, _) | Minus(l, _) | Subtotal(l) => l,
+    }
+}
+
+pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), ChartError> {
+    let n = r.designs.len();
+    let body = c.frame(
+        r,
+        &format!(
+            "From potential revenue to contribution, by design, {} trials",
+            group_thousands(r.trials)
+        ),
+        &format!(
+            "Mean per trial, {} over {} months. The lower part has its own scale: the money-side items are small next to the pipeline.",
+            r.scenario.currency, r.scenario.months
+        ),
+    )?;
+    if n == 0 {
+        return c.empty(body, "No designs in these results.");
+    }
+    let row_font = LABEL.sized(24.0);
+    let label_w = 360;
+    let header_h = 50;
+    let gap_rows = 1.2;
+    let rows = (TOP.len() + BOTTOM.len()) as f64 + gap_rows;
+    let row_h = (body.height() - header_h) as f64 / rows;
+    let bar_h = (row_h * 0.62).round() as i32;
+    let row_y = |i: usize| -> i32 {
+        let slot = if i < TOP.len() {
+            i as f64
+        } else {
+            i as f64 + gap_rows
+        };
+        (body.y0 as f64 + header_h as f64 + (slot + 0.5) * row_h).round() as i32
+    };
+
+    let top: Vec<Vec<Bar>> = (0..n).map(|d| bars(r, d, &TOP)).collect();
+    let bottom: Vec<Vec<Bar>> = (0..n).map(|d| bars(r, d, &BOTTOM)).collect();
+    let extent = |parts: &[Vec<Bar>]| -> Vec<f64> {
+        parts
+            .iter()
+            .flatten()
+            .flat_map(|b| [b.from, b.to])
+            .collect()
+    };
+    let top_values = extent(&top);
+    let bottom_values = extent(&bottom);
+
+    for (i, step) in TOP.iter().chain(BOTTOM.iter()).enumerate() {
+        let font = if matches!(step, Minus(..)) {
+            row_font
+        } else {
+            row_font.with_colour(INK)
+        };
+        let font = Font {
+            bold: !matches!(step, Minus(..)),
+            ..font
+        };
+        c.text(label(step), (body.x0, row_y(i)), font, LEFT_MID)?;
+    }
+    let divider = (row_y(TOP.len() - 1) + row_y(TOP.len())) / 2;
+    c.line((body.x0, divider), (body.x1, divider), RULE, 2)?;
+
+    let col_w = (body.width() - label_w) / n as i32;
+    for d in 0..n {
+        let colour = design_colour(r, d);
+        let x0 = body.x0 + label_w + d as i32 * col_w + 16;
+        let px1 = x0 + ((col_w - 16) as f64 * 0.66) as i32;
+        c.text(
+            &c.fit(&design_label(r, d), LABEL_BOLD, col_w - 24),
+            (x0, body.y0 + 4),
+            LABEL_BOLD.with_colour(if d == r.baseline_index() { MUTED } else { INK }),
+            LEFT_TOP,
+        )?;
+        c.fill(
+            Rect {
+                x0,
+                y0: body.y0 + 40,
+                x1: x0 + col_w - 40,
+                y1: body.y0 + 44,
+            },
+            colour,
+        )?;
+        for (part, values, offset) in [
+            (&top[d], &top_values, 0usize),
+            (&bottom[d], &bottom_values, TOP.len()),
+        ] {
+            let x = Scale::covering(values, true, x0, px1);
+            let zero = x.at(0.0);
+            c.line(
+                (zero, row_y(offset) - bar_h),
+                (zero, row_y(offset + part.len() - 1) + bar_h),
+                FAINT,
+                1,
+            )?;
+            for (i, bar) in part.iter().enumerate() {
+                let cy = row_y(offset + i);
+                let (a, b) = (x.at(bar.from), x.at(bar.to));
+                let rect = Rect {
+                    x0: a.min(b),
+                    y0: cy - bar_h / 2,
+                    x1: a.max(b),
+                    y1: cy + bar_h / 2,
+                };
+                if bar.total {
+                    c.fill(rect, colour)?;
+                } else if a != b {
+                    c.fill(rect, tint(colour, 0.35))?;
+                    c.outline(rect, colour, 2)?;
+                }
+                let text = if bar.total {
+                    value(bar.to)
+                } else {
+                    let delta = bar.to - bar.from;
+                    if delta == 0.0 {
+                        "0".to_string()
+                    } else {
+                        value(delta)
+                    }
+                };
+                let font = VALUE.with_colour(if bar.total { INK } else { MUTED });
+                c.text(&text, (a.max(b) + 10, cy), font, LEFT_MID)?;
+                if let Some(next) = part.get(i + 1) {
+                    if !next.total || next.to == bar.to {
+                        let xc = x.at(bar.to);
+                        c.line(
+                            (xc, cy + bar_h / 2),
+                            (xc, row_y(offset + i + 1) - bar_h / 2),
+                            FAINT,
+                            1,
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
