@@ -127,6 +127,107 @@ impl DistSpec {
         }
     }
 
+    /// The distribution named `kind` with `params` in the order of `DIST_KINDS`.
+    pub fn from_params(kind: &str, p: &[f64]) -> DistSpec {
+        match kind {
+            "uniform" => DistSpec::Uniform {
+                min: p[0],
+                max: p[1],
+            },
+            "triangular" => DistSpec::Triangular {
+                min: p[0],
+                mode: p[1],
+                max: p[2],
+            },
+            "pert" => DistSpec::Pert {
+                min: p[0],
+                mode: p[1],
+                max: p[2],
+            },
+            "normal" => DistSpec::Normal {
+                mean: p[0],
+                sd: p[1],
+            },
+            "lognormal" => DistSpec::LogNormal {
+                median: p[0],
+                sigma: p[1],
+            },
+            _ => DistSpec::Beta {
+                alpha: p[0],
+                beta: p[1],
+            },
+        }
+    }
+
+    /// The smallest and largest possible value, for distributions with bounded support.
+    pub fn support(&self) -> Option<(f64, f64)> {
+        match *self {
+            DistSpec::Fixed(v) => Some((v, v)),
+            DistSpec::Uniform { min, max }
+            | DistSpec::Triangular { min, max, .. }
+            | DistSpec::Pert { min, max, .. } => Some((min, max)),
+            DistSpec::Beta { .. } => Some((0.0, 1.0)),
+            DistSpec::Normal { .. } | DistSpec::LogNormal { .. } => None,
+        }
+    }
+
+    /// The `p`-quantile (inverse distribution function), 0 < p < 1; for a valid spec.
+    pub fn quantile(&self, p: f64) -> f64 {
+        use statrs::distribution as sd;
+        use statrs::distribution::ContinuousCDF;
+        let p = p.clamp(1e-12, 1.0 - 1e-12);
+        let beta_inv =
+            |a: f64, b: f64| sd::Beta::new(a, b).map(|d| d.inverse_cdf(p)).unwrap_or(0.5);
+        match *self {
+            DistSpec::Fixed(v) => v,
+            DistSpec::Uniform { min, max } => min + p * (max - min),
+            DistSpec::Triangular { min, mode, max } => {
+                if max <= min {
+                    return min;
+                }
+                let f = (mode - min) / (max - min);
+                if p < f {
+                    min + (p * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - p) * (max - min) * (max - mode)).sqrt()
+                }
+            }
+            DistSpec::Pert { min, mode, max } => {
+                if max <= min {
+                    return min;
+                }
+                let a = 1.0 + 4.0 * (mode - min) / (max - min);
+                let b = 1.0 + 4.0 * (max - mode) / (max - min);
+                min + (max - min) * beta_inv(a, b)
+            }
+            DistSpec::Normal { mean, sd } => {
+                if sd == 0.0 {
+                    return mean;
+                }
+                mean + sd * standard_normal_quantile(p)
+            }
+            DistSpec::LogNormal { median, sigma } => {
+                median * (sigma * standard_normal_quantile(p)).exp()
+            }
+            DistSpec::Beta { alpha, beta } => beta_inv(alpha, beta),
+        }
+    }
+
+    /// A short description for tables: `triangular(0.05, 0.1, 0.2)`.
+    pub fn describe(&self) -> String {
+        match *self {
+            DistSpec::Fixed(v) => format!("{v}"),
+            DistSpec::Uniform { min, max } => format!("uniform({min}, {max})"),
+            DistSpec::Triangular { min, mode, max } => {
+                format!("triangular({min}, {mode}, {max})")
+            }
+            DistSpec::Pert { min, mode, max } => format!("pert({min}, {mode}, {max})"),
+            DistSpec::Normal { mean, sd } => format!("normal({mean}, {sd})"),
+            DistSpec::LogNormal { median, sigma } => format!("lognormal({median}, {sigma})"),
+            DistSpec::Beta { alpha, beta } => format!("beta({alpha}, {beta})"),
+        }
+    }
+
     /// The distribution's mean (closed form), used by tests and docs.
     pub fn mean(&self) -> f64 {
         match *self {
@@ -139,6 +240,12 @@ impl DistSpec {
             DistSpec::Beta { alpha, beta } => alpha / (alpha + beta),
         }
     }
+}
+
+/// Φ⁻¹(p) of the standard normal.
+pub fn standard_normal_quantile(p: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::new(0.0, 1.0).map_or(0.0, |n| n.inverse_cdf(p))
 }
 
 impl Sampler {
@@ -160,6 +267,42 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn quantiles_invert_the_distribution() {
+        let tri = DistSpec::Triangular {
+            min: 0.0,
+            mode: 1.0,
+            max: 4.0,
+        };
+        // F(1) = 1/4 for this triangle; above the mode F(x) = 1 − (4 − x)²/12, so the median
+        // solves (4 − x)² = 6.
+        assert!((tri.quantile(0.25) - 1.0).abs() < 1e-12);
+        assert!((tri.quantile(0.5) - (4.0 - 6f64.sqrt())).abs() < 1e-12);
+        let n = DistSpec::Normal { mean: 3.0, sd: 2.0 };
+        assert!((n.quantile(0.975) - (3.0 + 2.0 * 1.959_963_984_540_054)).abs() < 1e-7);
+        let ln = DistSpec::LogNormal {
+            median: 10.0,
+            sigma: 0.5,
+        };
+        assert!((ln.quantile(0.5) - 10.0).abs() < 1e-9);
+        // A symmetric PERT has its median at the mode; Beta(2, 2) at one half.
+        let pert = DistSpec::Pert {
+            min: 0.0,
+            mode: 5.0,
+            max: 10.0,
+        };
+        assert!((pert.quantile(0.5) - 5.0).abs() < 1e-7);
+        let b = DistSpec::Beta {
+            alpha: 2.0,
+            beta: 5.0,
+        };
+        // Beta(2, 5): F(x) = 1 − (1 − x)^5 (1 + 5x); check F(Q(0.3)) = 0.3.
+        let x = b.quantile(0.3);
+        let f = 1.0 - (1.0 - x).powi(5) * (1.0 + 5.0 * x);
+        assert!((f - 0.3).abs() < 1e-7, "{x} {f}");
+        assert_eq!(DistSpec::Uniform { min: 2.0, max: 2.0 }.quantile(0.9), 2.0);
+    }
 
     #[test]
     fn sample_means_match_closed_forms() {

@@ -14,4 +14,8 @@ pub mod model;
 pub mod results;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
+pub mod study;
+pub mod sweep;
+pub mod uncertain;

@@ -201,6 +201,8 @@ pub struct Model {
     pub name: String,
     pub trials: u64,
     pub seed: u64,
+    /// How uncertain inputs are sampled across trials.
+    pub sampling: crate::uncertain::Sampling,
     pub months: u32,
     pub currency: String,
     pub baseline: usize,
@@ -208,7 +210,8 @@ pub struct Model {
     pub gross_margin: f64,
     /// Standard deviation of the log of each account's realised potential in a trial.
     pub potential_volatility: f64,
-    pub accounts: Accounts,
+    /// Shared: per-trial variants of a scenario reuse the same accounts.
+    pub accounts: std::sync::Arc<Accounts>,
     pub tiers: Vec<Tier>,
     pub channels: Vec<Channel>,
     pub stages: Vec<Stage>,

@@ -7,6 +7,8 @@ use crate::engine::{TrialMatrix, plan};
 use crate::metrics::{Better, MetricDef, catalogue};
 use crate::model::Model;
 use crate::stats::{DiffStats, Stats, summarize};
+use crate::study::{Precision, Run};
+use crate::uncertain::{Sampling, correlation};
 
 /// Bumped whenever the layout of `summary.json` changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -21,6 +23,26 @@ pub struct Results {
     pub baseline: String,
     pub metrics: Vec<MetricDef>,
     pub designs: Vec<DesignResult>,
+    /// How a run to a precision target went (`covsim run --precision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+    /// The uncertain inputs, with how strongly each moved the deciding difference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputSummary>,
+}
+
+/// An uncertain input of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputSummary {
+    pub path: String,
+    pub distribution: String,
+    pub sampling: Sampling,
+    pub p10: f64,
+    pub median: f64,
+    pub p90: f64,
+    /// Pearson correlation, across trials, of the input's draw with the deciding difference
+    /// (contribution of the best design minus the baseline's; see `Results::deciding_pair`).
+    pub correlation: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -222,7 +244,50 @@ impl Results {
             baseline: model.designs[b].name.clone(),
             metrics: defs,
             designs,
+            precision: None,
+            inputs: Vec::new(),
         }
+    }
+
+    /// Results of a study run: the trials, and a summary of each uncertain input drawn.
+    pub fn from_run(model: &Model, run: &Run) -> Results {
+        let mut r = Results::from_trials(model, &run.matrix);
+        if let Some((d, b)) = r.deciding_pair() {
+            let m = &run.matrix;
+            let k = crate::metrics::g::CONTRIBUTION;
+            let diff: Vec<f64> = m
+                .column(d, k)
+                .iter()
+                .zip(m.column(b, k))
+                .map(|(x, y)| x - y)
+                .collect();
+            r.inputs = run
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(j, u)| InputSummary {
+                    path: u.path.clone(),
+                    distribution: u.spec.describe(),
+                    sampling: model.sampling,
+                    p10: u.at(0.1),
+                    median: u.median,
+                    p90: u.at(0.9),
+                    correlation: correlation(&run.input(j), &diff),
+                })
+                .collect();
+        }
+        r
+    }
+
+    /// The comparison a decision rests on: (the design with the highest mean contribution,
+    /// the baseline); when the baseline is the best, (the best other design, the baseline).
+    pub fn deciding_pair(&self) -> Option<(usize, usize)> {
+        let b = self.baseline_index();
+        let mean = |d: usize| self.stat(d, "contribution").map_or(f64::MIN, |s| s.mean);
+        let best = (0..self.designs.len())
+            .filter(|&d| d != b)
+            .max_by(|&x, &y| mean(x).total_cmp(&mean(y)))?;
+        Some((best, b))
     }
 
     pub fn metric_index(&self, key: &str) -> Option<usize> {

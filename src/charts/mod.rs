@@ -9,6 +9,8 @@ mod certainty;
 mod designs;
 mod productivity;
 mod spread;
+pub mod sweep;
+pub mod tornado;
 
 use std::sync::Once;
 
@@ -87,23 +89,62 @@ impl Chart {
     }
 
     pub fn svg(self, r: &Results) -> Result<String, ChartError> {
-        let mut out = String::new();
-        {
-            let backend = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT));
-            self.draw(&backend.into_drawing_area(), r)?;
-        }
-        out.push('\n');
-        Ok(out)
+        svg(&(self, r))
     }
 
     pub fn png(self, r: &Results) -> Result<Vec<u8>, ChartError> {
-        let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-        {
-            let backend = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT));
-            self.draw(&backend.into_drawing_area(), r)?;
-        }
-        encode_png(&rgb, WIDTH, HEIGHT)
+        png(&(self, r))
     }
+}
+
+/// Anything drawn on a 1920×1080 canvas, whatever the backend.
+pub trait Drawing: Sync {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), ChartError>;
+}
+
+impl Drawing for (Chart, &Results) {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), ChartError> {
+        self.0.draw(area, self.1)
+    }
+}
+
+pub fn svg<D: Drawing>(d: &D) -> Result<String, ChartError> {
+    let mut out = String::new();
+    {
+        let backend = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT));
+        let area = backend.into_drawing_area();
+        register_fonts();
+        d.draw_on(&area)?;
+        area.present().map_err(|e| ChartError(e.to_string()))?;
+    }
+    out.push('\n');
+    Ok(out)
+}
+
+pub fn png<D: Drawing>(d: &D) -> Result<Vec<u8>, ChartError> {
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let backend = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT));
+        let area = backend.into_drawing_area();
+        register_fonts();
+        d.draw_on(&area)?;
+        area.present().map_err(|e| ChartError(e.to_string()))?;
+    }
+    encode_png(&rgb, WIDTH, HEIGHT)
+}
+
+/// `<stem>.svg` and `<stem>.png` of a drawing, under `folder/`.
+pub fn pair<D: Drawing>(folder: &str, stem: &str, d: &D) -> Result<[File; 2], ChartError> {
+    Ok([
+        (format!("{folder}/{stem}.svg"), svg(d)?.into_bytes()),
+        (format!("{folder}/{stem}.png"), png(d)?),
+    ])
 }
 
 /// A rendered file: path relative to the output folder, and its bytes.
@@ -114,15 +155,7 @@ pub fn render_all(r: &Results) -> Result<Vec<File>, ChartError> {
     use rayon::prelude::*;
     let rendered: Vec<Result<[File; 2], ChartError>> = Chart::ALL
         .par_iter()
-        .map(|&chart| {
-            Ok([
-                (
-                    format!("{FOLDER}/{}.svg", chart.stem()),
-                    chart.svg(r)?.into_bytes(),
-                ),
-                (format!("{FOLDER}/{}.png", chart.stem()), chart.png(r)?),
-            ])
-        })
+        .map(|&chart| pair(FOLDER, chart.stem(), &(chart, r)))
         .collect();
     let mut out = Vec::with_capacity(2 * Chart::ALL.len());
     for pair in rendered {

@@ -6,13 +6,18 @@ use std::path::{Path, PathBuf};
 
 use covsim::diag::render_all;
 use covsim::model::Model;
-use covsim::scenario;
+use covsim::scenario::{self, Scenario};
 
 use super::Failure;
 
 /// Loads a scenario file, or the built-in example when `path` is `None`. Account files named in
 /// the scenario are read relative to the scenario's folder.
 pub fn load_scenario(path: Option<&Path>) -> Result<Model, Failure> {
+    load_study(path).map(|s| s.model)
+}
+
+/// Loads a scenario with what is needed to vary it (uncertain inputs, overrides).
+pub fn load_study(path: Option<&Path>) -> Result<Scenario, Failure> {
     let (text, name, dir) = match path {
         Some(p) => {
             let text = fs::read_to_string(p)
@@ -33,7 +38,7 @@ pub fn load_scenario(path: Option<&Path>) -> Result<Model, Failure> {
         let p = dir.join(rel);
         fs::read(&p).map_err(|e| format!("{} ({e})", p.display()))
     };
-    scenario::load(&text, &name, &mut read).map_err(|diags| Failure::Input(render_all(&diags)))
+    Scenario::load(&text, &name, &mut read).map_err(|diags| Failure::Input(render_all(&diags)))
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader

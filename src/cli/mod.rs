@@ -3,6 +3,7 @@
 mod files;
 mod plot;
 mod run;
+mod study;
 mod table;
 
 use std::io::Write;
@@ -24,6 +25,10 @@ enum Command {
     Run(run::RunArgs),
     /// Redraw the charts of a results file (summary.json) without simulating again.
     Plot(plot::PlotArgs),
+    /// Run a scenario at several values of one input and find the break-even points.
+    Sweep(study::SweepArgs),
+    /// Swing each input from low to high and rank how much it moves the answer (tornado).
+    Sensitivity(study::SensitivityArgs),
     /// Check a scenario and report every problem, without simulating.
     Validate {
         /// Scenario file (TOML).
@@ -52,6 +57,8 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Sweep(args) => study::sweep(args),
+        Command::Sensitivity(args) => study::sensitivity(args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { path, force } => init(&path, force),
     };

@@ -8,9 +8,13 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use covsim::charts;
-use covsim::engine::{self, Progress};
+use std::collections::HashMap;
+
+use covsim::diag::render_all;
+use covsim::engine::Progress;
 use covsim::export::{self, per_trial};
 use covsim::results::Results;
+use covsim::study;
 
 use super::{Failure, files, out, table};
 
@@ -33,6 +37,16 @@ pub struct RunArgs {
     /// Also write per_trial.csv, one row per trial and design.
     #[arg(long)]
     per_trial: bool,
+    /// Run batches of trials until every 95% interval of mean contribution and of each paired
+    /// difference is within ± this share of the baseline's mean contribution (e.g. 0.01).
+    #[arg(long, value_parser = parse_share)]
+    precision: Option<f64>,
+    /// With --precision: the most trials to run.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    max_trials: u64,
+    /// With --precision: trials per batch; stopping is checked only after whole batches.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
+    batch: u64,
     /// Skip the charts (tables only).
     #[arg(long)]
     no_charts: bool,
@@ -49,14 +63,24 @@ impl Progress for Bar {
     }
 }
 
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!(
+            "`{s}` is not a share between 0 and 1 (e.g. 0.01 for ±1%)"
+        )),
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let mut model = files::load_scenario(args.scenario.as_deref())?;
+    let mut study = files::load_study(args.scenario.as_deref())?;
     if let Some(t) = args.trials {
-        model.trials = t;
+        study.model.trials = t;
     }
     if let Some(s) = args.seed {
-        model.seed = s;
+        study.model.seed = s;
     }
+    let model = &study.model;
     let out_dir = args
         .out
         .clone()
@@ -71,7 +95,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Io(format!("cannot start worker threads: {e}")))?;
     let threads = pool.current_num_threads();
 
-    let bar = ProgressBar::new(model.trials);
+    let bar = ProgressBar::new(if args.precision.is_some() {
+        args.max_trials
+    } else {
+        model.trials
+    });
     if args.quiet || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     } else {
@@ -84,15 +112,31 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let progress = Bar(bar);
     let started = Instant::now();
-    let matrix = pool.install(|| engine::simulate(&model, 0..model.trials, &progress));
+    let none = HashMap::new();
+    let outcome = pool.install(|| match args.precision {
+        Some(target) => study::simulate_to_precision(
+            &study,
+            &none,
+            target,
+            args.batch,
+            args.max_trials,
+            &progress,
+        )
+        .map(|(run, p)| (run, Some(p))),
+        None => study::simulate(&study, &none, 0..model.trials, model.trials, &progress)
+            .map(|run| (run, None)),
+    });
     let seconds = started.elapsed().as_secs_f64();
     progress.0.finish_and_clear();
+    let (run, precision) = outcome.map_err(|d| Failure::Input(render_all(&d)))?;
+    let matrix = &run.matrix;
 
-    let results = Results::from_trials(&model, &matrix);
+    let mut results = Results::from_run(model, &run);
+    results.precision = precision;
     let work = model.accounts.len() as f64
         * model.months as f64
         * model.designs.len() as f64
-        * model.trials as f64;
+        * matrix.trials as f64;
     let throughput = work / seconds.max(1e-9);
 
     // Render everything first; only then touch the disk.
@@ -103,13 +147,13 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if args.per_trial {
         files_out.push((
             per_trial::FILE_NAME.to_string(),
-            per_trial::render(&results, &matrix),
+            per_trial::render(&results, matrix),
         ));
     }
     let timing = serde_json::json!({
         "covsim_version": env!("CARGO_PKG_VERSION"),
         "threads": threads,
-        "trials": model.trials,
+        "trials": matrix.trials,
         "accounts": model.accounts.len(),
         "months": model.months,
         "designs": model.designs.len(),
@@ -153,7 +197,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if !args.quiet {
         eprintln!(
             "simulated {} trials × {} designs × {} accounts × {} months in {:.2} s on {} thread{}: {:.1} million account-month-designs per second",
-            model.trials,
+            matrix.trials,
             model.designs.len(),
             model.accounts.len(),
             model.months,

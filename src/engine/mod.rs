@@ -118,53 +118,98 @@ struct Prepared<'m> {
     deal_share: Vec<f64>,
 }
 
+impl<'m> Prepared<'m> {
+    fn new(model: &'m Model) -> Self {
+        let plans = plan::build(model);
+        Prepared {
+            model,
+            fixed: fixed_costs(model),
+            layout: Layout::of(model),
+            opp_gate: (0..model.tiers.len())
+                .map(|t| {
+                    (0..model.designs.len())
+                        .map(|d| plans[d * model.tiers.len() + t].opportunity)
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect(),
+            deal_share: model
+                .tiers
+                .iter()
+                .map(|t| 1.0 / t.opportunities_per_year)
+                .collect(),
+            plans,
+        }
+    }
+}
+
 /// Simulates trials `trials` of every design.
 pub fn simulate(model: &Model, trials: Range<u64>, progress: &dyn Progress) -> TrialMatrix {
+    let prep = Prepared::new(model);
+    fill(model, trials, progress, &|trial, rows| {
+        run_trial(&prep, trial, rows);
+        Ok(())
+    })
+    .unwrap_or_else(|(_, e)| unreachable!("a fixed model cannot fail: {e}"))
+}
+
+/// Simulates trials `trials`, each on its own variant of `base` (same structure: designs,
+/// tiers, channels), as `model_for(trial)` gives it — the trial's draws of the uncertain
+/// inputs. The trial's random events are the same as with `simulate`: only the parameters
+/// differ. The first failing trial (in trial order) is reported.
+pub fn simulate_varied(
+    base: &Model,
+    trials: Range<u64>,
+    model_for: &(dyn Fn(u64) -> Result<Model, String> + Sync),
+    progress: &dyn Progress,
+) -> Result<TrialMatrix, (u64, String)> {
+    fill(base, trials, progress, &|trial, rows| {
+        let model = model_for(trial)?;
+        run_trial(&Prepared::new(&model), trial, rows);
+        Ok(())
+    })
+}
+
+type TrialFn<'a> = dyn Fn(u64, &mut [f64]) -> Result<(), String> + Sync + 'a;
+
+fn fill(
+    model: &Model,
+    trials: Range<u64>,
+    progress: &dyn Progress,
+    trial_fn: &TrialFn,
+) -> Result<TrialMatrix, (u64, String)> {
     let layout = Layout::of(model);
-    let plans = plan::build(model);
-    let prep = Prepared {
-        model,
-        fixed: fixed_costs(model),
-        layout,
-        opp_gate: (0..model.tiers.len())
-            .map(|t| {
-                (0..model.designs.len())
-                    .map(|d| plans[d * model.tiers.len() + t].opportunity)
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect(),
-        deal_share: model
-            .tiers
-            .iter()
-            .map(|t| 1.0 / t.opportunities_per_year)
-            .collect(),
-        plans,
-    };
     let designs = model.designs.len();
     let width = layout.width();
     let n = (trials.end - trials.start) as usize;
     let mut values = vec![0.0; n * designs * width];
     let row_len = designs * width;
     if row_len > 0 {
-        values
+        let failures: Vec<Option<(u64, String)>> = values
             .par_chunks_mut(CHUNK_TRIALS * row_len)
             .enumerate()
-            .for_each(|(chunk, out)| {
+            .map(|(chunk, out)| {
                 for (i, rows) in out.chunks_mut(row_len).enumerate() {
                     let trial = trials.start + (chunk * CHUNK_TRIALS + i) as u64;
-                    run_trial(&prep, trial, rows);
+                    if let Err(e) = trial_fn(trial, rows) {
+                        return Some((trial, e));
+                    }
                 }
                 progress.advance((out.len() / row_len) as u64);
-            });
+                None
+            })
+            .collect();
+        if let Some(f) = failures.into_iter().flatten().next() {
+            return Err(f);
+        }
     }
-    TrialMatrix {
+    Ok(TrialMatrix {
         first_trial: trials.start,
         trials: n as u64,
         designs,
         width,
         values,
-    }
+    })
 }
 
 /// The shared draws of one opportunity: what every design evaluates.

@@ -41,6 +41,109 @@ const ACTIVITY: &[&str] = &[
     "revenue_per_head",
 ];
 
+/// The answer in plain words: which design has the highest contribution, by how much (with its
+/// interval), how often it beats the baseline, the inputs it hinges on, how precise the run was,
+/// and any `break_evens` sentences. The paragraph an analyst pastes into the deck.
+pub fn decision(r: &Results, break_evens: &[String]) -> String {
+    let mut o = String::new();
+    let b = r.baseline_index();
+    let cur = &r.scenario.currency;
+    let mean = |d: usize| r.stat(d, "contribution").map_or(0.0, |s| s.mean);
+    let best = (0..r.designs.len()).max_by(|&x, &y| mean(x).total_cmp(&mean(y)));
+    if let (Some(best), Some((other, _))) = (best, r.deciding_pair()) {
+        let diff = r.diff(other, "contribution");
+        if best != b {
+            if let Some(x) = diff {
+                let _ = write!(
+                    o,
+                    "**{}** has the highest expected contribution, {} {cur} over {} months: {} more than the baseline **{}** (95% interval {} to {}). It comes out ahead in {} of the {} simulated years.",
+                    r.designs[best].name,
+                    compact(mean(best)),
+                    r.scenario.months,
+                    compact(x.diff.mean),
+                    r.baseline,
+                    super::signed(x.diff.ci95_low),
+                    super::signed(x.diff.ci95_high),
+                    percent(x.share_better),
+                    super::thousands(r.trials as f64),
+                );
+            }
+        } else if let Some(x) = diff {
+            let _ = write!(
+                o,
+                "The baseline **{}** keeps the highest expected contribution, {} {cur} over {} months. The best alternative, **{}**, earns {} less (95% interval {} to {}) and comes out ahead in only {} of the {} simulated years.",
+                r.baseline,
+                compact(mean(b)),
+                r.scenario.months,
+                r.designs[other].name,
+                compact(-x.diff.mean),
+                super::signed(x.diff.ci95_low),
+                super::signed(x.diff.ci95_high),
+                percent(x.share_better),
+                super::thousands(r.trials as f64),
+            );
+        }
+        let mut inputs: Vec<_> = r
+            .inputs
+            .iter()
+            .filter(|i| i.correlation.abs() >= 0.1)
+            .collect();
+        inputs.sort_by(|x, y| y.correlation.abs().total_cmp(&x.correlation.abs()));
+        if !r.inputs.is_empty() {
+            if inputs.is_empty() {
+                let _ = write!(
+                    o,
+                    " None of the {} uncertain inputs moves the difference much (every |correlation| < 0.1).",
+                    r.inputs.len()
+                );
+            } else {
+                let list: Vec<String> = inputs
+                    .iter()
+                    .take(3)
+                    .map(|i| {
+                        format!(
+                            "`{}` ({}, correlation {:+.2})",
+                            i.path,
+                            if i.correlation > 0.0 {
+                                "higher helps"
+                            } else {
+                                "higher hurts"
+                            },
+                            i.correlation
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    o,
+                    " The difference between **{}** and **{}** hinges most on {}.",
+                    r.designs[other].name,
+                    r.baseline,
+                    list.join(", ")
+                );
+            }
+        }
+    }
+    if let Some(p) = &r.precision {
+        let _ = write!(
+            o,
+            " {} trials were run in batches of {}{}: every 95% interval is within ±{:.2}% of the baseline's contribution (target ±{:.2}%).",
+            super::thousands(r.trials as f64),
+            super::thousands(p.batch as f64),
+            if p.met {
+                ""
+            } else {
+                ", stopped by --max-trials before the target was met"
+            },
+            100.0 * p.reached,
+            100.0 * p.target
+        );
+    }
+    for s in break_evens {
+        let _ = write!(o, " Break-even: {s}.");
+    }
+    o.trim().to_string()
+}
+
 impl Exporter for Markdown {
     fn file_name(&self) -> &'static str {
         "summary.md"
@@ -66,6 +169,9 @@ impl Exporter for Markdown {
             r.covsim_version,
             &s.hash[..s.hash.len().min(16)]
         );
+
+        let _ = writeln!(o, "## The answer\n");
+        let _ = writeln!(o, "{}\n", decision(r, &[]));
 
         let _ = writeln!(o, "## Headline\n");
         let _ = writeln!(

@@ -5,15 +5,16 @@
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::reader::{Bound, Ctx, Sp, Table, number, string};
+use super::reader::{Bound, Ctx, Sp, Table, dist_table, number, string};
 use crate::diag::one_of;
-use crate::dist::{DIST_KINDS, DistSpec};
+use crate::dist::DistSpec;
 use crate::model::{CreditRule, HandOff, Response};
 
 #[derive(Debug, Default)]
 pub struct RawScenario {
     pub name: Option<Sp<String>>,
     pub trials: u64,
+    pub lhs: bool,
     pub seed: u64,
     pub months: u32,
     pub currency: String,
@@ -184,6 +185,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
                 raw.currency = c.value;
             }
             raw.baseline = t.str_opt(ctx, "baseline");
+            raw.lhs = t.choice_or(ctx, "sampling", &["random", "lhs"], "random") == "lhs";
             t.finish(ctx);
         }
         None if !doc.has("simulation") => {}
@@ -384,64 +386,7 @@ fn dist_field(
         path: path.clone(),
     };
     if let DeValue::Table(_) = v.get_ref() {
-        let mut d = Table::from_value(ctx, v, &path)?;
-        let kinds: Vec<&str> = DIST_KINDS.iter().map(|(k, _)| *k).collect();
-        let kind = d.str_req(ctx, "dist", &one_of(kinds.iter().copied()))?;
-        let Some((_, params)) = DIST_KINDS.iter().find(|(k, _)| *k == kind.value) else {
-            ctx.error(
-                Some(kind.span),
-                &kind.path,
-                format!("unknown distribution \"{}\"", kind.value),
-                one_of(kinds.iter().copied()),
-            );
-            return None;
-        };
-        let mut vals = Vec::new();
-        for p in *params {
-            // `get` wants a 'static key; the parameter names are static strings.
-            let key: &'static str = p;
-            vals.push(d.f64_req(ctx, key, Bound::Any));
-        }
-        d.finish(ctx);
-        let vals: Vec<f64> = vals.into_iter().collect::<Option<_>>()?;
-        let spec = match kind.value.as_str() {
-            "uniform" => DistSpec::Uniform {
-                min: vals[0],
-                max: vals[1],
-            },
-            "triangular" => DistSpec::Triangular {
-                min: vals[0],
-                mode: vals[1],
-                max: vals[2],
-            },
-            "pert" => DistSpec::Pert {
-                min: vals[0],
-                mode: vals[1],
-                max: vals[2],
-            },
-            "normal" => DistSpec::Normal {
-                mean: vals[0],
-                sd: vals[1],
-            },
-            "lognormal" => DistSpec::LogNormal {
-                median: vals[0],
-                sigma: vals[1],
-            },
-            _ => DistSpec::Beta {
-                alpha: vals[0],
-                beta: vals[1],
-            },
-        };
-        if let Err(e) = spec.build() {
-            ctx.error(
-                Some(v.span()),
-                &path,
-                format!("invalid {} distribution: {e}", kind.value),
-                format!("parameters {}", params.join(", ")),
-            );
-            return None;
-        }
-        Some((spec, here))
+        dist_table(ctx, v, &path).map(|spec| (spec, here))
     } else {
         number(ctx, v, &path, bound).map(|x| (DistSpec::Fixed(x), here))
     }

@@ -2,12 +2,17 @@
 //! (wrong type, out of range, unknown key with a suggestion) instead of stopping at the first.
 //! Only the scenario module uses it; nothing else in covsim knows TOML.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, Source, near_matches, one_of};
+use crate::dist::{DIST_KINDS, DistSpec};
+use crate::model::Accounts;
+use crate::uncertain::Uncertain;
 
 pub type Span = Range<usize>;
 
@@ -45,6 +50,18 @@ impl Bound {
             }
     }
 
+    /// The closed range draws of an uncertain input are clamped into.
+    pub fn clamp_range(self) -> (f64, f64) {
+        match self {
+            Bound::Any => (f64::MIN, f64::MAX),
+            Bound::NonNegative => (0.0, f64::MAX),
+            Bound::Positive => (f64::MIN_POSITIVE, f64::MAX),
+            Bound::Probability => (0.0, 1.0),
+            Bound::Between(lo, hi) => (lo, hi),
+            Bound::AboveUpTo(lo, hi) => (lo + f64::EPSILON * lo.abs().max(1.0), hi),
+        }
+    }
+
     pub fn describe(self) -> String {
         match self {
             Bound::Any => "a finite number".into(),
@@ -57,10 +74,20 @@ impl Bound {
     }
 }
 
-/// Where diagnostics go while a scenario is read.
+/// Where diagnostics go while a scenario is read, and what the reading learns on the way.
 pub struct Ctx<'s> {
     pub src: Source<'s>,
     pub diags: Vec<Diagnostic>,
+    /// Values that replace whatever the file says (or leaves to its default) at these key
+    /// paths: a sweep point, a tornado swing, one trial's draws of the uncertain inputs.
+    pub overrides: HashMap<String, f64>,
+    /// Every real-valued key path read, in reading order: what `--param` may name.
+    pub numeric_paths: Vec<String>,
+    /// Inputs given as a distribution instead of a number.
+    pub uncertain: Vec<Uncertain>,
+    /// Accounts (and the hash they went into) to reuse instead of generating or reading them
+    /// again, when nothing that shapes them is overridden.
+    pub reuse: Option<(Arc<Accounts>, String)>,
 }
 
 impl<'s> Ctx<'s> {
@@ -68,6 +95,27 @@ impl<'s> Ctx<'s> {
         Ctx {
             src,
             diags: Vec::new(),
+            overrides: HashMap::new(),
+            numeric_paths: Vec::new(),
+            uncertain: Vec::new(),
+            reuse: None,
+        }
+    }
+
+    /// An overriding value for `path`, checked against its bound; records the path.
+    fn overridden(&mut self, span: Option<Span>, path: &str, bound: Bound) -> Option<Option<f64>> {
+        self.numeric_paths.push(path.to_string());
+        let x = *self.overrides.get(path)?;
+        if bound.admits(x) {
+            Some(Some(x))
+        } else {
+            self.error(
+                span,
+                path,
+                format!("{x} is out of range for `{path}` (value set from the command line)"),
+                bound.describe(),
+            );
+            Some(None)
         }
     }
 
@@ -103,8 +151,17 @@ pub fn type_name(v: &DeValue<'_>) -> &'static str {
     }
 }
 
-/// Reads a number (integer or float) and checks its bound.
+/// Reads a number (integer or float) and checks its bound. A value overridden by the caller
+/// wins; a `{ dist = ... }` table makes the key an uncertain input, read as its median.
 pub fn number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) -> Option<f64> {
+    if let Some(x) = ctx.overridden(Some(v.span()), path, bound) {
+        return x;
+    }
+    if let DeValue::Table(t) = v.get_ref() {
+        if t.get("dist").is_some() {
+            return uncertain(ctx, v, path, bound);
+        }
+    }
     let parsed = match v.get_ref() {
         DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
             .ok()
@@ -136,6 +193,73 @@ pub fn number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound)
             None
         }
     }
+}
+
+/// Reads `{ dist = "kind", params... }`: the distribution's kind and natural parameters.
+pub fn dist_table(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option<DistSpec> {
+    let mut d = Table::from_value(ctx, v, path)?;
+    let kinds: Vec<&str> = DIST_KINDS.iter().map(|(k, _)| *k).collect();
+    let kind = d.str_req(ctx, "dist", &one_of(kinds.iter().copied()))?;
+    let Some((_, params)) = DIST_KINDS.iter().find(|(k, _)| *k == kind.value) else {
+        ctx.error(
+            Some(kind.span),
+            &kind.path,
+            format!("unknown distribution \"{}\"", kind.value),
+            one_of(kinds.iter().copied()),
+        );
+        return None;
+    };
+    let mut vals = Vec::new();
+    for p in *params {
+        vals.push(d.f64_req(ctx, p, Bound::Any));
+    }
+    d.finish(ctx);
+    let vals: Vec<f64> = vals.into_iter().collect::<Option<_>>()?;
+    let spec = DistSpec::from_params(&kind.value, &vals);
+    if let Err(e) = spec.build() {
+        ctx.error(
+            Some(v.span()),
+            path,
+            format!("invalid {} distribution: {e}", kind.value),
+            format!("parameters {}", params.join(", ")),
+        );
+        return None;
+    }
+    Some(spec)
+}
+
+/// An uncertain input: recorded with its distribution, read as its median.
+fn uncertain(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) -> Option<f64> {
+    let spec = dist_table(ctx, v, path)?;
+    let (lo, hi) = bound.clamp_range();
+    if let Some((min, max)) = spec.support() {
+        if min < lo || max > hi {
+            ctx.error(
+                Some(v.span()),
+                path,
+                format!("the distribution of `{path}` reaches outside the allowed range ({min} to {max})"),
+                bound.describe(),
+            );
+            return None;
+        }
+    }
+    let median = spec.quantile(0.5);
+    if !bound.admits(median) {
+        ctx.error(
+            Some(v.span()),
+            path,
+            format!("the median of `{path}`, {median}, is out of range"),
+            bound.describe(),
+        );
+        return None;
+    }
+    ctx.uncertain.push(Uncertain {
+        path: path.to_string(),
+        spec,
+        clamp: (lo, hi),
+        median,
+    });
+    Some(median)
 }
 
 /// Reads a string.
@@ -216,7 +340,19 @@ impl<'t, 'i> Table<'t, 'i> {
         );
     }
 
+    /// An override of an absent key (a default the user did not write but sweeps).
+    fn absent_override(&mut self, ctx: &mut Ctx, key: &str, bound: Bound) -> Option<Option<f64>> {
+        if self.table.get(key).is_some() {
+            return None;
+        }
+        ctx.overridden(Some(self.span.clone()), &self.path_of(key), bound)
+    }
+
     pub fn f64_req(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound) -> Option<f64> {
+        if let Some(x) = self.absent_override(ctx, key, bound) {
+            self.known.push(key);
+            return x;
+        }
         match self.get(key) {
             Some(v) => number(ctx, v, &self.path_of(key), bound),
             None => {
@@ -229,6 +365,10 @@ impl<'t, 'i> Table<'t, 'i> {
     /// A number with a default; a bad value is reported and the default returned so reading
     /// can go on and find further problems.
     pub fn f64_or(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound, default: f64) -> f64 {
+        if let Some(x) = self.absent_override(ctx, key, bound) {
+            self.known.push(key);
+            return x.unwrap_or(default);
+        }
         match self.get(key) {
             Some(v) => number(ctx, v, &self.path_of(key), bound).unwrap_or(default),
             None => default,
@@ -236,6 +376,10 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 
     pub fn f64_opt(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound) -> Option<f64> {
+        if let Some(x) = self.absent_override(ctx, key, bound) {
+            self.known.push(key);
+            return x;
+        }
         let v = self.get(key)?;
         number(ctx, v, &self.path_of(key), bound)
     }

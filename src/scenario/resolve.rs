@@ -1,6 +1,8 @@
 //! Step two of two: check how the scenario's parts refer to each other, fill in defaults, build
 //! the accounts and tiers, and produce the `Model` with indices instead of names.
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 
 use super::raw::{PerTier, RawScenario};
@@ -427,7 +429,86 @@ pub fn resolve(
         None => 0,
     };
 
-    // Accounts: a CRM export, or generated once from the seed.
+    // Accounts: a CRM export, or generated once from the seed; or those of the nominal
+    // scenario, reused when nothing that shapes them is overridden.
+    let (accounts, hash) = match ctx.reuse.take() {
+        Some((accounts, hash)) => (accounts, hash),
+        None => {
+            let (accounts, hash) = read_accounts(ctx, &raw, read_file);
+            (Arc::new(accounts), hash)
+        }
+    };
+    let mut model_tiers = model_tiers;
+    let tier: Vec<u16> = accounts
+        .potential
+        .iter()
+        .zip(&accounts.fit)
+        .map(|(&p, &f)| {
+            model_tiers
+                .iter()
+                .position(|t| p >= t.min_potential && f >= t.min_fit)
+                .unwrap_or(0) as u16
+        })
+        .collect();
+    for &t in &tier {
+        if let Some(tier) = model_tiers.get_mut(t as usize) {
+            tier.accounts += 1;
+        }
+    }
+    let accounts = if tier == accounts.tier {
+        accounts
+    } else {
+        let mut a = (*accounts).clone();
+        a.tier = tier;
+        Arc::new(a)
+    };
+
+    if !ctx.diags.is_empty() {
+        return Err(std::mem::take(&mut ctx.diags));
+    }
+    let name = match &raw.name {
+        Some(n) => n.value.clone(),
+        None => std::path::Path::new(ctx.src.name)
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
+    };
+    Ok(Model {
+        name,
+        trials: raw.trials,
+        seed: raw.seed,
+        sampling: if raw.lhs {
+            crate::uncertain::Sampling::Lhs
+        } else {
+            crate::uncertain::Sampling::Random
+        },
+        months: raw.months,
+        currency: raw.currency,
+        baseline,
+        gross_margin: raw.gross_margin,
+        potential_volatility: raw.accounts.potential_volatility,
+        accounts,
+        tiers: model_tiers,
+        channels: model_channels,
+        stages: model_stages,
+        close_stage,
+        handoffs,
+        conflict: Conflict {
+            pairs,
+            clarity_effect: c.clarity_effect,
+            double_credit_factor: c.double_credit_factor,
+        },
+        designs: model_designs,
+        hash,
+    })
+}
+
+/// Reads the account file or generates the segments' accounts (tiers not yet assigned), and
+/// hashes the scenario text with any account file.
+fn read_accounts(
+    ctx: &mut Ctx,
+    raw: &RawScenario,
+    read_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+) -> (Accounts, String) {
     let mut hasher = Sha256::new();
     hasher.update(ctx.src.text.as_bytes());
     let mut accounts = Accounts::default();
@@ -482,59 +563,10 @@ pub fn resolve(
             }
         }
     }
-    let mut model_tiers = model_tiers;
-    accounts.tier = accounts
-        .potential
-        .iter()
-        .zip(&accounts.fit)
-        .map(|(&p, &f)| {
-            model_tiers
-                .iter()
-                .position(|t| p >= t.min_potential && f >= t.min_fit)
-                .unwrap_or(0) as u16
-        })
-        .collect();
-    for &t in &accounts.tier {
-        if let Some(tier) = model_tiers.get_mut(t as usize) {
-            tier.accounts += 1;
-        }
-    }
-
-    if !ctx.diags.is_empty() {
-        return Err(std::mem::take(&mut ctx.diags));
-    }
     let hash = hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
-    let name = match &raw.name {
-        Some(n) => n.value.clone(),
-        None => std::path::Path::new(ctx.src.name)
-            .file_stem()
-            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
-    };
-    Ok(Model {
-        name,
-        trials: raw.trials,
-        seed: raw.seed,
-        months: raw.months,
-        currency: raw.currency,
-        baseline,
-        gross_margin: raw.gross_margin,
-        potential_volatility: raw.accounts.potential_volatility,
-        accounts,
-        tiers: model_tiers,
-        channels: model_channels,
-        stages: model_stages,
-        close_stage,
-        handoffs,
-        conflict: Conflict {
-            pairs,
-            clarity_effect: c.clarity_effect,
-            double_credit_factor: c.double_credit_factor,
-        },
-        designs: model_designs,
-        hash,
-    })
+    (accounts, hash)
 }

@@ -1,0 +1,181 @@
+//! Studies built on the engine: a scenario with uncertain inputs and fixed overrides, run for a
+//! number of trials or until a precision is reached. Still no I/O: the CLI calls these.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Diagnostic;
+use crate::engine::{self, Progress, TrialMatrix};
+use crate::metrics::g;
+use crate::model::Model;
+use crate::scenario::Scenario;
+use crate::stats::Z95;
+use crate::uncertain::{self, Uncertain};
+
+/// Per-trial results with the draws of the uncertain inputs that produced them.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub matrix: TrialMatrix,
+    /// The inputs drawn per trial (those not fixed by an override).
+    pub inputs: Vec<Uncertain>,
+    /// `draws[(trial - first) * inputs.len() + j]`.
+    pub draws: Vec<f64>,
+}
+
+impl Run {
+    /// Appends the next consecutive trials.
+    pub fn append(&mut self, next: Run) {
+        assert_eq!(
+            self.matrix.first_trial + self.matrix.trials,
+            next.matrix.first_trial
+        );
+        self.matrix.trials += next.matrix.trials;
+        self.matrix.values.extend(next.matrix.values);
+        self.draws.extend(next.draws);
+    }
+
+    /// The draws of input `j`, in trial order.
+    pub fn input(&self, j: usize) -> Vec<f64> {
+        let k = self.inputs.len();
+        self.draws
+            .iter()
+            .skip(j)
+            .step_by(k.max(1))
+            .copied()
+            .collect()
+    }
+}
+
+/// Simulates `trials` of `sc.model` with `fixed` in place of the file's values, drawing every
+/// other uncertain input once per trial. Latin hypercube blocks are `lhs_block` trials long.
+pub fn simulate(
+    sc: &Scenario,
+    fixed: &HashMap<String, f64>,
+    trials: Range<u64>,
+    lhs_block: u64,
+    progress: &dyn Progress,
+) -> Result<Run, Vec<Diagnostic>> {
+    let base: Model = if fixed.is_empty() {
+        sc.model.clone()
+    } else {
+        sc.with(fixed)?
+    };
+    let inputs: Vec<Uncertain> = sc
+        .uncertain
+        .iter()
+        .filter(|u| !fixed.contains_key(&u.path))
+        .cloned()
+        .collect();
+    if inputs.is_empty() {
+        return Ok(Run {
+            matrix: engine::simulate(&base, trials, progress),
+            inputs,
+            draws: Vec::new(),
+        });
+    }
+    let draws = uncertain::draw(&inputs, base.seed, trials.clone(), base.sampling, lhs_block);
+    let k = inputs.len();
+    let start = trials.start;
+    let model_for = |t: u64| -> Result<Model, String> {
+        let mut o = fixed.clone();
+        let row = (t - start) as usize * k;
+        for (j, input) in inputs.iter().enumerate() {
+            o.insert(input.path.clone(), draws[row + j]);
+        }
+        sc.with(&o).map_err(|d| {
+            d.first()
+                .map_or_else(String::new, |d| format!("{} ({})", d.message, d.key_path))
+        })
+    };
+    let matrix =
+        engine::simulate_varied(&base, trials, &model_for, progress).map_err(|(t, e)| {
+            vec![Diagnostic {
+                file: sc.model.name.clone(),
+                line: 0,
+                column: 0,
+                key_path: String::new(),
+                message: format!("trial {t}: the drawn inputs make the scenario invalid: {e}"),
+                allowed: "distributions whose draws keep the scenario valid".into(),
+                snippet: None,
+            }]
+        })?;
+    Ok(Run {
+        matrix,
+        inputs,
+        draws,
+    })
+}
+
+/// How a precision run went, for summary.json and summary.md.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Precision {
+    /// Target half-width of every 95% interval, as a share of the baseline's mean contribution.
+    pub target: f64,
+    /// The largest half-width reached, same unit.
+    pub reached: f64,
+    pub batch: u64,
+    pub max_trials: u64,
+    /// Whether the target was met (else `max_trials` stopped the run).
+    pub met: bool,
+}
+
+/// The largest 95% half-width, relative to |baseline mean contribution|, over every design's
+/// mean contribution and every paired difference against the baseline.
+pub fn relative_half_width(m: &TrialMatrix, baseline: usize) -> f64 {
+    let n = m.trials as f64;
+    let half = |xs: &[f64]| -> (f64, f64) {
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0);
+        (mean, Z95 * (var / n).sqrt())
+    };
+    let base = m.column(baseline, g::CONTRIBUTION);
+    let (base_mean, mut worst) = half(&base);
+    for d in 0..m.designs {
+        if d == baseline {
+            continue;
+        }
+        let xs = m.column(d, g::CONTRIBUTION);
+        worst = worst.max(half(&xs).1);
+        let diffs: Vec<f64> = xs.iter().zip(&base).map(|(a, b)| a - b).collect();
+        worst = worst.max(half(&diffs).1);
+    }
+    if base_mean.abs() > 0.0 {
+        worst / base_mean.abs()
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Adds batches of `batch` trials until `relative_half_width ≤ target` or `max_trials`. Only
+/// whole batches are checked, so the stopping point does not depend on threads.
+pub fn simulate_to_precision(
+    sc: &Scenario,
+    fixed: &HashMap<String, f64>,
+    target: f64,
+    batch: u64,
+    max_trials: u64,
+    progress: &dyn Progress,
+) -> Result<(Run, Precision), Vec<Diagnostic>> {
+    let batch = batch.max(2);
+    let mut run = simulate(sc, fixed, 0..batch.min(max_trials), batch, progress)?;
+    loop {
+        let reached = relative_half_width(&run.matrix, sc.model.baseline);
+        let done = run.matrix.trials;
+        if reached <= target || done >= max_trials {
+            return Ok((
+                run,
+                Precision {
+                    target,
+                    reached,
+                    batch,
+                    max_trials,
+                    met: reached <= target,
+                },
+            ));
+        }
+        let next = done..(done + batch).min(max_trials);
+        run.append(simulate(sc, fixed, next, batch, progress)?);
+    }
+}

@@ -1,0 +1,329 @@
+//! Decision analysis against numbers known independently: a break-even a formula gives, the
+//! number of trials a precision target needs, the ranking of inputs of known influence, and
+//! uncertain inputs of zero width.
+
+mod common;
+use common::*;
+
+use std::collections::HashMap;
+
+use covsim::engine::NoProgress;
+use covsim::results::Results;
+use covsim::scenario::Scenario;
+use covsim::{sensitivity, study, sweep};
+
+/// Design a: digital (response 1), design b: 2 inside heads (ADBUDG response 0.6).
+const TWO: &str = r#"
+[[designs]]
+name = "a"
+headcount = {}
+[designs.coverage.all]
+owner = "direct"
+[[designs]]
+name = "b"
+headcount = { inside = 2 }
+[designs.coverage.all]
+owner = "inside"
+"#;
+
+fn scenario(text: &str, trials: u64) -> Scenario {
+    let mut sc = Scenario::load(text, "test.toml", &mut |p: &str| Err(format!("no {p}")))
+        .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    sc.model.trials = trials;
+    sc
+}
+
+// Closed form of the simple scenario (tests/closed_forms.rs): 200 accounts × 120k, stages
+// 0.6 × 0.5, gross margin 50% at list.
+const WON_A: f64 = 200.0 * 120_000.0 * 0.6 * 0.5; // digital surfaces every opportunity
+const WON_B: f64 = WON_A * 0.6; // inside surfaces 60%
+
+#[test]
+fn sweep_finds_the_break_even_the_formula_gives() {
+    // contribution(a) = WON_A·(1 − d) − WON_A/2; contribution(b) = WON_B/2 − 2 × 50,000.
+    // Equal at d* = 1/2 − (WON_B/2 − 100,000)/WON_A.
+    let d_star = 0.5 - (WON_B / 2.0 - 100_000.0) / WON_A;
+    let sc = scenario(&simple(TWO, ""), 1000);
+    let values: Vec<f64> = (0..9).map(|i| 0.05 * i as f64).collect();
+    let s = sweep::run(&sc, "channels[0].price_discount", &values, &NoProgress).unwrap();
+    assert_eq!(s.break_evens.len(), 1, "{:?}", s.break_evens);
+    let be = &s.break_evens[0];
+    assert_eq!((be.below.as_str(), be.above.as_str()), ("a", "b"));
+    let (low, high) = (be.low.unwrap(), be.high.unwrap());
+    assert!(
+        low <= d_star && d_star <= high,
+        "break-even {} ({low}–{high}) does not contain the formula's {d_star}",
+        be.at
+    );
+    assert!(
+        high - low < 0.02,
+        "interval too wide to mean much: {low}–{high}"
+    );
+    assert!((be.at - d_star).abs() < 0.01, "{} vs {d_star}", be.at);
+    // The same random events at every point: design b, untouched by the swept key, has
+    // identical results at every value.
+    let b0 = &s.points[0].results.designs[1].metrics;
+    for p in &s.points {
+        assert_eq!(&p.results.designs[1].metrics, b0);
+    }
+}
+
+#[test]
+fn a_precision_run_stops_at_the_predicted_number_of_trials() {
+    let text = simple(TWO, "");
+    let pilot = scenario(&text, 4000);
+    let run = study::simulate(&pilot, &HashMap::new(), 0..4000, 4000, &NoProgress).unwrap();
+    let r = Results::from_run(&pilot.model, &run);
+    // n = (1.96 σ / (p |μ_baseline|))², σ the largest sd among contributions and differences.
+    let sd = r
+        .stat(0, "contribution")
+        .unwrap()
+        .sd
+        .max(r.stat(1, "contribution").unwrap().sd)
+        .max(r.diff(1, "contribution").unwrap().diff.sd);
+    let mu = r.stat(0, "contribution").unwrap().mean.abs();
+    let target = 0.004;
+    let predicted = (1.959_964 * sd / (target * mu)).powi(2);
+    let batch = 200;
+    let sc = scenario(&text, 4000);
+    let (run, p) =
+        study::simulate_to_precision(&sc, &HashMap::new(), target, batch, 100_000, &NoProgress)
+            .unwrap();
+    let used = run.matrix.trials as f64;
+    assert!(p.met && p.reached <= target);
+    assert!(
+        used >= 0.7 * predicted && used <= 1.3 * predicted + batch as f64,
+        "stopped after {used} trials; the formula predicts {predicted:.0}"
+    );
+    assert_eq!(
+        run.matrix.trials % batch,
+        0,
+        "stops only at batch boundaries"
+    );
+}
+
+#[test]
+fn a_precision_run_is_byte_identical_at_1_and_2_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("t{threads}"));
+        let o = run_in(
+            dir.path(),
+            &[
+                "run",
+                "--precision",
+                "0.02",
+                "--batch",
+                "300",
+                "--threads",
+                threads,
+                "--no-charts",
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        outputs.push(std::fs::read(out.join("summary.json")).unwrap());
+    }
+    assert!(
+        outputs[0] == outputs[1],
+        "summary.json differs between 1 and 2 threads"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&outputs[0]).unwrap();
+    assert!(json["precision"]["met"].as_bool().unwrap());
+    assert_eq!(json["trials"].as_u64().unwrap() % 300, 0);
+    let md = std::fs::read_to_string(dir.path().join("t1/summary.md")).unwrap();
+    assert!(md.contains("trials were run in batches of 300"), "{md}");
+}
+
+#[test]
+fn tornado_ranks_inputs_by_their_known_influence() {
+    // The figure is contribution(b) − contribution(a) (a, the baseline, is best). Its exact
+    // change over each swing:
+    //  price discount of a 0.05 → 0.15: a loses WON_A × 0.1           → +720,000
+    //  gross margin 0.45 → 0.55: a gains WON_A × 0.1, b gains WON_B × 0.1 → −288,000
+    //  inside cost per head 40k → 60k: b pays 2 × 20,000 more          → −40,000
+    let sc = scenario(&simple(TWO, ""), 400);
+    let inputs = vec![
+        (
+            "channels[1].cost_per_head_per_year".to_string(),
+            40_000.0,
+            60_000.0,
+        ),
+        ("economics.gross_margin".to_string(), 0.45, 0.55),
+        ("channels[0].price_discount".to_string(), 0.05, 0.15),
+    ];
+    let t = sensitivity::tornado(&sc, &inputs, "contribution", None, &NoProgress).unwrap();
+    let order: Vec<&str> = t.swings.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            "channels[0].price_discount",
+            "economics.gross_margin",
+            "channels[1].cost_per_head_per_year"
+        ]
+    );
+    let expected = [720_000.0, -288_000.0, -40_000.0];
+    for (s, e) in t.swings.iter().zip(expected) {
+        let change = s.at_high - s.at_low;
+        assert!(
+            (change - e).abs() < 0.05 * e.abs(),
+            "{}: swing {change} vs {e}",
+            s.path
+        );
+    }
+}
+
+#[test]
+fn uncertain_inputs_of_zero_width_equal_the_plain_number() {
+    let plain = simple(TWO, "[handoffs]\ndefault_failure = 0.1\n");
+    for (dist, sampling) in [
+        ("{ dist = \"uniform\", min = 0.1, max = 0.1 }", "random"),
+        (
+            "{ dist = \"triangular\", min = 0.1, mode = 0.1, max = 0.1 }",
+            "lhs",
+        ),
+        ("{ dist = \"normal\", mean = 0.1, sd = 0 }", "random"),
+    ] {
+        let text = plain
+            .replace(
+                "default_failure = 0.1",
+                &format!("default_failure = {dist}"),
+            )
+            .replace("seed = 3", &format!("seed = 3\nsampling = \"{sampling}\""));
+        let a = scenario(&plain, 300);
+        let b = scenario(&text, 300);
+        assert_eq!(b.uncertain.len(), 1, "{dist} not read as uncertain");
+        let none = HashMap::new();
+        let ra = Results::from_run(
+            &a.model,
+            &study::simulate(&a, &none, 0..300, 300, &NoProgress).unwrap(),
+        );
+        let rb = Results::from_run(
+            &b.model,
+            &study::simulate(&b, &none, 0..300, 300, &NoProgress).unwrap(),
+        );
+        assert_eq!(ra.designs, rb.designs, "{dist}");
+    }
+}
+
+#[test]
+fn uncertain_inputs_are_drawn_per_trial_and_move_the_result() {
+    // A triangular hand-off failure rate for design b (inside owns stage two after direct).
+    let designs = r#"
+[[designs]]
+name = "a"
+headcount = {}
+[designs.coverage.all]
+owner = "direct"
+[[designs]]
+name = "b"
+headcount = { inside = 1000 }
+[designs.coverage.all]
+owner = "direct"
+owners = { two = "inside" }
+"#;
+    let text = simple(
+        designs,
+        "[handoffs]\ndefault_failure = { dist = \"triangular\", min = 0.0, mode = 0.2, max = 0.4 }\n",
+    )
+    .replace("response = { floor = 0.2,", "response = { floor = 1.0,");
+    let sc = scenario(&text, 2000);
+    let run = study::simulate(&sc, &HashMap::new(), 0..2000, 2000, &NoProgress).unwrap();
+    let r = Results::from_run(&sc.model, &run);
+    // Mean revenue of b = WON_A × (1 − E[p]) with E[p] = 0.2 (the triangle's mean).
+    let s = r.stat(1, "revenue").unwrap();
+    assert_close(
+        "revenue with uncertain failure",
+        s.mean,
+        s.se,
+        WON_A * (1.0 - 0.2),
+        3.5,
+    );
+    // The draw drives b's loss: strongly negative correlation with b − a.
+    assert_eq!(r.inputs.len(), 1);
+    assert!(r.inputs[0].correlation < -0.5, "{:?}", r.inputs[0]);
+    // A symmetric triangle: the median (the nominal value) is its mode.
+    assert!((r.inputs[0].median - 0.2).abs() < 1e-9);
+}
+
+#[test]
+fn sweep_and_sensitivity_commands_write_their_files_and_refuse_bad_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "s.toml", &simple(TWO, ""));
+    let f = file.to_str().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            f,
+            "--param",
+            "channels[0].price_discount",
+            "--range",
+            "0:0.4:5",
+            "--trials",
+            "200",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir
+        .path()
+        .join("outputs/closed/sweep_channels_0_.price_discount");
+    for name in [
+        "sweep.csv",
+        "sweep.md",
+        "sweep.json",
+        "charts/sweep_contribution.png",
+        "charts/sweep_revenue.svg",
+    ] {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+    assert!(stdout(&o).contains("Break-even:"), "{}", stdout(&o));
+
+    let o = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            f,
+            "--param",
+            "channels[0].price_discont",
+            "--values",
+            "0,0.1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean `channels[0].price_discount`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = run_in(
+        dir.path(),
+        &[
+            "sensitivity",
+            f,
+            "--inputs",
+            "channels[0].price_discount=0.05:0.15,economics.gross_margin=0.45:0.55",
+            "--trials",
+            "100",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tornado = dir.path().join("outputs/closed/sensitivity");
+    assert!(tornado.join("charts/tornado.png").is_file());
+    let md = std::fs::read_to_string(tornado.join("tornado.md")).unwrap();
+    let first = md.find("price_discount").unwrap();
+    let second = md.find("gross_margin").unwrap();
+    assert!(first < second, "ranking wrong:\n{md}");
+
+    // A plain number without bounds cannot be swung.
+    let o = run_in(
+        dir.path(),
+        &["sensitivity", f, "--inputs", "economics.gross_margin"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("give its bounds"), "{}", stderr(&o));
+}
