@@ -28,11 +28,13 @@ fn draw<DB: DrawingBackend>(c: &Canvas<DB>, t: &Tornado) -> Result<(), ChartErro
     let body = c.frame(
         r,
         &format!(
-            "What the answer hinges on: {}, {} trials per run",
-            t.figure,
+            "What the answer hinges on, {} trials per run",
             group_thousands(r.trials)
         ),
-        "Each input swung from its low to its high value, every other input at its median, the same random events in every run.",
+        &format!(
+            "The {}, with each input swung from its low to its high value and every other input at its median.",
+            t.figure
+        ),
     )?;
     if t.swings.is_empty() {
         return c.empty(body, "No inputs to swing: give distributions or --inputs.");
