@@ -191,11 +191,43 @@ pub const ROLE_COST: usize = 2;
 pub const ROLE_REVENUE_PER_HEAD: usize = 3;
 pub const ROLE_COST_PER_REVENUE: usize = 4;
 
+/// Month-by-month metrics, after the catalogue in each row: `COUNT` per month of the horizon.
+/// Money is booked in the month a deal closes; conflicts, failed hand-offs and duplicated effort
+/// in the month the opportunity arises; fixed costs evenly by month as heads are in their seats.
+pub mod monthly {
+    pub const REVENUE: usize = 0;
+    pub const CONTRIBUTION: usize = 1;
+    pub const COST_OF_SALES: usize = 2;
+    pub const CONFLICTS: usize = 3;
+    pub const FAILED_HANDOFFS: usize = 4;
+    pub const PRODUCTIVE_HEADS: usize = 5;
+    pub const COUNT: usize = 6;
+    /// Key and meaning of each, in this order.
+    pub const KEYS: [(&str, &str); COUNT] = [
+        ("revenue", "Revenue booked in the month"),
+        ("contribution", "Contribution of the month"),
+        ("cost_of_sales", "Cost of sales of the month"),
+        (
+            "conflicts",
+            "Channel conflicts on the month's opportunities",
+        ),
+        (
+            "failed_handoffs",
+            "Failed hand-offs on the month's opportunities",
+        ),
+        (
+            "productive_heads",
+            "Heads at full productivity (full-time equivalents)",
+        ),
+    ];
+}
+
 /// Where each metric sits in a design's row, for a given model.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
     pub tiers: usize,
     pub roles: usize,
+    pub months: usize,
 }
 
 impl Layout {
@@ -203,11 +235,19 @@ impl Layout {
         Layout {
             tiers: model.tiers.len(),
             roles: model.channels.len(),
+            months: model.months as usize,
         }
     }
-    /// Metrics per design.
+    /// Values per design: the catalogue's metrics, then the monthly ones.
     pub fn width(&self) -> usize {
+        self.metrics() + monthly::COUNT * self.months
+    }
+    /// Metrics of the catalogue per design.
+    pub fn metrics(&self) -> usize {
         g::COUNT + PER_TIER * self.tiers + PER_ROLE * self.roles
+    }
+    pub fn month(&self, m: usize, which: usize) -> usize {
+        self.metrics() + monthly::COUNT * m + which
     }
     pub fn tier(&self, t: usize, which: usize) -> usize {
         g::COUNT + PER_TIER * t + which

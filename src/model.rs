@@ -127,6 +127,24 @@ pub struct Channel {
     pub response: Response,
     /// Specialists: relative conversion lift at a stage where deployed, at full response.
     pub lift: f64,
+    /// Productivity of a new head in its months 0, 1, … after joining (0–1); from the end of
+    /// the list on, 1. Empty: productive at once.
+    pub ramp: Vec<f64>,
+    /// Share of heads in seat who leave at the end of each month.
+    pub attrition_per_month: f64,
+    /// Months a leaver's seat stays empty before the replacement joins (and starts its ramp).
+    pub replacement_delay_months: u32,
+    /// Share of selling capacity spent on accounts below the ideal-client fit threshold.
+    pub off_profile_share: f64,
+    /// One-off cost per head a transition removes (severance, redeployment), in month 0.
+    pub exit_cost_per_head: f64,
+}
+
+impl Channel {
+    /// Productivity of a head in its `age`-th month (0 = the month it joins).
+    pub fn ramp_at(&self, age: usize) -> f64 {
+        self.ramp.get(age).copied().unwrap_or(1.0)
+    }
 }
 
 /// A sales stage; every opportunity passes them in order.
@@ -194,6 +212,122 @@ pub struct Design {
     pub territory_overlap: f64,
     /// Coverage by tier (index = tier).
     pub coverage: Vec<TierCoverage>,
+    /// The design this one is a transition from (index), if any: its accounts whose owners
+    /// change are *moved*, and its headcount is where hiring starts.
+    pub transition_from: Option<usize>,
+    /// A quarterback with shared goals: no coasting on shared accounts, faster settling.
+    pub quarterback: bool,
+    /// Upper limit on every channel's off-profile share in this design (1 = no limit).
+    pub off_profile_cap: f64,
+    pub onboarding: Onboarding,
+}
+
+impl Design {
+    /// The off-profile share of `channel` in this design.
+    pub fn off_profile(&self, channel: &Channel) -> f64 {
+        channel.off_profile_share.min(self.off_profile_cap)
+    }
+}
+
+/// How a design pays new heads (hires of a transition and replacements of leavers) in their
+/// first `months` months.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Onboarding {
+    pub plan: OnboardingPlan,
+    pub months: u32,
+    /// Multiplier on a new head's productivity while the plan lasts.
+    pub effort: f64,
+}
+
+impl Default for Onboarding {
+    fn default() -> Self {
+        Onboarding {
+            plan: OnboardingPlan::None,
+            months: 0,
+            effort: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OnboardingPlan {
+    /// The channel's usual pay.
+    None,
+    /// A fixed, non-recoverable payment per head per month instead of variable pay.
+    Guarantee { per_month: f64 },
+    /// No base pay (`base_pay_saved` of the cost per head is not paid); variable pay at
+    /// `commission_rate` of the revenue the head brings.
+    FullCommission {
+        base_pay_saved: f64,
+        commission_rate: f64,
+    },
+    /// Targets cut to `target_share`: variable pay per unit of revenue divided by it.
+    ReducedTarget { target_share: f64 },
+}
+
+impl OnboardingPlan {
+    pub const NAMES: &'static [&'static str] =
+        &["none", "guarantee", "full_commission", "reduced_target"];
+
+    /// Variable pay rate on revenue brought by a head under this plan.
+    pub fn pay_rate(&self, usual: f64) -> f64 {
+        match *self {
+            OnboardingPlan::None => usual,
+            OnboardingPlan::Guarantee { .. } => 0.0,
+            OnboardingPlan::FullCommission {
+                commission_rate, ..
+            } => commission_rate,
+            OnboardingPlan::ReducedTarget { target_share } => usual / target_share,
+        }
+    }
+}
+
+/// How moved accounts settle after a transition.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settling {
+    /// Months for the raised conflict likelihood and hand-off failure to halve their excess.
+    pub half_life_months: f64,
+    /// Conflict likelihood on moved accounts in month 0, as a multiple of the steady value.
+    pub conflict_multiplier: f64,
+    /// Hand-off failure on moved accounts in month 0, as a multiple of the steady value.
+    pub handoff_failure_multiplier: f64,
+    /// Share of the half-life that full clarity of rules of engagement removes.
+    pub clarity_shortening: f64,
+    /// Share of the half-life that a quarterback removes.
+    pub quarterback_shortening: f64,
+}
+
+impl Default for Settling {
+    fn default() -> Self {
+        Settling {
+            half_life_months: 3.0,
+            conflict_multiplier: 2.0,
+            handoff_failure_multiplier: 2.0,
+            clarity_shortening: 0.5,
+            quarterback_shortening: 0.4,
+        }
+    }
+}
+
+impl Settling {
+    /// The half-life for a design with this clarity and quarterback.
+    pub fn half_life(&self, clarity: f64, quarterback: bool) -> f64 {
+        let q = if quarterback {
+            1.0 - self.quarterback_shortening
+        } else {
+            1.0
+        };
+        self.half_life_months * (1.0 - self.clarity_shortening * clarity) * q
+    }
+
+    /// The remaining share of the month-0 excess in month `m`: `2^(−m/h)` (0 when h = 0).
+    pub fn excess(half_life: f64, m: u32) -> f64 {
+        if half_life > 0.0 {
+            (-(m as f64) / half_life).exp2()
+        } else {
+            0.0
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +355,10 @@ pub struct Model {
     pub handoffs: Vec<HandOff>,
     pub conflict: Conflict,
     pub designs: Vec<Design>,
+    pub settling: Settling,
+    /// Share of effort each role withholds on an account it shares with another role, unless
+    /// the design has a quarterback.
+    pub coasting: f64,
     /// SHA-256 of the scenario text and any account file, hex.
     pub hash: String,
 }

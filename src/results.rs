@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{TrialMatrix, plan};
 use crate::metrics::{Better, MetricDef, catalogue};
+use crate::metrics::{Layout, monthly};
 use crate::model::Model;
-use crate::stats::{DiffStats, Stats, summarize};
+use crate::stats::{DiffStats, Stats, percentile_sorted, summarize};
 use crate::study::{Precision, Run};
 use crate::uncertain::{Sampling, correlation};
 
@@ -29,6 +30,135 @@ pub struct Results {
     /// The uncertain inputs, with how strongly each moved the deciding difference.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<InputSummary>,
+    /// Month-by-month bands per design, with the payback against the baseline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monthly: Vec<MonthlyResult>,
+}
+
+/// The spread of a quantity across trials: mean, and the 5th, 50th and 95th percentiles.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    pub mean: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl Band {
+    pub fn of(xs: &[f64], scratch: &mut Vec<f64>) -> Band {
+        let n = xs.len().max(1) as f64;
+        scratch.clear();
+        scratch.extend_from_slice(xs);
+        scratch.sort_by(f64::total_cmp);
+        Band {
+            mean: xs.iter().sum::<f64>() / n,
+            p5: percentile_sorted(scratch, 0.05),
+            p50: percentile_sorted(scratch, 0.5),
+            p95: percentile_sorted(scratch, 0.95),
+        }
+    }
+}
+
+/// One design, month by month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyResult {
+    pub design: String,
+    /// `metrics[k][m]`: metric `monthly::KEYS[k]` in month `m` (0 = the first month).
+    pub metrics: Vec<MonthlyMetric>,
+    /// Cumulative contribution through each month minus the baseline's, paired by trial
+    /// (empty for the baseline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cumulative_vs_baseline: Vec<Band>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payback: Option<Payback>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyMetric {
+    pub key: String,
+    pub months: Vec<Band>,
+}
+
+/// When a design has paid for its transition: the first month (1 = the end of the first month)
+/// from whose end on its cumulative contribution stays at or above the baseline's through the
+/// horizon. Percentiles across trials count a trial that never pays back as after the horizon;
+/// `None` where that percentile lies after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payback {
+    /// Share of trials that pay back within the horizon.
+    pub share_paid_back: f64,
+    /// The month by which 5%, 50% and 95% of the trials have paid back.
+    pub p5: Option<u32>,
+    pub p50: Option<u32>,
+    pub p95: Option<u32>,
+    /// The same month on the mean cumulative difference.
+    pub of_mean: Option<u32>,
+}
+
+/// The payback month of one cumulative difference series (`None`: not within the horizon).
+pub fn payback_month(cumulative: &[f64]) -> Option<u32> {
+    let mut month = None;
+    for (m, &x) in cumulative.iter().enumerate().rev() {
+        if x < 0.0 {
+            break;
+        }
+        month = Some(m as u32 + 1);
+    }
+    month
+}
+
+/// "leveraged pays back in month 5 (90% interval: month 4 to 7); 100.0% of the trials pay
+/// back within the horizon." For a design that is not a transition, "is ahead … for good from".
+pub fn payback_sentence(design: &str, p: &Payback, transition: bool) -> String {
+    let share = format!("{:.1}%", 100.0 * p.share_paid_back);
+    let verb = if transition {
+        "pays back in"
+    } else {
+        "is ahead of the baseline for good from"
+    };
+    match p.p50 {
+        Some(m) => {
+            let lo = p.p5.unwrap_or(m);
+            let interval = match p.p95 {
+                Some(hi) if hi == lo => format!("month {lo} in at least 90% of the trials"),
+                Some(hi) => format!("90% interval: month {lo} to {hi}"),
+                None => format!("90% interval: month {lo} to after the horizon"),
+            };
+            format!(
+                "{design} {verb} month {m} ({interval}); {share} of the trials get there within the horizon."
+            )
+        }
+        None if transition => format!(
+            "{design} does not pay back within the horizon in most trials (only {share} do)."
+        ),
+        None => format!(
+            "{design} is not ahead of the baseline for good within the horizon in most trials (only {share} are)."
+        ),
+    }
+}
+
+impl Payback {
+    /// From each trial's payback month.
+    pub fn of(months: &[Option<u32>], of_mean: Option<u32>) -> Payback {
+        let n = months.len();
+        let mut sorted: Vec<u32> = months.iter().map(|m| m.unwrap_or(u32::MAX)).collect();
+        sorted.sort_unstable();
+        // The smallest month by which at least a share p of the trials have paid back.
+        let at = |p: f64| -> Option<u32> {
+            if n == 0 {
+                return None;
+            }
+            let k = ((p * n as f64).ceil() as usize).clamp(1, n);
+            Some(sorted[k - 1]).filter(|&m| m != u32::MAX)
+        };
+        Payback {
+            share_paid_back: months.iter().filter(|m| m.is_some()).count() as f64 / n.max(1) as f64,
+            p5: at(0.05),
+            p50: at(0.5),
+            p95: at(0.95),
+            of_mean,
+        }
+    }
 }
 
 /// An uncertain input of the run.
@@ -75,6 +205,9 @@ pub struct ChannelInfo {
 pub struct DesignResult {
     pub name: String,
     pub is_baseline: bool,
+    /// The design this one is a transition from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition_from: Option<String>,
     /// Heads per channel, in `scenario.channels` order.
     pub headcount: Vec<f64>,
     /// Selling hours per account-stage per year (per unit of tier need) by channel; null where
@@ -174,6 +307,9 @@ impl Results {
                 DesignResult {
                     name: design.name.clone(),
                     is_baseline: d == b,
+                    transition_from: design
+                        .transition_from
+                        .map(|f| model.designs[f].name.clone()),
                     headcount: design.headcount.clone(),
                     effort_hours: effort
                         .iter()
@@ -246,6 +382,7 @@ impl Results {
             designs,
             precision: None,
             inputs: Vec::new(),
+            monthly: monthly_results(model, m),
         }
     }
 
@@ -279,6 +416,12 @@ impl Results {
         r
     }
 
+    /// The month-by-month results of design `d`, if the results have them.
+    pub fn monthly_of(&self, d: usize) -> Option<&MonthlyResult> {
+        let name = &self.designs.get(d)?.name;
+        self.monthly.iter().find(|x| &x.design == name)
+    }
+
     /// The comparison a decision rests on: (the design with the highest mean contribution,
     /// the baseline); when the baseline is the best, (the best other design, the baseline).
     pub fn deciding_pair(&self) -> Option<(usize, usize)> {
@@ -309,4 +452,69 @@ impl Results {
     pub fn baseline_index(&self) -> usize {
         self.designs.iter().position(|d| d.is_baseline).unwrap_or(0)
     }
+}
+
+/// Bands of every monthly metric per design, the cumulative contribution against the baseline
+/// and the payback month, each trial's series taken in trial order.
+fn monthly_results(model: &Model, m: &TrialMatrix) -> Vec<MonthlyResult> {
+    let layout = Layout::of(model);
+    let months = layout.months;
+    let trials = m.trials as usize;
+    let b = model.baseline;
+    let mut scratch = Vec::with_capacity(trials);
+    // Cumulative contribution per trial and month, `[t * months + month]`.
+    let cumulative = |d: usize| -> Vec<f64> {
+        let mut out = vec![0.0; trials * months];
+        for t in 0..trials {
+            let row = m.row(t, d);
+            let mut sum = 0.0;
+            for mo in 0..months {
+                sum += row[layout.month(mo, monthly::CONTRIBUTION)];
+                out[t * months + mo] = sum;
+            }
+        }
+        out
+    };
+    let base = cumulative(b);
+    model
+        .designs
+        .iter()
+        .enumerate()
+        .map(|(d, design)| {
+            let metrics = monthly::KEYS
+                .iter()
+                .enumerate()
+                .map(|(k, (key, _))| MonthlyMetric {
+                    key: key.to_string(),
+                    months: (0..months)
+                        .map(|mo| Band::of(&m.column(d, layout.month(mo, k)), &mut scratch))
+                        .collect(),
+                })
+                .collect();
+            let (cumulative_vs_baseline, payback) = if d == b {
+                (Vec::new(), None)
+            } else {
+                let own = cumulative(d);
+                let diff: Vec<f64> = own.iter().zip(&base).map(|(x, y)| x - y).collect();
+                let bands: Vec<Band> = (0..months)
+                    .map(|mo| {
+                        let xs: Vec<f64> = (0..trials).map(|t| diff[t * months + mo]).collect();
+                        Band::of(&xs, &mut scratch)
+                    })
+                    .collect();
+                let per_trial: Vec<Option<u32>> = (0..trials)
+                    .map(|t| payback_month(&diff[t * months..(t + 1) * months]))
+                    .collect();
+                let means: Vec<f64> = bands.iter().map(|x| x.mean).collect();
+                let payback = Payback::of(&per_trial, payback_month(&means));
+                (bands, Some(payback))
+            };
+            MonthlyResult {
+                design: design.name.clone(),
+                metrics,
+                cumulative_vs_baseline,
+                payback,
+            }
+        })
+        .collect()
 }

@@ -6,12 +6,13 @@ use common::*;
 
 use std::path::Path;
 
-const STEMS: [&str; 5] = [
+const STEMS: [&str; 6] = [
     "1_designs_side_by_side",
     "2_how_sure_are_we",
     "3_where_the_money_goes",
     "4_spread_of_outcomes",
     "5_productivity_by_role",
+    "6_path_over_months",
 ];
 
 /// Width and height from a PNG's IHDR chunk.
@@ -208,7 +209,7 @@ fn charts_draw_for_one_design_and_for_many() {
         let (_, mut r) = simulate(&m);
         r.designs.truncate(n);
         let files = covsim::charts::render_all(&r).expect("charts render");
-        assert_eq!(files.len(), 10);
+        assert_eq!(files.len(), 2 * STEMS.len());
         let forest = files
             .iter()
             .find(|(name, _)| name == "charts/2_how_sure_are_we.svg")

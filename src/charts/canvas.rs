@@ -240,6 +240,35 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             .map_err(fail)
     }
 
+    /// A band between an upper and a lower line: `(x, _, low, high)` points, left to right.
+    pub fn band(&self, pts: &[(i32, i32, i32, i32)], colour: RGBColor) -> Drawn {
+        let mut outline: Vec<(i32, i32)> = pts.iter().map(|p| (p.0, p.3)).collect();
+        outline.extend(pts.iter().rev().map(|p| (p.0, p.2)));
+        self.area
+            .draw(&Polygon::new(outline, tint(colour, 0.16).filled()))
+            .map_err(fail)
+    }
+
+    /// A line through `pts`.
+    pub fn polyline(&self, pts: &[(i32, i32)], colour: RGBColor, width: u32) -> Drawn {
+        self.area
+            .draw(&PathElement::new(
+                pts.to_vec(),
+                ShapeStyle::from(colour).stroke_width(width),
+            ))
+            .map_err(fail)
+    }
+
+    /// A dashed vertical line at `x` from `y0` down to `y1`.
+    pub fn v_dashed(&self, x: i32, y0: i32, y1: i32, colour: RGBColor) -> Drawn {
+        let mut y = y0;
+        while y < y1 {
+            self.line((x, y), (x, (y + 14).min(y1)), colour, 2)?;
+            y += 24;
+        }
+        Ok(())
+    }
+
     /// A horizontal whisker from `x0` to `x1` at `y` with end caps of half-height `cap`.
     pub fn h_whisker(&self, x0: i32, x1: i32, y: i32, cap: i32, colour: RGBColor, w: u32) -> Drawn {
         self.line((x0, y), (x1, y), colour, w)?;

@@ -10,6 +10,7 @@ mod designs;
 mod productivity;
 mod spread;
 pub mod sweep;
+mod timeline;
 pub mod tornado;
 
 use std::sync::Once;
@@ -47,15 +48,18 @@ pub enum Chart {
     Spread,
     /// Revenue per head and cost per unit of revenue by role.
     Productivity,
+    /// Monthly contribution and cumulative contribution against the baseline, with payback.
+    Timeline,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 5] = [
+    pub const ALL: [Chart; 6] = [
         Chart::Designs,
         Chart::Certainty,
         Chart::Bridge,
         Chart::Spread,
         Chart::Productivity,
+        Chart::Timeline,
     ];
 
     /// File name without extension.
@@ -66,6 +70,7 @@ impl Chart {
             Chart::Bridge => "3_where_the_money_goes",
             Chart::Spread => "4_spread_of_outcomes",
             Chart::Productivity => "5_productivity_by_role",
+            Chart::Timeline => "6_path_over_months",
         }
     }
 
@@ -83,6 +88,7 @@ impl Chart {
             Chart::Bridge => bridge::draw(&c, r),
             Chart::Spread => spread::draw(&c, r),
             Chart::Productivity => productivity::draw(&c, r),
+            Chart::Timeline => timeline::draw(&c, r),
         }?;
         area.present()
             .map_err(|e| ChartError(format!("{}: {e}", self.stem())))

@@ -1,7 +1,7 @@
 //! Sweep charts: one metric per chart, one line per design (mean) with its band (the middle
 //! 90% of trials) across the swept values, and the break-even points found.
 
-use plotters::prelude::{Color, DrawingArea, DrawingBackend, PathElement, Polygon, ShapeStyle};
+use plotters::prelude::{DrawingArea, DrawingBackend};
 
 use super::canvas::*;
 use super::{ChartError, Drawing};
@@ -115,11 +115,7 @@ fn draw<DB: DrawingBackend>(c: &Canvas<DB>, s: &SweepChart) -> Result<(), ChartE
             )?;
         }
         let px = x.at(be.at);
-        let mut yy = plot.y0;
-        while yy < plot.y1 {
-            c.line((px, yy), (px, (yy + 14).min(plot.y1)), INK, 2)?;
-            yy += 24;
-        }
+        c.v_dashed(px, plot.y0, plot.y1, INK)?;
         c.text(
             &format!("break-even {}", fmt(be.at)),
             (px + 8, plot.y0 + 4),
@@ -139,11 +135,7 @@ fn draw<DB: DrawingBackend>(c: &Canvas<DB>, s: &SweepChart) -> Result<(), ChartE
                     .map(|st| (x.at(p.value), y.at(st.mean), y.at(st.p5), y.at(st.p95)))
             })
             .collect();
-        let mut band: Vec<(i32, i32)> = pts.iter().map(|p| (p.0, p.3)).collect();
-        band.extend(pts.iter().rev().map(|p| (p.0, p.2)));
-        c.area
-            .draw(&Polygon::new(band, tint(colour, 0.16).filled()))
-            .map_err(|e| ChartError(e.to_string()))?;
+        c.band(&pts, colour)?;
     }
     for d in 0..n {
         let colour = design_colour(r, d);
@@ -156,12 +148,7 @@ fn draw<DB: DrawingBackend>(c: &Canvas<DB>, s: &SweepChart) -> Result<(), ChartE
                     .map(|st| (x.at(p.value), y.at(st.mean)))
             })
             .collect();
-        c.area
-            .draw(&PathElement::new(
-                line.clone(),
-                ShapeStyle::from(colour).stroke_width(5),
-            ))
-            .map_err(|e| ChartError(e.to_string()))?;
+        c.polyline(&line, colour, 5)?;
         for pt in line {
             c.dot(pt, 7, colour, true)?;
         }

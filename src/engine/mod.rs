@@ -5,6 +5,7 @@
 //! evaluated against each design's precomputed plan.
 
 pub mod plan;
+pub mod staffing;
 
 use std::ops::Range;
 
@@ -12,10 +13,11 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use crate::metrics::{self, Layout, g};
-use crate::model::{ChannelKind, Model};
+use crate::metrics::{self, Layout, g, monthly};
+use crate::model::Model;
 use crate::rng::{self, bits53};
 use plan::{MAX_STAGES, Plan};
+use staffing::FixedCosts;
 
 /// Trials per parallel work item. Fixed, never derived from the thread count.
 pub const CHUNK_TRIALS: usize = 8;
@@ -53,61 +55,10 @@ impl TrialMatrix {
     }
 }
 
-/// Costs that do not depend on chance, per design, over the horizon.
-struct FixedCosts {
-    heads: f64,
-    specialists: f64,
-    channel_fixed: f64,
-    role: Vec<f64>,
-    total_heads: f64,
-}
-
-fn fixed_costs(model: &Model) -> Vec<FixedCosts> {
-    let years = model.months as f64 / 12.0;
-    model
-        .designs
-        .iter()
-        .map(|d| {
-            let mut f = FixedCosts {
-                heads: 0.0,
-                specialists: 0.0,
-                channel_fixed: 0.0,
-                role: vec![0.0; model.channels.len()],
-                total_heads: 0.0,
-            };
-            let mut used = vec![false; model.channels.len()];
-            for cov in &d.coverage {
-                for &o in &cov.owners {
-                    used[o] = true;
-                }
-                for &s in cov.specialists.iter().flatten() {
-                    used[s] = true;
-                }
-            }
-            for (r, ch) in model.channels.iter().enumerate() {
-                let heads = d.headcount[r] * ch.cost_per_head_per_year * years;
-                let fixed = if used[r] || d.headcount[r] > 0.0 {
-                    ch.fixed_cost_per_year * years
-                } else {
-                    0.0
-                };
-                if ch.kind == ChannelKind::Specialist {
-                    f.specialists += heads;
-                } else {
-                    f.heads += heads;
-                }
-                f.channel_fixed += fixed;
-                f.role[r] = heads + fixed;
-                f.total_heads += d.headcount[r];
-            }
-            f
-        })
-        .collect()
-}
-
 /// What one trial needs besides its output rows: plans and per-tier constants.
 struct Prepared<'m> {
     model: &'m Model,
+    /// Plans by (design, tier, month), indexed `(d * tiers + t) * months + m`.
     plans: Vec<Plan>,
     fixed: Vec<FixedCosts>,
     layout: Layout,
@@ -120,15 +71,21 @@ struct Prepared<'m> {
 
 impl<'m> Prepared<'m> {
     fn new(model: &'m Model) -> Self {
-        let plans = plan::build(model);
+        let fixed: Vec<FixedCosts> = (0..model.designs.len())
+            .map(|d| staffing::fixed_costs(model, d))
+            .collect();
+        let plans = plan::build_months(model, &fixed);
+        let months = model.months as usize;
+        let n_tiers = model.tiers.len();
         Prepared {
             model,
-            fixed: fixed_costs(model),
+            fixed,
             layout: Layout::of(model),
-            opp_gate: (0..model.tiers.len())
+            opp_gate: (0..n_tiers)
                 .map(|t| {
                     (0..model.designs.len())
-                        .map(|d| plans[d * model.tiers.len() + t].opportunity)
+                        .flat_map(|d| (0..months).map(move |m| (d * n_tiers + t) * months + m))
+                        .map(|i| plans[i].opportunity)
                         .max()
                         .unwrap_or(0)
                 })
@@ -227,6 +184,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let n_tiers = model.tiers.len();
     let n_stages = model.stages.len();
     let months = model.months;
+    let n_months = months as usize;
     let vol = model.potential_volatility;
     let gm = model.gross_margin;
     let horizon_years = months as f64 / 12.0;
@@ -271,7 +229,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             draws.conflict = bits53(ev.next_u64());
             draws.conflict_loss = bits53(ev.next_u64());
             for (d, row) in rows.chunks_mut(width).enumerate() {
-                let plan = &prep.plans[d * n_tiers + t];
+                let plan = &prep.plans[(d * n_tiers + t) * n_months + m as usize];
                 // Thinning: this design surfaces the opportunity only below its own rate.
                 if u_opp >= plan.opportunity {
                     continue;
@@ -299,6 +257,7 @@ fn evaluate(
     layout: Layout,
     row: &mut [f64],
 ) {
+    let at = |which: usize| layout.month(month as usize, which);
     row[g::PIPELINE] += value;
     row[g::OPPORTUNITIES] += 1.0;
     row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += 1.0;
@@ -320,6 +279,7 @@ fn evaluate(
     // A hand-off is only attempted when the deal got that far.
     if first_handoff_failure < n_stages && first_stage_failure >= first_handoff_failure {
         row[g::FAILED_HANDOFFS] += 1.0;
+        row[at(monthly::FAILED_HANDOFFS)] += 1.0;
     }
     let intruder = if draws.conflict < plan.conflict_total {
         let i = plan
@@ -329,6 +289,9 @@ fn evaluate(
             .unwrap_or(&plan.intruders[plan.intruders.len() - 1]);
         row[g::CONFLICTS] += 1.0;
         row[g::DUPLICATED_EFFORT] += i.duplicate_cost;
+        row[at(monthly::CONFLICTS)] += 1.0;
+        row[at(monthly::COST_OF_SALES)] += i.duplicate_cost;
+        row[at(monthly::CONTRIBUTION)] -= i.duplicate_cost;
         row[layout.role(i.channel, metrics::ROLE_COST)] += i.duplicate_cost;
         Some(i)
     } else {
@@ -372,23 +335,31 @@ fn evaluate(
     row[layout.role(plan.closer, metrics::ROLE_REVENUE)] += revenue;
     row[layout.role(plan.closer, metrics::ROLE_WINS)] += 1.0;
     row[layout.role(plan.closer, metrics::ROLE_COST)] += partner + pay_owner;
+    let mut pay = pay_owner;
     if let Some(i) = intruder {
-        let pay = revenue * i.credited_rate;
-        row[g::VARIABLE_PAY] += pay;
-        row[layout.role(i.channel, metrics::ROLE_COST)] += pay;
+        let pay_intruder = revenue * i.credited_rate;
+        row[g::VARIABLE_PAY] += pay_intruder;
+        row[layout.role(i.channel, metrics::ROLE_COST)] += pay_intruder;
+        pay += pay_intruder;
     }
+    let booked = |which: usize| layout.month(plan.book_month as usize, which);
+    let cost = partner + pay;
+    row[booked(monthly::REVENUE)] += revenue;
+    row[booked(monthly::COST_OF_SALES)] += cost;
+    row[booked(monthly::CONTRIBUTION)] += revenue - value * (1.0 - gm) - cost;
 }
 
 /// Adds fixed costs and derives totals and ratios once the trial's events are in.
 fn finish_row(prep: &Prepared, d: usize, row: &mut [f64]) {
     let f = &prep.fixed[d];
     let layout = prep.layout;
-    row[g::COST_HEADS] = f.heads;
+    row[g::COST_HEADS] = f.heads + f.exits;
     row[g::COST_SPECIALISTS] = f.specialists;
     row[g::COST_CHANNEL_FIXED] = f.channel_fixed;
+    row[g::VARIABLE_PAY] += f.guarantees;
     row[g::NOT_SURFACED] = row[g::POTENTIAL] - row[g::PIPELINE];
     row[g::GROSS_MARGIN] = row[g::REVENUE] - row[g::COST_OF_GOODS];
-    row[g::COST_OF_SALES] = f.heads
+    row[g::COST_OF_SALES] = row[g::COST_HEADS]
         + f.specialists
         + f.channel_fixed
         + row[g::VARIABLE_PAY]
@@ -398,6 +369,11 @@ fn finish_row(prep: &Prepared, d: usize, row: &mut [f64]) {
     row[g::REVENUE_PER_COST_OF_SALES] = ratio(row[g::REVENUE], row[g::COST_OF_SALES]);
     row[g::REVENUE_PER_HEAD] = ratio(row[g::REVENUE], f.total_heads);
     row[g::WIN_RATE] = ratio(row[g::WINS], row[g::OPPORTUNITIES]);
+    for (m, (&fixed, &productive)) in f.monthly.iter().zip(&f.productive).enumerate() {
+        row[layout.month(m, monthly::COST_OF_SALES)] += fixed;
+        row[layout.month(m, monthly::CONTRIBUTION)] -= fixed;
+        row[layout.month(m, monthly::PRODUCTIVE_HEADS)] = productive;
+    }
     let design = &prep.model.designs[d];
     for r in 0..layout.roles {
         row[layout.role(r, metrics::ROLE_COST)] += f.role[r];

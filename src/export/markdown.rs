@@ -83,6 +83,16 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
                 super::thousands(r.trials as f64),
             );
         }
+        if let (Some(from), Some(p)) = (
+            &r.designs[other].transition_from,
+            r.monthly_of(other).and_then(|m| m.payback.as_ref()),
+        ) {
+            let _ = write!(
+                o,
+                " As a transition from **{from}**: {}",
+                crate::results::payback_sentence(&r.designs[other].name, p, true)
+            );
+        }
         let mut inputs: Vec<_> = r
             .inputs
             .iter()
@@ -240,6 +250,8 @@ impl Exporter for Markdown {
             }
         }
 
+        path_over_months(&mut o, r);
+
         let _ = writeln!(o, "\n## By tier\n");
         let _ = writeln!(
             o,
@@ -292,6 +304,70 @@ impl Exporter for Markdown {
             "- `summary.csv` holds every metric with its standard deviation, standard error, percentiles (P5–P95) and paired difference."
         );
         o.into_bytes()
+    }
+}
+
+/// Monthly contribution per design and the cumulative difference against the baseline, with
+/// each design's payback month.
+fn path_over_months(o: &mut String, r: &Results) {
+    if r.monthly.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n## The path over months\n");
+    for (d, design) in r.designs.iter().enumerate() {
+        let Some(p) = r.monthly_of(d).and_then(|m| m.payback.as_ref()) else {
+            continue;
+        };
+        let from = design
+            .transition_from
+            .as_ref()
+            .map_or(String::new(), |f| format!(" (a transition from {f})"));
+        let _ = writeln!(
+            o,
+            "- **{}**{from}: {}",
+            design.name,
+            crate::results::payback_sentence(&design.name, p, design.transition_from.is_some())
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nMean contribution each month and, for each design, its cumulative contribution minus the baseline's (paired by trial), {}. `monthly.csv` has every monthly figure with its P5–P95 band.\n",
+        r.scenario.currency
+    );
+    let mut head = String::from("| Month |");
+    let mut rule = String::from("|---:|");
+    for design in &r.designs {
+        let _ = write!(head, " {} |", design.name);
+        rule.push_str("---:|");
+    }
+    for (d, design) in r.designs.iter().enumerate() {
+        if d != r.baseline_index() {
+            let _ = write!(head, " Σ Δ {} |", design.name);
+            rule.push_str("---:|");
+        }
+    }
+    let _ = writeln!(o, "{head}\n{rule}");
+    for m in 0..r.scenario.months as usize {
+        let mut line = format!("| {} |", m + 1);
+        for d in 0..r.designs.len() {
+            let v = r
+                .monthly_of(d)
+                .and_then(|x| x.metrics.get(crate::metrics::monthly::CONTRIBUTION))
+                .and_then(|x| x.months.get(m))
+                .map_or(0.0, |b| b.mean);
+            let _ = write!(line, " {} |", compact(v));
+        }
+        for d in 0..r.designs.len() {
+            if d == r.baseline_index() {
+                continue;
+            }
+            let v = r
+                .monthly_of(d)
+                .and_then(|x| x.cumulative_vs_baseline.get(m))
+                .map_or(0.0, |b| b.mean);
+            let _ = write!(line, " {} |", super::signed(v));
+        }
+        let _ = writeln!(o, "{line}");
     }
 }
 

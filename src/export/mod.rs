@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod monthly;
 pub mod per_trial;
 
 use crate::results::Results;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<Box<dyn Exporter>> {
         Box::new(json::Json),
         Box::new(csv::Csv),
         Box::new(markdown::Markdown),
+        Box::new(monthly::Monthly),
     ]
 }
 

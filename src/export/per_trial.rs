@@ -16,7 +16,11 @@ pub fn render(results: &Results, m: &TrialMatrix) -> Vec<u8> {
             row.clear();
             row.push((m.first_trial + t as u64).to_string());
             row.push(design.name.clone());
-            row.extend(m.row(t, d).iter().map(|x| x.to_string()));
+            row.extend(
+                m.row(t, d)[..results.metrics.len()]
+                    .iter()
+                    .map(|x| x.to_string()),
+            );
             w.write_record(&row).expect("write to memory");
         }
     }

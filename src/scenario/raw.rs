@@ -8,7 +8,7 @@ use toml::de::DeValue;
 use super::reader::{Bound, Ctx, Sp, Table, dist_table, number, string};
 use crate::diag::one_of;
 use crate::dist::DistSpec;
-use crate::model::{CreditRule, HandOff, Response};
+use crate::model::{CreditRule, HandOff, Onboarding, OnboardingPlan, Response, Settling};
 
 #[derive(Debug, Default)]
 pub struct RawScenario {
@@ -28,6 +28,8 @@ pub struct RawScenario {
     pub handoff_pairs: Vec<RawHandOff>,
     pub conflict: RawConflict,
     pub designs: Vec<RawDesign>,
+    pub settling: Settling,
+    pub coasting: f64,
 }
 
 #[derive(Debug, Default)]
@@ -78,6 +80,11 @@ pub struct RawChannel {
     pub variable_pay_rate: f64,
     pub response: Response,
     pub lift: f64,
+    pub ramp: Vec<f64>,
+    pub attrition_per_month: f64,
+    pub replacement_delay_months: u32,
+    pub off_profile_share: f64,
+    pub exit_cost_per_head: f64,
 }
 
 #[derive(Debug)]
@@ -125,6 +132,10 @@ pub struct RawDesign {
     pub headcount: Vec<(Sp<String>, f64)>,
     pub coverage: Vec<RawCoverage>,
     pub coverage_span: Sp<()>,
+    pub transition_from: Option<Sp<String>>,
+    pub quarterback: bool,
+    pub off_profile_cap: f64,
+    pub onboarding: Onboarding,
 }
 
 #[derive(Debug)]
@@ -153,6 +164,9 @@ pub mod defaults {
     pub const CONFLICT_DUPLICATE_COST: f64 = 0.0;
     pub const CLARITY_EFFECT: f64 = 0.8;
     pub const DOUBLE_CREDIT_FACTOR: f64 = 0.5;
+    pub const REPLACEMENT_DELAY_MONTHS: u64 = 2;
+    pub const ONBOARDING_MONTHS: u64 = 3;
+    pub const BASE_PAY_SAVED: f64 = 0.5;
 }
 
 fn sp_unit(t: &Table) -> Sp<()> {
@@ -308,6 +322,48 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
     };
     if let Some(t) = doc.table_opt(ctx, "conflict") {
         raw.conflict = read_conflict(ctx, t, raw.conflict);
+    }
+
+    raw.settling = Settling::default();
+    if let Some(mut t) = doc.table_opt(ctx, "transition") {
+        let d = Settling::default();
+        raw.settling = Settling {
+            half_life_months: t.f64_or(
+                ctx,
+                "settling_half_life_months",
+                Bound::Between(0.0, 120.0),
+                d.half_life_months,
+            ),
+            conflict_multiplier: t.f64_or(
+                ctx,
+                "conflict_multiplier_at_start",
+                Bound::Between(1.0, 20.0),
+                d.conflict_multiplier,
+            ),
+            handoff_failure_multiplier: t.f64_or(
+                ctx,
+                "handoff_failure_multiplier_at_start",
+                Bound::Between(1.0, 20.0),
+                d.handoff_failure_multiplier,
+            ),
+            clarity_shortening: t.f64_or(
+                ctx,
+                "clarity_shortens_half_life_by",
+                Bound::Probability,
+                d.clarity_shortening,
+            ),
+            quarterback_shortening: t.f64_or(
+                ctx,
+                "quarterback_shortens_half_life_by",
+                Bound::Probability,
+                d.quarterback_shortening,
+            ),
+        };
+        t.finish(ctx);
+    }
+    if let Some(mut t) = doc.table_opt(ctx, "behaviour") {
+        raw.coasting = t.f64_or(ctx, "coasting", Bound::Probability, 0.0);
+        t.finish(ctx);
     }
 
     raw.designs = doc
@@ -503,6 +559,34 @@ fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChan
         None => global,
     };
     let lift = t.f64_or(ctx, "lift", Bound::Between(0.0, 10.0), 0.0);
+    let ramp_months = t.f64_opt(ctx, "ramp_months", Bound::Between(0.0, 60.0));
+    let ramp_list = t
+        .get("ramp")
+        .map(|v| numbers(ctx, v, &t.path_of("ramp"), Bound::Probability, 60));
+    let ramp = match (ramp_months, ramp_list) {
+        (Some(_), Some(_)) => {
+            ctx.error(
+                Some(t.span.clone()),
+                &t.path_of("ramp"),
+                "both `ramp` and `ramp_months` are given",
+                "one of them: `ramp_months = 6` (a linear ramp) or `ramp = [0.2, 0.5, 0.8]`",
+            );
+            Vec::new()
+        }
+        (Some(n), None) => linear_ramp(n),
+        (None, Some(list)) => list,
+        (None, None) => Vec::new(),
+    };
+    let attrition_per_month = t.f64_or(ctx, "attrition_per_month", Bound::Probability, 0.0);
+    let replacement_delay_months = t.u64_or(
+        ctx,
+        "replacement_delay_months",
+        0,
+        60,
+        defaults::REPLACEMENT_DELAY_MONTHS,
+    ) as u32;
+    let off_profile_share = t.f64_or(ctx, "off_profile_share", Bound::Between(0.0, 0.95), 0.0);
+    let exit_cost_per_head = t.f64_or(ctx, "exit_cost_per_head", Bound::NonNegative, 0.0);
     t.finish(ctx);
     Some(RawChannel {
         name: name?,
@@ -516,7 +600,145 @@ fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChan
         variable_pay_rate,
         response,
         lift,
+        ramp,
+        attrition_per_month,
+        replacement_delay_months,
+        off_profile_share,
+        exit_cost_per_head,
     })
+}
+
+/// The monthly productivity of a head whose productivity rises linearly from 0 on joining to 1
+/// after `n` months: month `k` averages `min(1, t/n)` over `t ∈ [k, k+1]`. The head-months lost
+/// over the ramp are exactly `n/2`.
+pub fn linear_ramp(n: f64) -> Vec<f64> {
+    (0..n.ceil() as usize)
+        .map(|k| {
+            let k = k as f64;
+            if k + 1.0 <= n {
+                (k + 0.5) / n
+            } else {
+                (n * n - k * k) / (2.0 * n) + (k + 1.0 - n)
+            }
+        })
+        .collect()
+}
+
+/// An array of at most `max` numbers within `bound`.
+fn numbers(
+    ctx: &mut Ctx,
+    v: &Spanned<DeValue<'_>>,
+    path: &str,
+    bound: Bound,
+    max: usize,
+) -> Vec<f64> {
+    match v.get_ref() {
+        DeValue::Array(items) if items.len() <= max => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| number(ctx, item, &format!("{path}[{i}]"), bound))
+            .collect(),
+        other => {
+            let found = match other {
+                DeValue::Array(items) => format!("{} numbers", items.len()),
+                other => super::reader::type_name(other).to_string(),
+            };
+            ctx.error(
+                Some(v.span()),
+                path,
+                format!("expected a list of numbers, found {found}"),
+                format!("a list of at most {max} numbers, each {}", bound.describe()),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn boolean(ctx: &mut Ctx, t: &mut Table, key: &'static str) -> Option<Sp<bool>> {
+    let path = t.path_of(key);
+    let v = t.get(key)?;
+    match v.get_ref() {
+        DeValue::Boolean(b) => Some(Sp {
+            value: *b,
+            span: v.span(),
+            path,
+        }),
+        other => {
+            ctx.error(
+                Some(v.span()),
+                &path,
+                format!(
+                    "expected true or false, found {}",
+                    super::reader::type_name(other)
+                ),
+                "true or false",
+            );
+            None
+        }
+    }
+}
+
+fn read_onboarding(ctx: &mut Ctx, mut t: Table) -> Onboarding {
+    let plan = t.choice_or(ctx, "plan", OnboardingPlan::NAMES, "none");
+    let months = t.u64_or(ctx, "months", 0, 60, defaults::ONBOARDING_MONTHS) as u32;
+    let effort = t.f64_or(ctx, "effort", Bound::Between(0.0, 2.0), 1.0);
+    // Each plan's own parameters; another plan's parameter is an error, not silently unused.
+    let own: &[&'static str] = match plan {
+        "guarantee" => &["guarantee_per_month"],
+        "full_commission" => &["commission_rate", "base_pay_saved"],
+        "reduced_target" => &["target_share"],
+        _ => &[],
+    };
+    for key in [
+        "guarantee_per_month",
+        "commission_rate",
+        "base_pay_saved",
+        "target_share",
+    ] {
+        if t.has(key) && !own.contains(&key) {
+            let _ = t.get(key);
+            ctx.error(
+                Some(t.span.clone()),
+                &t.path_of(key),
+                format!("`{key}` does not apply to plan = \"{plan}\""),
+                match key {
+                    "guarantee_per_month" => "`guarantee_per_month` only with plan = \"guarantee\"",
+                    "target_share" => "`target_share` only with plan = \"reduced_target\"",
+                    _ => "`commission_rate` and `base_pay_saved` only with plan = \"full_commission\"",
+                },
+            );
+        }
+    }
+    let plan = match plan {
+        "guarantee" => OnboardingPlan::Guarantee {
+            per_month: t
+                .f64_req(ctx, "guarantee_per_month", Bound::NonNegative)
+                .unwrap_or(0.0),
+        },
+        "full_commission" => OnboardingPlan::FullCommission {
+            commission_rate: t
+                .f64_req(ctx, "commission_rate", Bound::Probability)
+                .unwrap_or(0.0),
+            base_pay_saved: t.f64_or(
+                ctx,
+                "base_pay_saved",
+                Bound::Probability,
+                defaults::BASE_PAY_SAVED,
+            ),
+        },
+        "reduced_target" => OnboardingPlan::ReducedTarget {
+            target_share: t
+                .f64_req(ctx, "target_share", Bound::Between(0.05, 1.0))
+                .unwrap_or(1.0),
+        },
+        _ => OnboardingPlan::None,
+    };
+    t.finish(ctx);
+    Onboarding {
+        plan,
+        months,
+        effort,
+    }
 }
 
 fn read_stage(ctx: &mut Ctx, mut t: Table) -> Option<RawStage> {
@@ -640,6 +862,13 @@ fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
         _ => CreditRule::Single,
     };
     let territory_overlap = t.f64_or(ctx, "territory_overlap", Bound::Between(0.0, 10.0), 1.0);
+    let transition_from = t.str_opt(ctx, "transition_from");
+    let quarterback = boolean(ctx, &mut t, "quarterback").is_some_and(|b| b.value);
+    let off_profile_cap = t.f64_or(ctx, "off_profile_cap", Bound::Probability, 1.0);
+    let onboarding = t
+        .table_opt(ctx, "onboarding")
+        .map(|o| read_onboarding(ctx, o))
+        .unwrap_or_default();
     let mut headcount = Vec::new();
     match t.table_opt(ctx, "headcount") {
         Some(mut h) => {
@@ -714,5 +943,9 @@ fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
         headcount,
         coverage,
         coverage_span,
+        transition_from,
+        quarterback,
+        off_profile_cap,
+        onboarding,
     })
 }

@@ -161,6 +161,11 @@ pub fn resolve(
             variable_pay_rate: c.variable_pay_rate,
             response: c.response,
             lift: c.lift,
+            ramp: c.ramp.clone(),
+            attrition_per_month: c.attrition_per_month,
+            replacement_delay_months: c.replacement_delay_months,
+            off_profile_share: c.off_profile_share,
+            exit_cost_per_head: c.exit_cost_per_head,
         });
     }
 
@@ -406,8 +411,25 @@ pub fn resolve(
                 }
             }
         }
+        let transition_from = d.transition_from.as_ref().and_then(|f| {
+            let i = designs.find(ctx, f)?;
+            if f.value == d.name.value {
+                ctx.error(
+                    Some(f.span.clone()),
+                    &f.path,
+                    format!("design \"{}\" cannot be a transition from itself", f.value),
+                    "the name of another design (usually the current coverage, the baseline)",
+                );
+                return None;
+            }
+            Some(i)
+        });
         model_designs.push(Design {
             name: d.name.value.clone(),
+            transition_from,
+            quarterback: d.quarterback,
+            off_profile_cap: d.off_profile_cap,
+            onboarding: d.onboarding,
             headcount,
             clarity: d.clarity,
             credit: d.credit,
@@ -498,6 +520,8 @@ pub fn resolve(
             double_credit_factor: c.double_credit_factor,
         },
         designs: model_designs,
+        settling: raw.settling,
+        coasting: raw.coasting,
         hash,
     })
 }

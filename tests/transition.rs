@@ -1,0 +1,327 @@
+//! Transitions over months: closed forms for the ramp, the settling of moved accounts, coasting
+//! and off-profile selling, the payback month, and the steady state left unchanged when every
+//! transition mechanism is off.
+
+mod common;
+use common::*;
+
+use covsim::metrics::{Layout, monthly};
+use covsim::model::Model;
+
+const Z: f64 = 4.0;
+
+/// Mean and standard error of one monthly metric of design `d` in month `m`.
+fn monthly_mean(
+    model: &Model,
+    matrix: &covsim::engine::TrialMatrix,
+    d: usize,
+    m: usize,
+    k: usize,
+) -> (f64, f64) {
+    let xs = matrix.column(d, Layout::of(model).month(m, k));
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+#[test]
+fn linear_ramp_loses_half_its_length_in_head_months_and_guarantees_cost_what_they_say() {
+    let n = 4.5; // ramp months, not whole on purpose
+    let designs = r#"
+[[designs]]
+name = "now"
+headcount = { inside = 2 }
+[designs.coverage.all]
+owner = "inside"
+[[designs]]
+name = "grown"
+transition_from = "now"
+headcount = { inside = 6 }
+onboarding = { plan = "guarantee", months = 3, guarantee_per_month = 1000 }
+[designs.coverage.all]
+owner = "inside"
+"#;
+    let text = simple(designs, "").replace(
+        "cost_per_head_per_year = 50000",
+        &format!("cost_per_head_per_year = 50000\nramp_months = {n}"),
+    );
+    let model = model(&text);
+    let (_, r) = simulate(&model);
+    let heads = &r.monthly_of(1).unwrap().metrics[monthly::PRODUCTIVE_HEADS].months;
+    // 4 new heads, linear ramp over n months: month k averages min(1, t/n) over [k, k+1].
+    let ramp = |k: f64| {
+        if k + 1.0 <= n {
+            (k + 0.5) / n
+        } else if k >= n {
+            1.0
+        } else {
+            (n * n - k * k) / (2.0 * n) + (k + 1.0 - n)
+        }
+    };
+    for (k, b) in heads.iter().enumerate() {
+        let expected = 2.0 + 4.0 * ramp(k as f64);
+        assert!(
+            (b.mean - expected).abs() < 1e-12,
+            "month {k}: {} vs {expected}",
+            b.mean
+        );
+        assert_eq!(b.p5, b.p95, "heads do not depend on chance");
+    }
+    // Productive head-months over 12 months: 6·12 less 4 new heads × n/2.
+    let total: f64 = heads.iter().map(|b| b.mean).sum();
+    assert!((total - (72.0 - 4.0 * n / 2.0)).abs() < 1e-9, "{total}");
+    // The baseline keeps its 2 heads at full productivity every month.
+    let base = &r.monthly_of(0).unwrap().metrics[monthly::PRODUCTIVE_HEADS].months;
+    assert!(base.iter().all(|b| b.mean == 2.0));
+    // Heads are paid from month 0: 6 × 50,000; the guarantee is 4 heads × 3 months × 1,000
+    // (inside has no variable pay otherwise).
+    let pay = r.stat(1, "variable_pay").unwrap();
+    assert!((pay.mean - 12_000.0).abs() < 1e-6 && pay.sd < 1e-9);
+    let heads_cost = r.stat(1, "cost_heads").unwrap();
+    assert!((heads_cost.mean - 300_000.0).abs() < 1e-6);
+    // The ramp costs revenue: fewer productive hours in the first months.
+    let rev =
+        |d: usize, m: usize| r.monthly_of(d).unwrap().metrics[monthly::REVENUE].months[m].mean;
+    assert!(rev(1, 0) < rev(1, 11));
+}
+
+#[test]
+fn conflict_on_moved_accounts_decays_exponentially_to_the_steady_value() {
+    let (q, k, h) = (0.1, 3.0, 2.0);
+    let designs = format!(
+        r#"
+[[designs]]
+name = "before"
+headcount = {{}}
+[designs.coverage.all]
+owner = "direct"
+[[designs]]
+name = "moved"
+transition_from = "before"
+clarity = 0
+headcount = {{ inside = 100, field = 1 }}
+[designs.coverage.all]
+owner = "inside"
+[[designs]]
+name = "settled"
+clarity = 0
+headcount = {{ inside = 100, field = 1 }}
+[designs.coverage.all]
+owner = "inside"
+[[channels]]
+name = "field"
+kind = "field"
+capacity_hours_per_head_per_year = 1000
+[conflict]
+[[conflict.pairs]]
+owner = "inside"
+intruder = "field"
+overlap = {q}
+[transition]
+settling_half_life_months = {h}
+conflict_multiplier_at_start = {k}
+"#
+    );
+    // Every opportunity surfaced (response 1), so a month brings 200 × 3/12 = 50 on average.
+    let text = simple(&designs, "")
+        .replace("response = { floor = 0.2,", "response = { floor = 1.0,")
+        .replace("months = 12", "months = 24");
+    let model = model(&text);
+    let (matrix, _) = simulate(&model);
+    for m in 0..24 {
+        let expected = 50.0 * q * (1.0 + (k - 1.0) * (-(m as f64) / h).exp2());
+        let (mean, se) = monthly_mean(&model, &matrix, 1, m, monthly::CONFLICTS);
+        assert_close(&format!("conflicts in month {m}"), mean, se, expected, Z);
+        // Without a transition the same coverage is at its steady value from month 0.
+        let (mean, se) = monthly_mean(&model, &matrix, 2, m, monthly::CONFLICTS);
+        assert_close(
+            &format!("steady conflicts in month {m}"),
+            mean,
+            se,
+            50.0 * q,
+            Z,
+        );
+    }
+    // Month 0 is k times the steady value; by month 23 the excess is 2^(−11.5) of it.
+    let (first, _) = monthly_mean(&model, &matrix, 1, 0, monthly::CONFLICTS);
+    let (last, _) = monthly_mean(&model, &matrix, 1, 23, monthly::CONFLICTS);
+    let (steady, _) = monthly_mean(&model, &matrix, 2, 23, monthly::CONFLICTS);
+    assert!(first > 2.5 * steady && (last / steady - 1.0).abs() < 0.05);
+}
+
+#[test]
+fn coasting_and_off_profile_thin_effort_by_their_closed_forms() {
+    let (c, share, cap) = (0.5, 0.3, 0.1);
+    let designs = r#"
+[[designs]]
+name = "digital"
+headcount = {}
+[designs.coverage.all]
+owner = "direct"
+[[designs]]
+name = "shared"
+headcount = { inside = 1 }
+[designs.coverage.all]
+owner = "inside"
+owners = { two = "direct" }
+[[designs]]
+name = "quarterbacked"
+quarterback = true
+off_profile_cap = 0.1
+headcount = { inside = 1 }
+[designs.coverage.all]
+owner = "inside"
+owners = { two = "direct" }
+[behaviour]
+coasting = 0.5
+"#;
+    let text = simple(designs, "").replace(
+        "cost_per_head_per_year = 50000",
+        &format!("cost_per_head_per_year = 50000\noff_profile_share = {share}"),
+    );
+    let (_, r) = simulate(&model(&text));
+    // Inside: 1 head × 1000 h over 200 accounts × 1 stage = 5 h per account-stage, less the
+    // off-profile share, less coasting on the shared account; ADBUDG floor 0.2, shape 2, h 5.
+    // Direct (digital) responds at its ceiling 1. Coverage response = mean over the 2 stages.
+    let inside = |x: f64| 0.2 + 0.8 * x * x / (25.0 + x * x);
+    let expected = |x: f64| 200.0 * 3.0 * (inside(x) + 1.0) / 2.0;
+    let s = r.stat(1, "opportunities").unwrap();
+    assert_close(
+        "opportunities, coasting",
+        s.mean,
+        s.se,
+        expected(5.0 * (1.0 - share) * (1.0 - c)),
+        Z,
+    );
+    let s = r.stat(2, "opportunities").unwrap();
+    assert_close(
+        "opportunities, quarterback",
+        s.mean,
+        s.se,
+        expected(5.0 * (1.0 - cap)),
+        Z,
+    );
+}
+
+#[test]
+fn payback_month_is_found_where_the_scenario_makes_it_known() {
+    // Every account has an opportunity every month that always converts and closes at once:
+    // nothing depends on chance. Moving to inside (no channel discount) gains 10% of revenue a
+    // month; the new heads cost their pay and a guarantee for the first `n` months.
+    let (heads, guarantee, n): (f64, f64, f64) = (10.0, 60_000.0, 6.0);
+    let designs = format!(
+        r#"
+[[designs]]
+name = "digital"
+headcount = {{}}
+[designs.coverage.all]
+owner = "direct"
+[[designs]]
+name = "inside"
+transition_from = "digital"
+headcount = {{ inside = {heads} }}
+onboarding = {{ plan = "guarantee", months = {n}, guarantee_per_month = {guarantee} }}
+[designs.coverage.all]
+owner = "inside"
+"#
+    );
+    let text = simple(&designs, "")
+        .replace("months = 12", "months = 24")
+        .replace("opportunities_per_year = 3", "opportunities_per_year = 12")
+        .replace("conversion = 0.6", "conversion = 1")
+        .replace("conversion = 0.5", "conversion = 1")
+        .replace("response = { floor = 0.2,", "response = { floor = 1.0,");
+    let (_, r) = simulate(&model(&text));
+    let gain = 200.0 * 120_000.0 / 12.0 * 0.1; // channel discount no longer given, per month
+    let pay = heads * 50_000.0 / 12.0;
+    let during = gain - pay - heads * guarantee; // per month while the guarantee lasts (< 0)
+    let after = gain - pay;
+    let expected = n + (-(n * during) / after).ceil();
+    let p = r.monthly_of(1).unwrap().payback.clone().unwrap();
+    assert_eq!(p.p50, Some(expected as u32), "{p:?}");
+    assert_eq!((p.p5, p.p95), (p.p50, p.p50));
+    assert_eq!(p.share_paid_back, 1.0);
+    assert_eq!(p.of_mean, p.p50);
+    // The cumulative difference at the end of month n is n × (monthly net during the guarantee).
+    let cum = &r.monthly_of(1).unwrap().cumulative_vs_baseline;
+    assert!((cum[n as usize - 1].mean - n * during).abs() < 1e-3 * gain);
+}
+
+#[test]
+fn with_every_mechanism_off_results_equal_the_steady_state_and_months_add_up() {
+    let text = include_str!("../scenarios/leverage.toml").replace("trials = 2000", "trials = 60");
+    let zeroed = text
+        .replace(
+            "[[designs]]\nname = \"leveraged\"",
+            "[transition]\nsettling_half_life_months = 3\n[behaviour]\ncoasting = 0\n\n[[designs]]\nname = \"leveraged\"\nquarterback = false\noff_profile_cap = 1",
+        )
+        .replace(
+            "variable_pay_rate = 0.04\n",
+            "variable_pay_rate = 0.04\noff_profile_share = 0\nattrition_per_month = 0\nramp = []\n",
+        );
+    assert_ne!(text, zeroed);
+    let a = model(&text);
+    let b = model(&zeroed);
+    let (ma, ra) = simulate(&a);
+    let (mb, rb) = simulate(&b);
+    assert_eq!(ma, mb, "the same trial matrix, month by month");
+    assert_eq!(ra.designs, rb.designs);
+    // Conservation: the months add up to the horizon's totals in every trial.
+    let layout = Layout::of(&a);
+    let g = covsim::metrics::g::CONTRIBUTION;
+    for t in 0..ma.trials as usize {
+        for d in 0..ma.designs {
+            let row = ma.row(t, d);
+            for (k, total) in [
+                (monthly::CONTRIBUTION, row[g]),
+                (monthly::REVENUE, row[covsim::metrics::g::REVENUE]),
+                (
+                    monthly::COST_OF_SALES,
+                    row[covsim::metrics::g::COST_OF_SALES],
+                ),
+                (monthly::CONFLICTS, row[covsim::metrics::g::CONFLICTS]),
+            ] {
+                let sum: f64 = (0..layout.months).map(|m| row[layout.month(m, k)]).sum();
+                assert!(
+                    (sum - total).abs() <= 1e-6 * total.abs().max(1.0),
+                    "{sum} vs {total}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_transition_keys_are_reported_with_their_paths() {
+    let designs = r#"
+[[designs]]
+name = "a"
+headcount = {}
+[designs.coverage.all]
+owner = "direct"
+[[designs]]
+name = "b"
+transition_from = "aa"
+headcount = { inside = 1 }
+onboarding = { plan = "guarantee", target_share = 0.5 }
+[designs.coverage.all]
+owner = "inside"
+"#;
+    let text = simple(designs, "").replace(
+        "cost_per_head_per_year = 50000",
+        "cost_per_head_per_year = 50000\nramp_months = 3\nramp = [0.5]",
+    );
+    let err = covsim::scenario::load(&text, "t.toml", &mut |_: &str| Err("none".into()))
+        .expect_err("invalid scenario");
+    let all = covsim::diag::render_all(&err);
+    for needle in [
+        "unknown design \"aa\"; did you mean \"a\"?",
+        "designs[1].transition_from",
+        "`target_share` does not apply to plan = \"guarantee\"",
+        "designs[1].onboarding.guarantee_per_month",
+        "both `ramp` and `ramp_months` are given",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+    }
+}
