@@ -15,6 +15,7 @@ pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod sensitivity;
+pub mod shard;
 pub mod stats;
 pub mod study;
 pub mod sweep;

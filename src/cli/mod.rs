@@ -1,6 +1,7 @@
 //! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error.
 
 mod files;
+mod merge;
 mod plot;
 mod run;
 mod study;
@@ -23,6 +24,8 @@ pub struct Cli {
 enum Command {
     /// Simulate a scenario (the built-in example if none is given) and write its results.
     Run(run::RunArgs),
+    /// Merge the part files of a run split with `run --shard` into the results of the whole run.
+    Merge(merge::MergeArgs),
     /// Redraw the charts of a results file (summary.json) without simulating again.
     Plot(plot::PlotArgs),
     /// Run a scenario at several values of one input and find the break-even points.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Merge(args) => merge::merge(args),
         Command::Sweep(args) => study::sweep(args),
         Command::Sensitivity(args) => study::sensitivity(args),
         Command::Validate { scenario } => validate(&scenario),

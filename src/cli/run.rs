@@ -14,6 +14,7 @@ use covsim::diag::render_all;
 use covsim::engine::Progress;
 use covsim::export::{self, per_trial};
 use covsim::results::Results;
+use covsim::shard;
 use covsim::study;
 
 use super::{Failure, files, out, table};
@@ -47,6 +48,11 @@ pub struct RunArgs {
     /// With --precision: trials per batch; stopping is checked only after whole batches.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
     batch: u64,
+    /// Run only shard I of N (0-based), trials [⌊I·T/N⌋, ⌊(I+1)·T/N⌋), and write a part file for
+    /// `covsim merge` to --out (default outputs/<name>/parts/). `auto` takes I and N from
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or I from JOB_COMPLETION_INDEX with `auto/N`.
+    #[arg(long, value_name = "I/N|auto|auto/N")]
+    shard: Option<String>,
     /// Skip the charts (tables only).
     #[arg(long)]
     no_charts: bool,
@@ -81,10 +87,26 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         study.model.seed = s;
     }
     let model = &study.model;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(files::folder_name(&model.name)));
+    let shard = match &args.shard {
+        Some(spec) => {
+            if args.precision.is_some() || args.per_trial {
+                return Err(Failure::Io(
+                    "--shard cannot be combined with --precision or --per-trial (give --per-trial to `covsim merge`)".into(),
+                ));
+            }
+            Some(parse_shard(spec, &|k| std::env::var(k).ok())?)
+        }
+        None => None,
+    };
+    let default_out = PathBuf::from("outputs").join(files::folder_name(&model.name));
+    let out_dir = args.out.clone().unwrap_or_else(|| match shard {
+        Some(_) => default_out.join("parts"),
+        None => default_out,
+    });
+    let trials = match shard {
+        Some((i, n)) => shard::range(i, n, model.trials),
+        None => 0..model.trials,
+    };
 
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
@@ -98,7 +120,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let bar = ProgressBar::new(if args.precision.is_some() {
         args.max_trials
     } else {
-        model.trials
+        trials.end - trials.start
     });
     if args.quiet || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -123,13 +145,46 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             &progress,
         )
         .map(|(run, p)| (run, Some(p))),
-        None => study::simulate(&study, &none, 0..model.trials, model.trials, &progress)
+        None => study::simulate(&study, &none, trials.clone(), model.trials, &progress)
             .map(|run| (run, None)),
     });
     let seconds = started.elapsed().as_secs_f64();
     progress.0.finish_and_clear();
     let (run, precision) = outcome.map_err(|d| Failure::Input(render_all(&d)))?;
     let matrix = &run.matrix;
+
+    if let Some((i, n)) = shard {
+        let (file, text, named) = study.source();
+        let mut part = shard::Part::new(
+            &run,
+            i,
+            n,
+            model.trials,
+            model.seed,
+            &model.name,
+            &model.hash,
+            file,
+            text,
+            named.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        );
+        part.header.simulate_seconds = seconds;
+        part.header.threads = threads;
+        let name = format!(
+            "{}.part-{i:04}-of-{n:04}.{}",
+            files::folder_name(&model.name),
+            shard::EXTENSION
+        );
+        files::write_all(&out_dir, &[(name.clone(), part.to_bytes())])?;
+        out(&format!(
+            "wrote {} (shard {i} of {n}: trials {}..{} of {}); merge the parts with `covsim merge {}`\n",
+            out_dir.join(&name).display(),
+            trials.start,
+            trials.end,
+            model.trials,
+            out_dir.display()
+        ));
+        return Ok(());
+    }
 
     let mut results = Results::from_run(model, &run);
     results.precision = precision;
@@ -138,18 +193,6 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         * model.designs.len() as f64
         * matrix.trials as f64;
     let throughput = work / seconds.max(1e-9);
-
-    // Render everything first; only then touch the disk.
-    let mut files_out: Vec<(String, Vec<u8>)> = export::all()
-        .iter()
-        .map(|e| (e.file_name().to_string(), e.render(&results)))
-        .collect();
-    if args.per_trial {
-        files_out.push((
-            per_trial::FILE_NAME.to_string(),
-            per_trial::render(&results, matrix),
-        ));
-    }
     let timing = serde_json::json!({
         "covsim_version": env!("CARGO_PKG_VERSION"),
         "threads": threads,
@@ -160,40 +203,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         "simulate_seconds": seconds,
         "account_month_designs_per_second": throughput,
     });
-    files_out.push((
-        "timing.json".to_string(),
-        format!("{:#}\n", timing).into_bytes(),
-    ));
-
-    let mut chart_count = 0;
-    if !args.no_charts {
-        let charts = charts::render_all(&results)
-            .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
-        chart_count = charts.len();
-        files_out.extend(charts);
-    }
-    files::write_all(&out_dir, &files_out)?;
-
-    out(&table::summary(&results));
-    let names: Vec<&str> = files_out
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .filter(|n| !n.starts_with(charts::FOLDER))
-        .collect();
-    out(&format!(
-        "\nwrote {}{} to {}\n",
-        names.join(", "),
-        if chart_count > 0 {
-            format!(
-                " and {}/ ({} charts, SVG and PNG)",
-                charts::FOLDER,
-                chart_count / 2
-            )
-        } else {
-            String::new()
-        },
-        out_dir.display()
-    ));
+    let written = Written {
+        results: &results,
+        matrix,
+        per_trial: args.per_trial,
+        charts: !args.no_charts,
+        timing,
+    };
+    written.write(&out_dir)?;
     if !args.quiet {
         eprintln!(
             "simulated {} trials × {} designs × {} accounts × {} months in {:.2} s on {} thread{}: {:.1} million account-month-designs per second",
@@ -208,4 +225,114 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// `I/N`, `auto` (Slurm array) or `auto/N` (Kubernetes Indexed Job, or Slurm with N given).
+pub fn parse_shard(
+    spec: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(u64, u64), Failure> {
+    let bad = |why: String| {
+        Failure::Io(format!(
+            "--shard {spec}: {why}; expected I/N with 0 ≤ I < N (e.g. 3/16), `auto` or `auto/N`"
+        ))
+    };
+    let number = |what: &str, s: &str| -> Result<u64, Failure> {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| bad(format!("{what} `{s}` is not a whole number")))
+    };
+    let (index, count) = spec.split_once('/').unwrap_or((spec, ""));
+    let i = if index == "auto" {
+        if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
+            let min = env("SLURM_ARRAY_TASK_MIN")
+                .map_or(Ok(0), |m| number("SLURM_ARRAY_TASK_MIN", &m))?;
+            number("SLURM_ARRAY_TASK_ID", &id)?
+                .checked_sub(min)
+                .ok_or_else(|| bad("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN".into()))?
+        } else if let Some(id) = env("JOB_COMPLETION_INDEX") {
+            number("JOB_COMPLETION_INDEX", &id)?
+        } else {
+            return Err(bad(
+                "neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set".into(),
+            ));
+        }
+    } else {
+        number("the index", index)?
+    };
+    let n = if count.is_empty() {
+        if index != "auto" {
+            return Err(bad("no shard count".into()));
+        }
+        let c = env("SLURM_ARRAY_TASK_COUNT").ok_or_else(|| {
+            bad("SLURM_ARRAY_TASK_COUNT is not set; give the count as auto/N".into())
+        })?;
+        number("SLURM_ARRAY_TASK_COUNT", &c)?
+    } else {
+        number("the count", count)?
+    };
+    if n == 0 || i >= n {
+        return Err(bad(format!("shard {i} of {n} does not exist")));
+    }
+    Ok((i, n))
+}
+
+/// Everything a run (or a merge) writes, rendered before the first file is written.
+pub struct Written<'a> {
+    pub results: &'a Results,
+    pub matrix: &'a covsim::engine::TrialMatrix,
+    pub per_trial: bool,
+    pub charts: bool,
+    pub timing: serde_json::Value,
+}
+
+impl Written<'_> {
+    /// Renders every output, writes them under `out_dir` and prints the summary.
+    pub fn write(self, out_dir: &std::path::Path) -> Result<(), Failure> {
+        let results = self.results;
+        let mut files_out: Vec<(String, Vec<u8>)> = export::all()
+            .iter()
+            .map(|e| (e.file_name().to_string(), e.render(results)))
+            .collect();
+        if self.per_trial {
+            files_out.push((
+                per_trial::FILE_NAME.to_string(),
+                per_trial::render(results, self.matrix),
+            ));
+        }
+        files_out.push((
+            "timing.json".to_string(),
+            format!("{:#}\n", self.timing).into_bytes(),
+        ));
+        let mut chart_count = 0;
+        if self.charts {
+            let charts = charts::render_all(results)
+                .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
+            chart_count = charts.len();
+            files_out.extend(charts);
+        }
+        files::write_all(out_dir, &files_out)?;
+
+        out(&table::summary(results));
+        let names: Vec<&str> = files_out
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !n.starts_with(charts::FOLDER))
+            .collect();
+        out(&format!(
+            "\nwrote {}{} to {}\n",
+            names.join(", "),
+            if chart_count > 0 {
+                format!(
+                    " and {}/ ({} charts, SVG and PNG)",
+                    charts::FOLDER,
+                    chart_count / 2
+                )
+            } else {
+                String::new()
+            },
+            out_dir.display()
+        ));
+        Ok(())
+    }
 }

@@ -100,6 +100,11 @@ impl Scenario {
         Ok(m)
     }
 
+    /// The scenario as written: file name, text, and the files it named (an account CSV).
+    pub fn source(&self) -> (&str, &str, &HashMap<String, Vec<u8>>) {
+        (&self.file_name, &self.text, &self.files)
+    }
+
     /// Checks that `path` names a real-valued key; the error lists the nearest ones.
     pub fn check_path(&self, path: &str) -> Result<(), String> {
         if self.numeric_paths.iter().any(|p| p == path) {

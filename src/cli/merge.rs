@@ -1,0 +1,151 @@
+//! `covsim merge PARTS_DIR`: check the part files of a sharded run and write the tables and
+//! charts of the whole run, exactly as one unsplit run writes them.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use covsim::diag::render_all;
+use covsim::results::Results;
+use covsim::scenario::Scenario;
+use covsim::shard::{self, Part};
+use covsim::study::Run;
+
+use super::run::Written;
+use super::{Failure, files};
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Folder holding the part files (`*.covpart`) written by `covsim run --shard`.
+    parts: PathBuf,
+    /// Output folder (default: outputs/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write per_trial.csv, one row per trial and design.
+    #[arg(long)]
+    per_trial: bool,
+    /// Skip the charts (tables only).
+    #[arg(long)]
+    no_charts: bool,
+}
+
+pub fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let entries = std::fs::read_dir(&args.parts)
+        .map_err(|e| Failure::Io(format!("cannot read {}: {e}", args.parts.display())))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == shard::EXTENSION))
+        .collect();
+    paths.sort();
+    let mut problems = Vec::new();
+    let mut parts = Vec::new();
+    for p in &paths {
+        let name = p.display().to_string();
+        match std::fs::read(p) {
+            Ok(bytes) => match Part::from_bytes(&bytes) {
+                Ok(part) => parts.push((name, part)),
+                Err(e) => problems.push(format!("{name}: {e}")),
+            },
+            Err(e) => return Err(Failure::Io(format!("cannot read {name}: {e}"))),
+        }
+    }
+    if paths.is_empty() {
+        problems.push(format!(
+            "{}: no part files (*.{}) to merge; write them with `covsim run SCENARIO --shard I/N --out {}`",
+            args.parts.display(),
+            shard::EXTENSION,
+            args.parts.display()
+        ));
+    }
+    let merged = if problems.is_empty() {
+        shard::merge(parts).map_err(|e| problems.extend(e)).ok()
+    } else {
+        None
+    };
+    let Some(shard::Merged {
+        header,
+        matrix,
+        draws,
+        files: stored,
+    }) = merged
+    else {
+        return Err(refuse(&problems));
+    };
+
+    // The scenario travels in the parts: read it again, and check it is the one they ran.
+    let mut from_parts = |p: &str| -> Result<Vec<u8>, String> {
+        stored
+            .get(p)
+            .cloned()
+            .ok_or_else(|| format!("{p} is not stored in the parts"))
+    };
+    let mut study = Scenario::load(
+        &header.scenario_text,
+        &header.scenario_file,
+        &mut from_parts,
+    )
+    .map_err(|d| Failure::Input(render_all(&d)))?;
+    if study.model.hash != header.scenario_hash {
+        return Err(refuse(&[format!(
+            "the scenario stored in the parts hashes to {}, not {} as they say: a damaged or edited part",
+            &study.model.hash[..12],
+            &header.scenario_hash[..header.scenario_hash.len().min(12)]
+        )]));
+    }
+    study.model.trials = header.total_trials;
+    study.model.seed = header.seed;
+    let inputs = study.uncertain.clone();
+    let paths_now: Vec<&str> = inputs.iter().map(|u| u.path.as_str()).collect();
+    if paths_now != header.inputs.iter().map(String::as_str).collect::<Vec<_>>() {
+        return Err(refuse(&[
+            "the parts' uncertain inputs differ from their scenario's".into(),
+        ]));
+    }
+    let model = &study.model;
+    let run = Run {
+        matrix,
+        inputs,
+        draws,
+    };
+    let results = Results::from_run(model, &run);
+    let out_dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("outputs").join(files::folder_name(&model.name)));
+    let timing = serde_json::json!({
+        "covsim_version": env!("CARGO_PKG_VERSION"),
+        "parts": paths.len(),
+        "trials": run.matrix.trials,
+        "accounts": model.accounts.len(),
+        "months": model.months,
+        "designs": model.designs.len(),
+    });
+    Written {
+        results: &results,
+        matrix: &run.matrix,
+        per_trial: args.per_trial,
+        charts: !args.no_charts,
+        timing,
+    }
+    .write(&out_dir)?;
+    super::out(&format!(
+        "merged {} parts: trials 0..{} of scenario {} (seed {})\n",
+        paths.len(),
+        header.total_trials,
+        header.scenario_name,
+        header.seed
+    ));
+    Ok(())
+}
+
+fn refuse(problems: &[String]) -> Failure {
+    let mut msg = String::new();
+    for p in problems {
+        msg.push_str(&format!("error: {p}\n"));
+    }
+    msg.push_str(&format!(
+        "{} problem{} found; nothing was written.\n",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    ));
+    Failure::Input(msg)
+}
