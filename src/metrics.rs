@@ -1,5 +1,5 @@
 //! The metric catalogue: every figure covsim reports per trial and design, defined once.
-//! Layout of a design's row: the global metrics `G`, then 3 per tier, then 5 per role.
+//! Layout of a design's row: the global metrics `G`, then 3 per tier, then 4 per role.
 
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +54,7 @@ pub mod g {
     pub const PARTNER_MARGIN: usize = 17;
     pub const DUPLICATED_EFFORT: usize = 18;
     pub const REVENUE_PER_COST_OF_SALES: usize = 19;
-    pub const REVENUE_PER_HEAD: usize = 20;
+    pub const REVENUE_PER_HEAD_YEAR: usize = 20;
     pub const OPPORTUNITIES: usize = 21;
     pub const WINS: usize = 22;
     pub const CONFLICTS: usize = 23;
@@ -62,7 +62,9 @@ pub mod g {
     pub const WIN_RATE: usize = 25;
     pub const PIPELINE: usize = 26;
     pub const NOT_SURFACED: usize = 27;
-    pub const COUNT: usize = 28;
+    pub const POST_SALE_FAILURES: usize = 28;
+    pub const REVENUE_AT_RISK_POST_SALE: usize = 29;
+    pub const COUNT: usize = 30;
 }
 
 use Better::{Higher, Lower, Neither};
@@ -150,8 +152,8 @@ const GLOBAL: [(&str, &str, Unit, Better); g::COUNT] = [
         Higher,
     ),
     (
-        "revenue_per_head",
-        "Revenue per head",
+        "revenue_per_head_year",
+        "Revenue per productive head-year (annualised; heads in seat, ramped)",
         CurrencyPerHead,
         Higher,
     ),
@@ -177,6 +179,18 @@ const GLOBAL: [(&str, &str, Unit, Better); g::COUNT] = [
         Currency,
         Lower,
     ),
+    (
+        "post_sale_failures",
+        "Booked deals whose post-sale work or hand-off failed",
+        Count,
+        Lower,
+    ),
+    (
+        "revenue_at_risk_post_sale",
+        "Booked revenue whose post-sale work or hand-off failed (customer at risk)",
+        Currency,
+        Lower,
+    ),
 ];
 
 pub const PER_TIER: usize = 3;
@@ -184,12 +198,13 @@ pub const TIER_OPPORTUNITIES: usize = 0;
 pub const TIER_WINS: usize = 1;
 pub const TIER_REVENUE: usize = 2;
 
-pub const PER_ROLE: usize = 5;
+pub const PER_ROLE: usize = 4;
+/// Revenue of the deals the role closes (closer credit).
 pub const ROLE_REVENUE: usize = 0;
 pub const ROLE_WINS: usize = 1;
 pub const ROLE_COST: usize = 2;
-pub const ROLE_REVENUE_PER_HEAD: usize = 3;
-pub const ROLE_COST_PER_REVENUE: usize = 4;
+/// Revenue of won deals the role worked up to the close without closing them (assist credit).
+pub const ROLE_ASSIST_REVENUE: usize = 3;
 
 /// Month-by-month metrics, after the catalogue in each row: `COUNT` per month of the horizon.
 /// Money is booked in the month a deal closes; conflicts, failed hand-offs and duplicated effort
@@ -312,16 +327,10 @@ pub fn catalogue(model: &Model) -> Vec<MetricDef> {
             better: Lower,
         });
         out.push(MetricDef {
-            key: format!("role.{n}.revenue_per_head"),
-            label: format!("Revenue per head, {n}"),
-            unit: CurrencyPerHead,
+            key: format!("role.{n}.assist_revenue"),
+            label: format!("Revenue of won deals {n} worked without closing them"),
+            unit: Currency,
             better: Higher,
-        });
-        out.push(MetricDef {
-            key: format!("role.{n}.cost_per_revenue"),
-            label: format!("Cost per unit of revenue, {n}"),
-            unit: Ratio,
-            better: Lower,
         });
     }
     out

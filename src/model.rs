@@ -32,10 +32,14 @@ pub struct Tier {
     pub name: String,
     pub min_potential: f64,
     pub min_fit: f64,
-    /// Expected opportunities per account per year (at most 12: one per month).
+    /// Opportunities per account per year that prospecting surfaces when the account gets its
+    /// coverage hours (more hours surface no more: the account's demand is finite).
     pub opportunities_per_year: f64,
-    /// Relative selling hours an account of this tier needs (1 = reference).
-    pub effort_need: f64,
+    /// Opportunities per account per year that arrive without prospecting (marketing, web).
+    pub inbound_per_year: f64,
+    /// Hours of account coverage (prospecting, relationship) an account needs per year; done by
+    /// the owners of the demand-generation stages.
+    pub coverage_hours_per_account_per_year: f64,
     /// Number of accounts assigned to the tier.
     pub accounts: usize,
 }
@@ -84,24 +88,34 @@ impl ChannelKind {
     }
 }
 
-/// ADBUDG response of conversion to effort: `floor + (ceiling − floor)·x^shape/(h^shape + x^shape)`
-/// with `x` the selling hours per account-stage (scaled by tier need) and `h` the half-saturation.
+/// How yield responds to effort: an ADBUDG curve (Little 1970) in the effort ratio
+/// `ρ = hours delivered / hours the work needs`, scaled so that the needed hours give the
+/// scenario's own figures: `M(ρ) = ρ^c·(1 + h^c)/(h^c + ρ^c)`. `M(0) = 0`, `M(1) = 1`, and
+/// unlimited effort gives at most `1 + h^c`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Response {
-    pub floor: f64,
-    pub ceiling: f64,
+    /// `c`: 1 = diminishing returns from the first hour; above 1 = S-shaped.
     pub shape: f64,
-    pub half_saturation_hours: f64,
+    /// `h`: the effort ratio at which the curve reaches half of its maximum.
+    pub half_saturation: f64,
 }
 
 impl Response {
-    pub fn at(&self, hours: f64) -> f64 {
-        if hours <= 0.0 {
-            return self.floor;
+    /// The yield multiplier at effort ratio `ratio`.
+    pub fn at(&self, ratio: f64) -> f64 {
+        if ratio <= 0.0 {
+            return 0.0;
         }
-        let xc = hours.powf(self.shape);
-        let hc = self.half_saturation_hours.powf(self.shape);
-        self.floor + (self.ceiling - self.floor) * xc / (hc + xc)
+        if ratio.is_infinite() {
+            return self.ceiling();
+        }
+        let xc = ratio.powf(self.shape);
+        let hc = self.half_saturation.powf(self.shape);
+        xc * (1.0 + hc) / (hc + xc)
+    }
+    /// The multiplier unlimited effort reaches, `1 + h^c`.
+    pub fn ceiling(&self) -> f64 {
+        1.0 + self.half_saturation.powf(self.shape)
     }
 }
 
@@ -151,10 +165,15 @@ impl Channel {
 #[derive(Debug, Clone)]
 pub struct Stage {
     pub name: String,
-    /// Base conversion by tier (index = tier).
+    /// Base conversion by tier (index = tier), at the hours the work needs.
     pub conversion: Vec<f64>,
     /// Typical time spent in the stage, months.
     pub months: f64,
+    /// Selling hours an opportunity needs at this stage, by tier.
+    pub hours_per_opportunity: Vec<f64>,
+    /// The stage's owner surfaces demand: it does the tier's coverage hours, and its effort
+    /// decides how many opportunities are surfaced.
+    pub demand_generation: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +208,14 @@ pub struct Conflict {
     pub clarity_effect: f64,
     /// Conflict likelihood multiplier under double (channel-neutral) credit.
     pub double_credit_factor: f64,
+    /// Share of the deals in its overlapped tiers on which a credited intruder is paid under
+    /// double credit.
+    pub double_credit_share: f64,
+    /// An intruder's selling hours per reachable account per year at which its pursuit reaches
+    /// half of `overlap`.
+    pub pressure_half_hours: f64,
+    /// Hours of the intruder one conflict (one opportunity chased) takes.
+    pub chase_hours: f64,
 }
 
 /// Coverage of one tier in one design.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{TrialMatrix, plan};
+use crate::engine::{TrialMatrix, plan, staffing};
 use crate::metrics::{Better, MetricDef, catalogue};
 use crate::metrics::{Layout, monthly};
 use crate::model::Model;
@@ -12,7 +12,7 @@ use crate::study::{Precision, Run};
 use crate::uncertain::{Sampling, correlation};
 
 /// Bumped whenever the layout of `summary.json` changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
@@ -210,9 +210,13 @@ pub struct DesignResult {
     pub transition_from: Option<String>,
     /// Heads per channel, in `scenario.channels` order.
     pub headcount: Vec<f64>,
-    /// Selling hours per account-stage per year (per unit of tier need) by channel; null where
-    /// effort is not limited or the channel has no work in this design.
-    pub effort_hours: Vec<Option<f64>>,
+    /// Hours per year each channel has at full staff (productive heads × capacity, less the
+    /// off-profile share); null where its effort is not limited.
+    pub hours_available: Vec<Option<f64>>,
+    /// Hours per year the work assigned to each channel needs (coverage, selling, chasing).
+    pub hours_needed: Vec<f64>,
+    /// Productivity of each channel over the horizon, ratios of means.
+    pub roles: Vec<RoleResult>,
     pub tiers: Vec<TierPlanInfo>,
     pub metrics: Vec<MetricStats>,
     /// Paired differences against the baseline (empty for the baseline itself).
@@ -228,8 +232,25 @@ pub struct TierPlanInfo {
     pub response: f64,
     pub p_convert: f64,
     pub p_no_handoff_failure: f64,
+    /// Probability a booked deal's post-sale stages and hand-offs all succeed.
+    pub p_post_sale: f64,
     pub p_conflict: f64,
     pub delay_months: f64,
+}
+
+/// One channel's productivity in one design: ratios of means over the trials, `None` ("–")
+/// where the denominator is 0 (no productive heads, no revenue closed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleResult {
+    pub channel: String,
+    /// Productive head-years over the horizon (heads in seat, weighted by ramp).
+    pub head_years: f64,
+    /// Mean revenue closed ÷ productive head-years (closer credit, annualised).
+    pub revenue_per_head_year: Option<f64>,
+    /// Mean revenue of deals the role closed or worked up to the close ÷ productive head-years.
+    pub worked_revenue_per_head_year: Option<f64>,
+    /// Mean cost of the role ÷ mean revenue it closes.
+    pub cost_per_revenue: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -296,12 +317,28 @@ impl Results {
                         })
                         .collect()
                 };
-                let effort = plan::role_effort(model, d);
-                let has_work: Vec<bool> = (0..model.channels.len())
-                    .map(|r| {
-                        design.coverage.iter().any(|c| {
-                            c.owners.contains(&r) || c.specialists.iter().flatten().any(|&s| s == r)
-                        })
+                let effort = plan::steady_effort(model, d);
+                let staff = staffing::fixed_costs(model, d).staff;
+                let mean = |k: usize| m.column(d, k).iter().sum::<f64>() / m.trials.max(1) as f64;
+                let layout = Layout::of(model);
+                let per = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+                let roles = model
+                    .channels
+                    .iter()
+                    .enumerate()
+                    .map(|(r, ch)| {
+                        let head_years = staff[r].head_years();
+                        let closed = mean(layout.role(r, crate::metrics::ROLE_REVENUE));
+                        let assisted = mean(layout.role(r, crate::metrics::ROLE_ASSIST_REVENUE));
+                        let cost = mean(layout.role(r, crate::metrics::ROLE_COST));
+                        RoleResult {
+                            channel: ch.name.clone(),
+                            head_years,
+                            revenue_per_head_year: per(closed, head_years).filter(|_| closed > 0.0),
+                            worked_revenue_per_head_year: per(closed + assisted, head_years)
+                                .filter(|_| closed + assisted > 0.0),
+                            cost_per_revenue: per(cost, closed),
+                        }
                     })
                     .collect();
                 DesignResult {
@@ -311,11 +348,9 @@ impl Results {
                         .transition_from
                         .map(|f| model.designs[f].name.clone()),
                     headcount: design.headcount.clone(),
-                    effort_hours: effort
-                        .iter()
-                        .zip(&has_work)
-                        .map(|(e, w)| if *w { *e } else { None })
-                        .collect(),
+                    hours_available: effort.supply.clone(),
+                    hours_needed: effort.demand.clone(),
+                    roles,
                     tiers: (0..n_tiers)
                         .map(|t| {
                             let p = &plans[d * n_tiers + t];
@@ -329,6 +364,7 @@ impl Results {
                                 response: p.response,
                                 p_convert: p.p_convert,
                                 p_no_handoff_failure: p.p_no_handoff_failure,
+                                p_post_sale: p.p_post_sale,
                                 p_conflict: p.p_conflict,
                                 delay_months: p.delay_months,
                             }

@@ -26,6 +26,26 @@ pub struct Stats {
     pub max: f64,
 }
 
+impl Stats {
+    /// A figure that is not a spread over trials (a ratio of means): every statistic is `x`.
+    pub fn point(x: f64) -> Stats {
+        Stats {
+            mean: x,
+            sd: 0.0,
+            se: 0.0,
+            ci95_low: x,
+            ci95_high: x,
+            p5: x,
+            p25: x,
+            p50: x,
+            p75: x,
+            p95: x,
+            min: x,
+            max: x,
+        }
+    }
+}
+
 /// Paired difference of a design against the baseline, trial by trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffStats {

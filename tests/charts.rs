@@ -142,12 +142,18 @@ fn damaged_or_foreign_results_files_are_refused() {
     assert!(err.contains("nothing was written"), "{err}");
 
     // A later results format.
-    let newer = good.replacen("\"format_version\": 1", "\"format_version\": 99", 1);
+    let version = covsim::results::FORMAT_VERSION;
+    let newer = good.replacen(
+        &format!("\"format_version\": {version}"),
+        "\"format_version\": 99",
+        1,
+    );
     assert_ne!(newer, good);
     let (code, err) = plot_bad(newer.as_bytes());
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("results format 99") && err.contains("reads results format 1"),
+        err.contains("results format 99")
+            && err.contains(&format!("reads results format {version}")),
         "{err}"
     );
     assert!(err.contains("summary.json:3:"), "no line and column: {err}");

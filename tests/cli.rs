@@ -198,8 +198,8 @@ fn unknown_key_is_reported_with_a_suggestion() {
 #[test]
 fn tiers_that_leave_accounts_uncovered_are_refused() {
     let bad = GOOD.replace(
-        "name = \"tail\"\nopportunities_per_year = 1",
-        "name = \"tail\"\nmin_fit = 0.2\nopportunities_per_year = 1",
+        "name = \"tail\"\nopportunities_per_year = 0.6",
+        "name = \"tail\"\nmin_fit = 0.2\nopportunities_per_year = 0.6",
     );
     assert_rejected(
         "s.toml",

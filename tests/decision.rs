@@ -12,7 +12,8 @@ use covsim::results::Results;
 use covsim::scenario::Scenario;
 use covsim::{sensitivity, study, sweep};
 
-/// Design a: digital (response 1), design b: 2 inside heads (ADBUDG response 0.6).
+/// Design a: digital (multiplier 1), design b: 2 inside heads with half the hours their work
+/// needs (response M(½) = 0.625, on surfacing and, once, on conversion).
 const TWO: &str = r#"
 [[designs]]
 name = "a"
@@ -36,7 +37,8 @@ fn scenario(text: &str, trials: u64) -> Scenario {
 // Closed form of the simple scenario (tests/closed_forms.rs): 200 accounts × 120k, stages
 // 0.6 × 0.5, gross margin 50% at list.
 const WON_A: f64 = 200.0 * 120_000.0 * 0.6 * 0.5; // digital surfaces every opportunity
-const WON_B: f64 = WON_A * 0.6; // inside surfaces 60%
+const M_HALF: f64 = 0.25 * 1.25 / 0.5; // ρ²·(1 + h²)/(h² + ρ²) at ρ = ½, h = ½
+const WON_B: f64 = WON_A * M_HALF * M_HALF; // inside surfaces and converts at M(½)
 
 #[test]
 fn sweep_finds_the_break_even_the_formula_gives() {
@@ -143,7 +145,7 @@ fn tornado_ranks_inputs_by_their_known_influence() {
     // The figure is contribution(b) − contribution(a) (a, the baseline, is best). Its exact
     // change over each swing:
     //  price discount of a 0.05 → 0.15: a loses WON_A × 0.1           → +720,000
-    //  gross margin 0.45 → 0.55: a gains WON_A × 0.1, b gains WON_B × 0.1 → −288,000
+    //  gross margin 0.45 → 0.55: a gains WON_A × 0.1, b gains WON_B × 0.1 → −(WON_A − WON_B)/10
     //  inside cost per head 40k → 60k: b pays 2 × 20,000 more          → −40,000
     let sc = scenario(&simple(TWO, ""), 400);
     let inputs = vec![
@@ -165,7 +167,7 @@ fn tornado_ranks_inputs_by_their_known_influence() {
             "channels[1].cost_per_head_per_year"
         ]
     );
-    let expected = [720_000.0, -288_000.0, -40_000.0];
+    let expected = [720_000.0, -(WON_A - WON_B) * 0.1, -40_000.0];
     for (s, e) in t.swings.iter().zip(expected) {
         let change = s.at_high - s.at_low;
         assert!(
@@ -228,8 +230,7 @@ owners = { two = "inside" }
     let text = simple(
         designs,
         "[handoffs]\ndefault_failure = { dist = \"triangular\", min = 0.0, mode = 0.2, max = 0.4 }\n",
-    )
-    .replace("response = { floor = 0.2,", "response = { floor = 1.0,");
+    );
     let sc = scenario(&text, 2000);
     let run = study::simulate(&sc, &HashMap::new(), 0..2000, 2000, &NoProgress).unwrap();
     let r = Results::from_run(&sc.model, &run);

@@ -114,6 +114,7 @@ name = "field"
 kind = "field"
 capacity_hours_per_head_per_year = 1000
 [conflict]
+pressure_half_hours = 0
 [[conflict.pairs]]
 owner = "inside"
 intruder = "field"
@@ -123,10 +124,10 @@ settling_half_life_months = {h}
 conflict_multiplier_at_start = {k}
 "#
     );
-    // Every opportunity surfaced (response 1), so a month brings 200 × 3/12 = 50 on average.
-    let text = simple(&designs, "")
-        .replace("response = { floor = 0.2,", "response = { floor = 1.0,")
-        .replace("months = 12", "months = 24");
+    // Every opportunity surfaced (100 inside heads have 25× the hours the work needs: the
+    // response is above 1, surfacing capped at 1), so a month brings 200 × 3/12 = 50 on
+    // average. pressure_half_hours = 0: field's one head pursues at its full overlap.
+    let text = simple(&designs, "").replace("months = 12", "months = 24");
     let model = model(&text);
     let (matrix, _) = simulate(&model);
     for m in 0..24 {
@@ -181,17 +182,17 @@ coasting = 0.5
         &format!("cost_per_head_per_year = 50000\noff_profile_share = {share}"),
     );
     let (_, r) = simulate(&model(&text));
-    // Inside: 1 head × 1000 h over 200 accounts × 1 stage = 5 h per account-stage, less the
-    // off-profile share, less coasting on the shared account; ADBUDG floor 0.2, shape 2, h 5.
-    // Direct (digital) responds at its ceiling 1. Coverage response = mean over the 2 stages.
-    let inside = |x: f64| 0.2 + 0.8 * x * x / (25.0 + x * x);
-    let expected = |x: f64| 200.0 * 3.0 * (inside(x) + 1.0) / 2.0;
+    // Inside owns the demand-generation stage: 1 head × 1000 h for 200 accounts × 20 coverage
+    // hours, ratio ¼, less the off-profile share, less coasting on the shared account. The
+    // response M(ρ) = ρ²·1.25/(0.25 + ρ²) decides the share of opportunities surfaced.
+    let inside = |x: f64| x * x * 1.25 / (0.25 + x * x);
+    let expected = |x: f64| 200.0 * 3.0 * inside(x).min(1.0);
     let s = r.stat(1, "opportunities").unwrap();
     assert_close(
         "opportunities, coasting",
         s.mean,
         s.se,
-        expected(5.0 * (1.0 - share) * (1.0 - c)),
+        expected(0.25 * (1.0 - share) * (1.0 - c)),
         Z,
     );
     let s = r.stat(2, "opportunities").unwrap();
@@ -199,7 +200,7 @@ coasting = 0.5
         "opportunities, quarterback",
         s.mean,
         s.se,
-        expected(5.0 * (1.0 - cap)),
+        expected(0.25 * (1.0 - cap)),
         Z,
     );
 }
@@ -230,8 +231,7 @@ owner = "inside"
         .replace("months = 12", "months = 24")
         .replace("opportunities_per_year = 3", "opportunities_per_year = 12")
         .replace("conversion = 0.6", "conversion = 1")
-        .replace("conversion = 0.5", "conversion = 1")
-        .replace("response = { floor = 0.2,", "response = { floor = 1.0,");
+        .replace("conversion = 0.5", "conversion = 1");
     let (_, r) = simulate(&model(&text));
     let gain = 200.0 * 120_000.0 / 12.0 * 0.1; // channel discount no longer given, per month
     let pay = heads * 50_000.0 / 12.0;

@@ -1,18 +1,18 @@
-//! Chart 5, productivity by role: revenue per head and cost per unit of revenue of each role
-//! (channel) in each design, as grouped bars with the middle 90% of trials as whiskers.
+//! Chart 5, productivity by role: revenue closed per productive head-year and cost per unit of
+//! revenue closed of each role (channel) in each design, as grouped bars. Both are ratios of
+//! means (docs/MODEL.md §6), so they carry no whiskers.
 
 use plotters::prelude::DrawingBackend;
 
 use super::ChartError;
 use super::canvas::*;
-use crate::results::Results;
+use crate::results::{Results, RoleResult};
+use crate::stats::Stats;
 
-/// One panel: a per-role metric, which bars to draw, and how to label values.
+/// One panel: a per-role figure (`None`: no bar), and how to label values.
 struct Panel<'a> {
     title: String,
-    metric: &'a str,
-    /// Whether design `d` gets a bar for role `role`.
-    shown: &'a dyn Fn(usize, usize) -> bool,
+    figure: &'a dyn Fn(&RoleResult) -> Option<f64>,
     format: fn(f64) -> String,
     tick: fn(f64) -> String,
 }
@@ -29,7 +29,7 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
             "Productivity by role and design, {} trials",
             group_thousands(r.trials)
         ),
-        "Revenue a role closes per head, and what the role costs per unit of that revenue. Bars: mean. Whiskers: middle 90% of trials.",
+        "Revenue a role closes per productive head-year, and what it costs per unit of that revenue. Ratios of means over all trials.",
     )?;
     let legend_h = c.legend(r, body.x0, body.y0)?;
     let revenue = |d: usize, role: &str| {
@@ -47,23 +47,19 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
     if roles.is_empty() {
         return c.empty(body, "No role closed any revenue in these results.");
     }
-    let per_head = |d: usize, k: usize| {
-        r.designs[d].headcount.get(k).copied().unwrap_or(0.0) > 0.0
-            && revenue(d, &channels[k].name) > 0.0
-    };
-    let closes = |d: usize, k: usize| revenue(d, &channels[k].name) > 0.0;
     let panels = [
         Panel {
-            title: format!("Revenue per head, {}", r.scenario.currency),
-            metric: "revenue_per_head",
-            shown: &per_head,
+            title: format!(
+                "Revenue closed per productive head-year, {}",
+                r.scenario.currency
+            ),
+            figure: &|x: &RoleResult| x.revenue_per_head_year,
             format: value,
             tick: money,
         },
         Panel {
             title: format!("Cost per {} of revenue closed", r.scenario.currency),
-            metric: "cost_per_revenue",
-            shown: &closes,
+            figure: &|x: &RoleResult| x.cost_per_revenue,
             format: ratio,
             tick: ratio,
         },
@@ -82,17 +78,23 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
             x1: x0 + panel_w,
             y1: bottom,
         };
-        let groups: Vec<Group> = roles
+        let points: Vec<Vec<(usize, Stats)>> = roles
             .iter()
             .map(|&k| {
-                let key = format!("role.{}.{}", channels[k].name, panel.metric);
-                Group {
-                    label: channels[k].name.clone(),
-                    bars: (0..n)
-                        .filter(|&d| (panel.shown)(d, k))
-                        .filter_map(|d| r.stat(d, &key).map(|s| (d, s)))
-                        .collect(),
-                }
+                (0..n)
+                    .filter_map(|d| {
+                        let role = r.designs[d].roles.get(k)?;
+                        (panel.figure)(role).map(|x| (d, Stats::point(x)))
+                    })
+                    .collect()
+            })
+            .collect();
+        let groups: Vec<Group> = roles
+            .iter()
+            .zip(&points)
+            .map(|(&k, bars)| Group {
+                label: channels[k].name.clone(),
+                bars: bars.iter().map(|(d, s)| (*d, s)).collect(),
             })
             .collect();
         c.grouped_bars(

@@ -65,7 +65,8 @@ struct Prepared<'m> {
     /// Per tier, the largest monthly opportunity threshold over the designs: the draw that
     /// decides whether any design sees an opportunity (thinning).
     opp_gate: Vec<u64>,
-    /// 1 / opportunities per year, per tier: an opportunity's share of annual potential.
+    /// 1 / (prospected + inbound opportunities per year), per tier: an opportunity's share of
+    /// annual potential.
     deal_share: Vec<f64>,
 }
 
@@ -90,11 +91,7 @@ impl<'m> Prepared<'m> {
                         .unwrap_or(0)
                 })
                 .collect(),
-            deal_share: model
-                .tiers
-                .iter()
-                .map(|t| 1.0 / t.opportunities_per_year)
-                .collect(),
+            deal_share: (0..n_tiers).map(|t| 1.0 / plan::flow(model, t)).collect(),
             plans,
         }
     }
@@ -183,6 +180,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let width = layout.width();
     let n_tiers = model.tiers.len();
     let n_stages = model.stages.len();
+    let close = model.close_stage;
     let months = model.months;
     let n_months = months as usize;
     let vol = model.potential_volatility;
@@ -234,7 +232,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
                 if u_opp >= plan.opportunity {
                     continue;
                 }
-                evaluate(plan, &draws, n_stages, m, value, gm, t, layout, row);
+                evaluate(plan, &draws, n_stages, close, m, value, gm, t, layout, row);
             }
         }
     }
@@ -250,6 +248,7 @@ fn evaluate(
     plan: &Plan,
     draws: &Draws,
     n_stages: usize,
+    close: usize,
     month: u32,
     value: f64,
     gm: f64,
@@ -262,22 +261,24 @@ fn evaluate(
     row[g::OPPORTUNITIES] += 1.0;
     row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += 1.0;
 
-    let mut first_stage_failure = n_stages;
-    for s in 0..n_stages {
+    // Up to the close: the first stage that fails and the first hand-off that fails.
+    let decided = close + 1;
+    let mut first_stage_failure = decided;
+    for s in 0..decided {
         if draws.stage[s] >= plan.pass[s] {
             first_stage_failure = s;
             break;
         }
     }
-    let mut first_handoff_failure = n_stages;
-    for s in 1..n_stages {
+    let mut first_handoff_failure = decided;
+    for s in 1..decided {
         if draws.handoff[s] < plan.fail[s] {
             first_handoff_failure = s;
             break;
         }
     }
-    // A hand-off is only attempted when the deal got that far.
-    if first_handoff_failure < n_stages && first_stage_failure >= first_handoff_failure {
+    // A hand-off is only attempted when the deal got that far; only the first failure counts.
+    if first_handoff_failure < decided && first_stage_failure >= first_handoff_failure {
         row[g::FAILED_HANDOFFS] += 1.0;
         row[at(monthly::FAILED_HANDOFFS)] += 1.0;
     }
@@ -298,11 +299,11 @@ fn evaluate(
         None
     };
 
-    if first_stage_failure < n_stages {
+    if first_stage_failure < decided {
         row[g::NOT_WON] += value;
         return;
     }
-    if first_handoff_failure < n_stages {
+    if first_handoff_failure < decided {
         row[g::LOST_TO_HANDOFFS] += value;
         return;
     }
@@ -335,12 +336,24 @@ fn evaluate(
     row[layout.role(plan.closer, metrics::ROLE_REVENUE)] += revenue;
     row[layout.role(plan.closer, metrics::ROLE_WINS)] += 1.0;
     row[layout.role(plan.closer, metrics::ROLE_COST)] += partner + pay_owner;
+    for &r in &plan.assists {
+        row[layout.role(r, metrics::ROLE_ASSIST_REVENUE)] += revenue;
+    }
+    // Double credit: every credited channel is paid on every won deal of the tier.
     let mut pay = pay_owner;
-    if let Some(i) = intruder {
-        let pay_intruder = revenue * i.credited_rate;
-        row[g::VARIABLE_PAY] += pay_intruder;
-        row[layout.role(i.channel, metrics::ROLE_COST)] += pay_intruder;
-        pay += pay_intruder;
+    for &(c, rate) in &plan.credited {
+        let credited = revenue * rate;
+        row[g::VARIABLE_PAY] += credited;
+        row[layout.role(c, metrics::ROLE_COST)] += credited;
+        pay += credited;
+    }
+    // After the close: post-sale work and its hand-offs never undo the booked deal.
+    for s in decided..n_stages {
+        if draws.stage[s] >= plan.pass[s] || draws.handoff[s] < plan.fail[s] {
+            row[g::POST_SALE_FAILURES] += 1.0;
+            row[g::REVENUE_AT_RISK_POST_SALE] += revenue;
+            break;
+        }
     }
     let booked = |which: usize| layout.month(plan.book_month as usize, which);
     let cost = partner + pay;
@@ -367,20 +380,15 @@ fn finish_row(prep: &Prepared, d: usize, row: &mut [f64]) {
         + row[g::DUPLICATED_EFFORT];
     row[g::CONTRIBUTION] = row[g::GROSS_MARGIN] - row[g::COST_OF_SALES];
     row[g::REVENUE_PER_COST_OF_SALES] = ratio(row[g::REVENUE], row[g::COST_OF_SALES]);
-    row[g::REVENUE_PER_HEAD] = ratio(row[g::REVENUE], f.total_heads);
+    row[g::REVENUE_PER_HEAD_YEAR] = ratio(row[g::REVENUE], f.head_years());
     row[g::WIN_RATE] = ratio(row[g::WINS], row[g::OPPORTUNITIES]);
     for (m, (&fixed, &productive)) in f.monthly.iter().zip(&f.productive).enumerate() {
         row[layout.month(m, monthly::COST_OF_SALES)] += fixed;
         row[layout.month(m, monthly::CONTRIBUTION)] -= fixed;
         row[layout.month(m, monthly::PRODUCTIVE_HEADS)] = productive;
     }
-    let design = &prep.model.designs[d];
     for r in 0..layout.roles {
         row[layout.role(r, metrics::ROLE_COST)] += f.role[r];
-        let revenue = row[layout.role(r, metrics::ROLE_REVENUE)];
-        row[layout.role(r, metrics::ROLE_REVENUE_PER_HEAD)] = ratio(revenue, design.headcount[r]);
-        row[layout.role(r, metrics::ROLE_COST_PER_REVENUE)] =
-            ratio(row[layout.role(r, metrics::ROLE_COST)], revenue);
     }
 }
 

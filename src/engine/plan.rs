@@ -1,6 +1,7 @@
-//! Everything about a (design, tier) pair that does not depend on chance, computed once per run:
-//! effort and response per role, stage pass thresholds, hand-offs, conflict exposure, economics.
-//! The per-trial loop then only compares shared draws against these numbers.
+//! Everything about a (design, tier, month) that does not depend on chance, computed once per
+//! run: the hours each role has and the hours its work needs, the response that buys, stage pass
+//! thresholds, hand-offs, conflict exposure and economics. The per-trial loop then only compares
+//! shared draws against these numbers. docs/MODEL.md §2–6 and §15 give every equation.
 
 use super::staffing::FixedCosts;
 use crate::model::{CreditRule, Model, Settling};
@@ -18,15 +19,14 @@ pub struct Intruder {
     pub discount: f64,
     pub loss: u64,
     pub duplicate_cost: f64,
-    /// Variable pay rate paid to the intruder on a won deal (double credit only).
-    pub credited_rate: f64,
 }
 
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Monthly opportunity threshold: the tier's base rate thinned by the coverage's response.
+    /// Monthly opportunity threshold: prospected opportunities thinned by the surfacing
+    /// response, plus inbound ones.
     pub opportunity: u64,
-    /// Coverage response of the tier (mean response of the stage owners), 0–1.
+    /// Share of the tier's prospecting potential the coverage surfaces, 0–1.
     pub response: f64,
     pub pass: [u64; MAX_STAGES],
     /// Hand-off failure threshold on entering stage s (0 where the owner does not change).
@@ -39,48 +39,62 @@ pub struct Plan {
     pub conflict_total: u64,
     pub intruders: Vec<Intruder>,
     pub closer: usize,
+    /// Roles that work a stage up to the close (owners and specialists) without closing.
+    pub assists: Vec<usize>,
     pub channel_discount: f64,
     pub partner_margin: f64,
     pub variable_pay_rate: f64,
-    /// Probability an opportunity passes every stage (for docs, tests and reports).
+    /// Double credit: channels paid on every won deal of the tier, with their rate (already
+    /// times `double_credit_share`).
+    pub credited: Vec<(usize, f64)>,
+    /// Probability an opportunity passes every stage up to the close.
     pub p_convert: f64,
-    /// Probability no hand-off fails.
+    /// Probability no hand-off up to the close fails.
     pub p_no_handoff_failure: f64,
+    /// Probability a booked deal's post-sale stages and hand-offs all succeed.
+    pub p_post_sale: f64,
     /// Probability of a conflict on an opportunity.
     pub p_conflict: f64,
 }
 
-/// Per design: selling hours per account-stage (per unit of tier need) of each channel at full
-/// staff, after the share spent off-profile, and the response it buys. `None` where the
-/// channel's effort is not limited.
-pub fn role_effort(model: &Model, d: usize) -> Vec<Option<f64>> {
+/// Hours of each role in a design in one month (per year at that month's staffing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effort {
+    /// Hours available: productive heads × capacity × (1 − off-profile share). `None` where
+    /// the channel's effort is not limited (digital).
+    pub supply: Vec<Option<f64>>,
+    /// Hours the work assigned to the role needs: coverage, selling, chasing.
+    pub demand: Vec<f64>,
+    /// Pressure of each channel as an intruder, 0–1.
+    pub pressure: Vec<f64>,
+}
+
+impl Effort {
+    /// Effort ratio of role `r`, hours delivered ÷ hours needed; `None` where capacity does
+    /// not limit it (no capacity, or work that needs no hours).
+    pub fn ratio(&self, r: usize) -> Option<f64> {
+        let supply = self.supply[r]?;
+        let demand = self.demand[r];
+        (demand > 0.0).then(|| supply / demand)
+    }
+}
+
+/// Whether channel `c` works tier `t` in design `d`: owns a stage or is deployed at one.
+pub fn on_team(model: &Model, d: usize, t: usize, c: usize) -> bool {
+    let cov = &model.designs[d].coverage[t];
+    cov.owners.contains(&c) || cov.specialists.iter().flatten().any(|&s| s == c)
+}
+
+/// Channels present in design `d`: with heads, or owning a stage of some tier.
+pub fn present(model: &Model, d: usize) -> Vec<bool> {
     let design = &model.designs[d];
-    model
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(r, ch)| {
-            let capacity = ch.capacity_hours_per_head_per_year?;
-            let hours = design.headcount[r] * capacity * (1.0 - design.off_profile(ch));
-            let mut workload = 0.0;
-            for (t, tier) in model.tiers.iter().enumerate() {
-                let cov = &design.coverage[t];
-                let k = cov.owners.iter().filter(|&&o| o == r).count()
-                    + cov
-                        .specialists
-                        .iter()
-                        .flatten()
-                        .filter(|&&s| s == r)
-                        .count();
-                workload += tier.accounts as f64 * tier.effort_need * k as f64;
-            }
-            Some(if workload > 0.0 {
-                hours / workload
-            } else {
-                0.0
-            })
-        })
-        .collect()
+    let mut out: Vec<bool> = design.headcount.iter().map(|&h| h > 0.0).collect();
+    for cov in &design.coverage {
+        for &o in &cov.owners {
+            out[o] = true;
+        }
+    }
+    out
 }
 
 /// Whether more than one channel works the accounts of tier `t` in design `d` (owners of
@@ -101,22 +115,167 @@ pub fn moved(model: &Model, d: usize, t: usize) -> bool {
         .is_some_and(|f| model.designs[f].coverage[t].owners != design.coverage[t].owners)
 }
 
-fn response(model: &Model, effort: &[Option<f64>], r: usize, coasting: f64) -> f64 {
-    let ch = &model.channels[r];
-    match effort[r] {
-        Some(x) => ch.response.at(x * (1.0 - coasting)),
-        None => ch.response.ceiling,
+/// Opportunities a fully covered account of tier `t` brings per year (prospected + inbound).
+pub fn flow(model: &Model, t: usize) -> f64 {
+    let tier = &model.tiers[t];
+    tier.opportunities_per_year + tier.inbound_per_year
+}
+
+/// The base overlap of intruder `c` on tier `t` of design `d` (before clarity, credit and
+/// pressure): 0 where `c` is not present, works the tier, or has no overlap with the closer.
+fn base_overlap(model: &Model, d: usize, t: usize, c: usize, present: &[bool]) -> f64 {
+    if !present[c] || on_team(model, d, t, c) {
+        return 0.0;
+    }
+    let closer = model.designs[d].coverage[t].owners[model.close_stage];
+    model.conflict_pair(closer, c).overlap * model.designs[d].territory_overlap
+}
+
+/// Pressure of each channel as an intruder in design `d` with `productive` heads by channel:
+/// `a / (a + pressure_half_hours)`, `a` its hours per year per account it can reach; 1 for a
+/// channel whose effort is not limited; 0 with no heads or nothing in reach.
+pub fn pressure(model: &Model, d: usize, productive: &[f64]) -> Vec<f64> {
+    let present = present(model, d);
+    let half = model.conflict.pressure_half_hours;
+    (0..model.channels.len())
+        .map(|c| {
+            let reach: f64 = (0..model.tiers.len())
+                .filter(|&t| base_overlap(model, d, t, c, &present) > 0.0)
+                .map(|t| model.tiers[t].accounts as f64)
+                .sum();
+            if reach <= 0.0 {
+                return 0.0;
+            }
+            match model.channels[c].capacity_hours_per_head_per_year {
+                None => 1.0,
+                Some(cap) => {
+                    let a = productive[c] * cap / reach;
+                    if a <= 0.0 {
+                        0.0
+                    } else if half <= 0.0 {
+                        1.0
+                    } else {
+                        a / (a + half)
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// Conflict likelihood of each intruder on tier `t`, truncated so that they add up to at most
+/// 1 (in channel order): `(channel, q)` for every intruder with `q > 0`.
+pub fn intrusion(
+    model: &Model,
+    d: usize,
+    t: usize,
+    pressure: &[f64],
+    raise: f64,
+) -> Vec<(usize, f64)> {
+    let design = &model.designs[d];
+    let present = present(model, d);
+    let clarity = 1.0 - model.conflict.clarity_effect * design.clarity;
+    let credit = match design.credit {
+        CreditRule::Single => 1.0,
+        CreditRule::Double => model.conflict.double_credit_factor,
+    };
+    let mut out = Vec::new();
+    let mut cum = 0.0f64;
+    for (c, &pi) in pressure.iter().enumerate() {
+        let base = base_overlap(model, d, t, c, &present);
+        let q = (base * clarity * credit * pi * raise).clamp(0.0, 1.0);
+        let q = q.min(1.0 - cum);
+        if q > 0.0 {
+            cum += q;
+            out.push((c, q));
+        }
+    }
+    out
+}
+
+/// The raise of conflict likelihood and hand-off failure on tier `t` of design `d` while moved
+/// accounts settle: `(conflict, hand-off)` multipliers, 1 when settled or not moved.
+fn raise(model: &Model, d: usize, t: usize, month: Option<u32>) -> (f64, f64) {
+    let design = &model.designs[d];
+    let excess = match month {
+        Some(m) if moved(model, d, t) => Settling::excess(
+            model.settling.half_life(design.clarity, design.quarterback),
+            m,
+        ),
+        _ => 0.0,
+    };
+    let s = &model.settling;
+    (
+        1.0 + (s.conflict_multiplier - 1.0) * excess,
+        1.0 + (s.handoff_failure_multiplier - 1.0) * excess,
+    )
+}
+
+/// The hours of every role of design `d` with `productive` heads by channel, in `month` (for
+/// the settling raise of chasing on moved accounts; `None`: settled).
+pub fn effort(model: &Model, d: usize, productive: &[f64], month: Option<u32>) -> Effort {
+    let design = &model.designs[d];
+    let n_ch = model.channels.len();
+    let pressure = pressure(model, d, productive);
+    let mut demand = vec![0.0; n_ch];
+    for (t, tier) in model.tiers.iter().enumerate() {
+        let n = tier.accounts as f64;
+        let cov = &design.coverage[t];
+        let f = flow(model, t);
+        // Coverage work, split evenly over the demand-generation stages.
+        let demand_stages: Vec<usize> = (0..model.stages.len())
+            .filter(|&s| model.stages[s].demand_generation)
+            .collect();
+        for &s in &demand_stages {
+            demand[cov.owners[s]] +=
+                n * tier.coverage_hours_per_account_per_year / demand_stages.len() as f64;
+        }
+        // Selling work: the standard flow entering each stage, at base conversion.
+        let mut entering = f;
+        for (s, stage) in model.stages.iter().enumerate() {
+            let hours = n * entering * stage.hours_per_opportunity[t];
+            demand[cov.owners[s]] += hours;
+            for &sp in &cov.specialists[s] {
+                demand[sp] += hours;
+            }
+            entering *= stage.conversion[t];
+        }
+        // Chasing: the intruders' hours on the opportunities they pursue.
+        let (conflict_raise, _) = raise(model, d, t, month);
+        for (c, q) in intrusion(model, d, t, &pressure, conflict_raise) {
+            demand[c] += n * f * q * model.conflict.chase_hours;
+        }
+    }
+    let supply = model
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(r, ch)| {
+            ch.capacity_hours_per_head_per_year
+                .map(|cap| productive[r] * cap * (1.0 - design.off_profile(ch)))
+        })
+        .collect();
+    Effort {
+        supply,
+        demand,
+        pressure,
+    }
+}
+
+/// The yield multiplier of role `r` on a tier where it withholds a share `coasting` of its
+/// hours: the response curve at the effort ratio, 1 where capacity does not limit the role.
+fn multiplier(model: &Model, effort: &Effort, r: usize, coasting: f64) -> f64 {
+    match effort.ratio(r) {
+        Some(x) => model.channels[r].response.at(x * (1.0 - coasting)),
+        None => 1.0,
     }
 }
 
 /// What a plan is built under, besides the design and tier.
 struct When<'a> {
-    /// Selling hours per account-stage by channel (see `role_effort`).
-    effort: &'a [Option<f64>],
-    /// Remaining share of the settling excess (1 in a transition's month 0, 0 when settled).
-    excess: f64,
-    /// Month the opportunity arises and the variable pay rate by channel and month, for plans
-    /// of a month; `None` for the steady plan.
+    effort: &'a Effort,
+    /// The month (for settling and the booking month) and the variable pay rate by channel and
+    /// month; `None` for the steady plan.
     month: Option<(u32, &'a [Vec<f64>])>,
 }
 
@@ -124,11 +283,10 @@ struct When<'a> {
 pub fn build(model: &Model) -> Vec<Plan> {
     let mut plans = Vec::with_capacity(model.designs.len() * model.tiers.len());
     for d in 0..model.designs.len() {
-        let effort = role_effort(model, d);
+        let effort = steady_effort(model, d);
         for t in 0..model.tiers.len() {
             let when = When {
                 effort: &effort,
-                excess: 0.0,
                 month: None,
             };
             plans.push(plan(model, d, t, &when));
@@ -137,44 +295,27 @@ pub fn build(model: &Model) -> Vec<Plan> {
     plans
 }
 
+/// The hours of design `d` at full staff, settled.
+pub fn steady_effort(model: &Model, d: usize) -> Effort {
+    effort(model, d, &model.designs[d].headcount, None)
+}
+
 /// Plans for every (design, tier, month), indexed `(d * tiers + t) * months + m`: the heads
 /// productive that month, the settling of moved accounts, the pay rate in the booking month.
 pub fn build_months(model: &Model, staffing: &[FixedCosts]) -> Vec<Plan> {
     let months = model.months as usize;
     let mut plans = Vec::with_capacity(model.designs.len() * model.tiers.len() * months);
-    for (d, design) in model.designs.iter().enumerate() {
-        let steady = role_effort(model, d);
-        let costs = &staffing[d];
-        let half_life = model.settling.half_life(design.clarity, design.quarterback);
-        let efforts: Vec<Vec<Option<f64>>> = (0..months)
+    for (d, costs) in staffing.iter().enumerate() {
+        let efforts: Vec<Effort> = (0..months)
             .map(|m| {
-                steady
-                    .iter()
-                    .enumerate()
-                    .map(|(r, e)| {
-                        let full = design.headcount[r];
-                        let productive = costs.staff[r].productive[m];
-                        e.map(|x| {
-                            if full > 0.0 {
-                                x * (productive / full)
-                            } else {
-                                x
-                            }
-                        })
-                    })
-                    .collect()
+                let productive: Vec<f64> = costs.staff.iter().map(|s| s.productive[m]).collect();
+                effort(model, d, &productive, Some(m as u32))
             })
             .collect();
         for t in 0..model.tiers.len() {
-            let moved = moved(model, d, t);
             for (m, effort) in efforts.iter().enumerate() {
                 let when = When {
                     effort,
-                    excess: if moved {
-                        Settling::excess(half_life, m as u32)
-                    } else {
-                        0.0
-                    },
                     month: Some((m as u32, &costs.pay_rate)),
                 };
                 plans.push(plan(model, d, t, &when));
@@ -184,108 +325,158 @@ pub fn build_months(model: &Model, staffing: &[FixedCosts]) -> Vec<Plan> {
     plans
 }
 
+/// Weights of stages `range` in the deal's conversion: each stage's share of the group's
+/// `−ln(conversion)`, so that a role's effectiveness and response enter a deal once whatever
+/// the number of stages. Equal weights when every conversion is 1; all weight on the first
+/// stage that converts nothing.
+fn weights(conversion: &[f64]) -> Vec<f64> {
+    if let Some(z) = conversion.iter().position(|&c| c <= 0.0) {
+        return (0..conversion.len())
+            .map(|s| if s == z { 1.0 } else { 0.0 })
+            .collect();
+    }
+    let logs: Vec<f64> = conversion.iter().map(|c| -c.ln()).collect();
+    let total: f64 = logs.iter().sum();
+    if total > 0.0 {
+        logs.iter().map(|l| l / total).collect()
+    } else {
+        vec![1.0 / conversion.len().max(1) as f64; conversion.len()]
+    }
+}
+
 fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
     let design = &model.designs[d];
-    let mut present = design
-        .headcount
-        .iter()
-        .map(|&h| h > 0.0)
-        .collect::<Vec<_>>();
-    for cov in &design.coverage {
-        for &o in &cov.owners {
-            present[o] = true;
-        }
-    }
+    let close = model.close_stage;
+    let n_stages = model.stages.len();
     let coasting = if design.quarterback || !shared(model, d, t) {
         0.0
     } else {
         model.coasting
     };
     let effort = when.effort;
-    let settle = &model.settling;
-    let conflict_raise = 1.0 + (settle.conflict_multiplier - 1.0) * when.excess;
-    let handoff_raise = 1.0 + (settle.handoff_failure_multiplier - 1.0) * when.excess;
+    let mult = |r: usize| multiplier(model, effort, r, coasting);
+    let (conflict_raise, handoff_raise) = raise(model, d, t, when.month.map(|(m, _)| m));
     let cov = &design.coverage[t];
+
+    // Conversion: each group (up to the close; after it) weighs its stages by −ln(conversion).
+    let conv: Vec<f64> = model.stages.iter().map(|s| s.conversion[t]).collect();
+    let mut w = weights(&conv[..=close]);
+    w.extend(weights(&conv[close + 1..]));
+    let mut lifted: Vec<usize> = Vec::new();
     let mut pass = [0u64; MAX_STAGES];
     let mut fail = [0u64; MAX_STAGES];
     let mut delay = 0.0;
     let mut p_convert = 1.0;
     let mut p_ok = 1.0;
-    let mut response_sum = 0.0;
-    for (s, stage) in model.stages.iter().enumerate() {
+    let mut p_post = 1.0;
+    for s in 0..n_stages {
+        if s == close + 1 {
+            lifted.clear();
+        }
         let owner = cov.owners[s];
-        let ch = &model.channels[owner];
-        response_sum += response(model, effort, owner, coasting);
-        let mut p = stage.conversion[t] * ch.effectiveness[t];
+        // Effectiveness is selling conversion: it weighs on the stages up to the close only;
+        // post-sale stages respond to their owner's effort alone.
+        let base = if s <= close {
+            model.channels[owner].effectiveness[t] * mult(owner)
+        } else {
+            mult(owner)
+        };
+        let mut p = conv[s] * base.powf(w[s]);
+        // A specialist's lift enters a deal once: at the first stage of the group it works.
         for &sp in &cov.specialists[s] {
-            p *= 1.0 + model.channels[sp].lift * response(model, effort, sp, coasting);
+            if !lifted.contains(&sp) {
+                lifted.push(sp);
+                p *= 1.0 + model.channels[sp].lift * mult(sp);
+            }
         }
         let p = p.clamp(0.0, 1.0);
         pass[s] = threshold(p);
-        p_convert *= p;
-        delay += stage.months;
+        let mut f = 0.0;
         if s > 0 && cov.owners[s - 1] != owner {
             let h = model.handoff(cov.owners[s - 1], owner);
-            let failure = (h.failure * handoff_raise).min(1.0);
-            fail[s] = threshold(failure);
-            p_ok *= 1.0 - failure;
-            delay += h.delay_months;
+            f = (h.failure * handoff_raise).min(1.0);
+            fail[s] = threshold(f);
+            if s <= close {
+                delay += h.delay_months;
+            }
+        }
+        if s <= close {
+            p_convert *= p;
+            p_ok *= 1.0 - f;
+            delay += model.stages[s].months;
+        } else {
+            p_post *= p * (1.0 - f);
         }
     }
-    let closer = cov.owners[model.close_stage];
-    let team =
-        |c: usize| cov.owners.contains(&c) || cov.specialists.iter().flatten().any(|&s| s == c);
-    let clarity = 1.0 - model.conflict.clarity_effect * design.clarity;
-    let credit = match design.credit {
-        CreditRule::Single => 1.0,
-        CreditRule::Double => model.conflict.double_credit_factor,
-    };
+
+    let closer = cov.owners[close];
+    let mut assists: Vec<usize> = Vec::new();
+    for s in 0..=close {
+        for &r in std::iter::once(&cov.owners[s]).chain(&cov.specialists[s]) {
+            if r != closer && !assists.contains(&r) {
+                assists.push(r);
+            }
+        }
+    }
     let mut intruders = Vec::new();
     let mut cum = 0.0f64;
-    for (c, &is_present) in present.iter().enumerate() {
-        if team(c) || !is_present {
-            continue;
-        }
-        let pair = model.conflict_pair(closer, c);
-        let q = (pair.overlap * design.territory_overlap * clarity * credit * conflict_raise)
-            .clamp(0.0, 1.0);
-        let q = q.min(1.0 - cum);
-        if q <= 0.0 {
-            continue;
-        }
+    for (c, q) in intrusion(model, d, t, &effort.pressure, conflict_raise) {
         cum += q;
+        let pair = model.conflict_pair(closer, c);
         intruders.push(Intruder {
             channel: c,
             upto: threshold(cum),
             discount: pair.discount,
             loss: threshold(pair.loss_probability),
             duplicate_cost: pair.duplicate_cost,
-            credited_rate: match design.credit {
-                CreditRule::Single => 0.0,
-                CreditRule::Double => model.channels[c].variable_pay_rate,
-            },
         });
     }
+
+    // Surfacing: the owners of the demand-generation stages; inbound needs no prospecting.
+    let demand_stages: Vec<usize> = (0..n_stages)
+        .filter(|&s| model.stages[s].demand_generation)
+        .collect();
+    let surfacing = (demand_stages
+        .iter()
+        .map(|&s| mult(cov.owners[s]))
+        .sum::<f64>()
+        / demand_stages.len().max(1) as f64)
+        .clamp(0.0, 1.0);
+    let tier = &model.tiers[t];
+    let monthly = (tier.opportunities_per_year * surfacing + tier.inbound_per_year) / 12.0;
+
     let months = model.months as f64;
     let book_limit = (months - delay).ceil().max(0.0) as u32;
     let ch = &model.channels[closer];
-    let coverage_response = (response_sum / model.stages.len() as f64).clamp(0.0, 1.0);
-    let monthly = model.tiers[t].opportunities_per_year / 12.0 * coverage_response;
-    // A deal of month m closes in month ⌊m + delay⌋, booked when that is within the horizon.
-    let (book_month, variable_pay_rate) = match when.month {
-        Some((m, rates)) => {
-            let b = (m as f64 + delay).floor();
-            if b < months {
-                (b as u32, rates[closer][b as usize])
-            } else {
-                (model.months, ch.variable_pay_rate)
-            }
+    // A deal of month m closes in month ⌊m + delay⌋, booked when that is within the horizon;
+    // every channel paid on it is paid at its rate of that month (onboarding plans).
+    let booking = when.month.and_then(|(m, rates)| {
+        let b = (m as f64 + delay).floor();
+        (b < months).then_some((b as usize, rates))
+    });
+    let rate = |r: usize| match booking {
+        Some((b, rates)) => rates[r][b],
+        None => model.channels[r].variable_pay_rate,
+    };
+    let book_month = match (when.month, booking) {
+        (Some(_), Some((b, _))) => b as u32,
+        (Some(_), None) => model.months,
+        (None, _) => 0,
+    };
+    let credited = match design.credit {
+        CreditRule::Single => Vec::new(),
+        CreditRule::Double => {
+            let present = present(model, d);
+            (0..model.channels.len())
+                .filter(|&c| base_overlap(model, d, t, c, &present) > 0.0)
+                .map(|c| (c, rate(c) * model.conflict.double_credit_share))
+                .filter(|&(_, r)| r > 0.0)
+                .collect()
         }
-        None => (0, ch.variable_pay_rate),
     };
     Plan {
         opportunity: threshold(monthly),
-        response: coverage_response,
+        response: surfacing,
         pass,
         fail,
         book_limit,
@@ -294,11 +485,14 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
         conflict_total: threshold(cum),
         intruders,
         closer,
+        assists,
         channel_discount: ch.price_discount,
         partner_margin: ch.partner_margin,
-        variable_pay_rate,
+        variable_pay_rate: rate(closer),
+        credited,
         p_convert,
         p_no_handoff_failure: p_ok,
+        p_post_sale: p_post,
         p_conflict: cum,
     }
 }

@@ -121,8 +121,6 @@ pub struct FixedCosts {
     pub role: Vec<f64>,
     /// All of the above by month.
     pub monthly: Vec<f64>,
-    /// The design's headcount, all channels.
-    pub total_heads: f64,
     /// Productive full-time equivalents by month, channels with limited capacity.
     pub productive: Vec<f64>,
     /// Variable pay rate of each channel in each month, `[r][m]`: the channel's rate, with
@@ -130,6 +128,20 @@ pub struct FixedCosts {
     pub pay_rate: Vec<Vec<f64>>,
     /// Heads of each channel by month, `[r]`.
     pub staff: Vec<Heads>,
+}
+
+impl FixedCosts {
+    /// Productive head-years over the horizon, channels with limited capacity.
+    pub fn head_years(&self) -> f64 {
+        self.productive.iter().sum::<f64>() / 12.0
+    }
+}
+
+impl Heads {
+    /// Productive head-years of the channel over the horizon.
+    pub fn head_years(&self) -> f64 {
+        self.productive.iter().sum::<f64>() / 12.0
+    }
 }
 
 pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
@@ -153,7 +165,6 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
         exits: 0.0,
         role: vec![0.0; model.channels.len()],
         monthly: vec![0.0; months],
-        total_heads: 0.0,
         productive: vec![0.0; months],
         pay_rate: Vec::with_capacity(model.channels.len()),
         staff: Vec::with_capacity(model.channels.len()),
@@ -216,7 +227,6 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
         f.channel_fixed += fixed;
         f.guarantees += guaranteed;
         f.role[r] = heads + fixed + guaranteed + exits;
-        f.total_heads += design.headcount[r];
         f.pay_rate.push(rates);
         f.staff.push(staff);
     }

@@ -38,7 +38,9 @@ const ACTIVITY: &[&str] = &[
     "conflicts",
     "failed_handoffs",
     "revenue_per_cost_of_sales",
-    "revenue_per_head",
+    "revenue_per_head_year",
+    "post_sale_failures",
+    "revenue_at_risk_post_sale",
 ];
 
 /// The answer in plain words: which design has the highest contribution, by how much (with its
@@ -220,32 +222,48 @@ impl Exporter for Markdown {
         let _ = writeln!(o, "\n## Productivity by role\n");
         let _ = writeln!(
             o,
-            "| Design | Role | Heads | Selling hours per account-stage | Revenue closed | Revenue per head | Cost | Cost per unit of revenue |"
+            "Hours are per year at full staff: what the role has, and what the work it is given needs (coverage, selling, chasing); below 100% it is stretched and yields less. Productivity is per productive head-year and a ratio of means; \"–\" where the role closes nothing.\n"
         );
-        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            o,
+            "| Design | Role | Heads | Hours available / needed | Revenue closed | Closed per head-year | Closed or worked per head-year | Cost | Cost per unit of revenue closed |"
+        );
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        let dash = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("–".to_string(), f);
         for (d, design) in r.designs.iter().enumerate() {
             for (c, ch) in s.channels.iter().enumerate() {
                 let key = |w: &str| format!("role.{}.{w}", ch.name);
                 let rev = r.stat(d, &key("revenue")).map_or(0.0, |x| x.mean);
                 let cost = r.stat(d, &key("cost")).map_or(0.0, |x| x.mean);
-                if design.headcount[c] == 0.0 && rev == 0.0 && cost == 0.0 {
+                let needed = design.hours_needed.get(c).copied().unwrap_or(0.0);
+                if design.headcount[c] == 0.0 && rev == 0.0 && cost == 0.0 && needed == 0.0 {
                     continue;
                 }
-                let hours = design.effort_hours[c].map_or("–".to_string(), |h| format!("{h:.1}"));
+                let hours = match design.hours_available.get(c).copied().flatten() {
+                    Some(h) if needed > 0.0 => format!(
+                        "{} / {} ({})",
+                        super::thousands(h),
+                        super::thousands(needed),
+                        percent(h / needed)
+                    ),
+                    Some(h) => format!("{} / 0", super::thousands(h)),
+                    None => "not limited".to_string(),
+                };
+                let role = design.roles.get(c);
                 let _ = writeln!(
                     o,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     design.name,
                     ch.name,
                     design.headcount[c],
                     hours,
                     compact(rev),
-                    compact(r.stat(d, &key("revenue_per_head")).map_or(0.0, |x| x.mean)),
+                    dash(role.and_then(|x| x.revenue_per_head_year), &compact),
+                    dash(role.and_then(|x| x.worked_revenue_per_head_year), &compact),
                     compact(cost),
-                    format_args!(
-                        "{:.3}",
-                        r.stat(d, &key("cost_per_revenue")).map_or(0.0, |x| x.mean)
-                    )
+                    dash(role.and_then(|x| x.cost_per_revenue), &|x| format!(
+                        "{x:.3}"
+                    )),
                 );
             }
         }
@@ -260,20 +278,22 @@ impl Exporter for Markdown {
         );
         let _ = writeln!(
             o,
-            "| Design | Tier | Accounts | Owners by stage | P(all stages convert) | P(no failed hand-off) | P(conflict) | Delay (months) | Revenue |"
+            "| Design | Tier | Accounts | Owners by stage | Surfaced | P(converts to close) | P(no failed hand-off) | P(post-sale holds) | P(conflict) | Delay to booking (months) | Revenue |"
         );
-        let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         for (d, design) in r.designs.iter().enumerate() {
             for (t, tp) in design.tiers.iter().enumerate() {
                 let _ = writeln!(
                     o,
-                    "| {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
                     design.name,
                     tp.tier,
                     s.tiers[t].accounts,
                     tp.owners.join(" → "),
+                    percent(tp.response),
                     percent(tp.p_convert),
                     percent(tp.p_no_handoff_failure),
+                    percent(tp.p_post_sale),
                     percent(tp.p_conflict),
                     tp.delay_months,
                     compact(

@@ -54,7 +54,8 @@ pub struct RawTier {
     pub min_potential: f64,
     pub min_fit: f64,
     pub opportunities_per_year: f64,
-    pub effort_need: f64,
+    pub inbound_per_year: f64,
+    pub coverage_hours_per_account_per_year: f64,
 }
 
 /// A number, or a table of numbers by tier name with an optional `default`.
@@ -62,8 +63,12 @@ pub struct RawTier {
 pub enum PerTier {
     All(f64),
     ByTier {
-        default: f64,
+        /// The table's `default`, if given: a tier the table leaves out takes it; without it,
+        /// every tier must be named.
+        default: Option<f64>,
         values: Vec<(Sp<String>, f64)>,
+        /// The table itself, to point at when a tier is missing.
+        at: Sp<()>,
     },
 }
 
@@ -93,6 +98,8 @@ pub struct RawStage {
     pub conversion: PerTier,
     pub months: f64,
     pub close: Option<Sp<bool>>,
+    pub hours_per_opportunity: PerTier,
+    pub demand_generation: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -110,6 +117,9 @@ pub struct RawConflict {
     pub duplicate_cost: f64,
     pub clarity_effect: f64,
     pub double_credit_factor: f64,
+    pub double_credit_share: f64,
+    pub pressure_half_hours: f64,
+    pub chase_hours: f64,
     pub pairs: Vec<RawConflictPair>,
 }
 
@@ -153,10 +163,8 @@ pub mod defaults {
     pub const MONTHS: u64 = 12;
     pub const GROSS_MARGIN: f64 = 0.6;
     pub const OPPORTUNITIES_PER_YEAR: f64 = 2.0;
-    pub const RESPONSE_FLOOR: f64 = 0.3;
-    pub const RESPONSE_CEILING: f64 = 1.0;
     pub const RESPONSE_SHAPE: f64 = 1.0;
-    pub const RESPONSE_HALF_SATURATION_HOURS: f64 = 10.0;
+    pub const RESPONSE_HALF_SATURATION: f64 = 0.3;
     pub const HANDOFF_FAILURE: f64 = 0.05;
     pub const HANDOFF_DELAY_MONTHS: f64 = 0.0;
     pub const CONFLICT_DISCOUNT: f64 = 0.08;
@@ -164,6 +172,9 @@ pub mod defaults {
     pub const CONFLICT_DUPLICATE_COST: f64 = 0.0;
     pub const CLARITY_EFFECT: f64 = 0.8;
     pub const DOUBLE_CREDIT_FACTOR: f64 = 0.5;
+    pub const DOUBLE_CREDIT_SHARE: f64 = 1.0;
+    pub const PRESSURE_HALF_HOURS: f64 = 10.0;
+    pub const CHASE_HOURS: f64 = 0.0;
     pub const REPLACEMENT_DELAY_MONTHS: u64 = 2;
     pub const ONBOARDING_MONTHS: u64 = 3;
     pub const BASE_PAY_SAVED: f64 = 0.5;
@@ -240,10 +251,8 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
     }
 
     let mut global_response = Response {
-        floor: defaults::RESPONSE_FLOOR,
-        ceiling: defaults::RESPONSE_CEILING,
         shape: defaults::RESPONSE_SHAPE,
-        half_saturation_hours: defaults::RESPONSE_HALF_SATURATION_HOURS,
+        half_saturation: defaults::RESPONSE_HALF_SATURATION,
     };
     if let Some(t) = doc.table_opt(ctx, "response") {
         global_response = read_response(ctx, t, global_response);
@@ -318,6 +327,9 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         duplicate_cost: defaults::CONFLICT_DUPLICATE_COST,
         clarity_effect: defaults::CLARITY_EFFECT,
         double_credit_factor: defaults::DOUBLE_CREDIT_FACTOR,
+        double_credit_share: defaults::DOUBLE_CREDIT_SHARE,
+        pressure_half_hours: defaults::PRESSURE_HALF_HOURS,
+        chase_hours: defaults::CHASE_HOURS,
         pairs: Vec::new(),
     };
     if let Some(t) = doc.table_opt(ctx, "conflict") {
@@ -461,35 +473,42 @@ fn read_tier(ctx: &mut Ctx, mut t: Table) -> Option<RawTier> {
         opportunities_per_year: t.f64_or(
             ctx,
             "opportunities_per_year",
-            Bound::AboveUpTo(0.0, 12.0),
+            Bound::Between(0.0, 12.0),
             defaults::OPPORTUNITIES_PER_YEAR,
         ),
-        effort_need: t.f64_or(ctx, "effort_need", Bound::Positive, 1.0),
+        inbound_per_year: t.f64_or(ctx, "inbound_per_year", Bound::Between(0.0, 12.0), 0.0),
+        coverage_hours_per_account_per_year: t.f64_or(
+            ctx,
+            "coverage_hours_per_account_per_year",
+            Bound::Between(0.0, 100_000.0),
+            0.0,
+        ),
     };
+    let total = tier.opportunities_per_year + tier.inbound_per_year;
+    if !(total > 0.0 && total <= 12.0) {
+        ctx.error(
+            Some(t.span.clone()),
+            &t.path_of("opportunities_per_year"),
+            format!(
+                "opportunities_per_year + inbound_per_year is {total}; an account brings at most one opportunity a month"
+            ),
+            "opportunities_per_year + inbound_per_year above 0 and at most 12",
+        );
+    }
     t.finish(ctx);
     name.map(|_| tier)
 }
 
 fn read_response(ctx: &mut Ctx, mut t: Table, base: Response) -> Response {
     let r = Response {
-        floor: t.f64_or(ctx, "floor", Bound::Probability, base.floor),
-        ceiling: t.f64_or(ctx, "ceiling", Bound::Probability, base.ceiling),
         shape: t.f64_or(ctx, "shape", Bound::Between(0.05, 20.0), base.shape),
-        half_saturation_hours: t.f64_or(
+        half_saturation: t.f64_or(
             ctx,
-            "half_saturation_hours",
-            Bound::Positive,
-            base.half_saturation_hours,
+            "half_saturation",
+            Bound::Between(0.01, 10.0),
+            base.half_saturation,
         ),
     };
-    if r.floor > r.ceiling {
-        ctx.error(
-            Some(t.span.clone()),
-            &t.path_of("floor"),
-            format!("floor {} is above ceiling {}", r.floor, r.ceiling),
-            "floor ≤ ceiling",
-        );
-    }
     t.finish(ctx);
     r
 }
@@ -506,12 +525,13 @@ fn per_tier(
             let Some(mut t) = Table::from_value(ctx, v, path) else {
                 return PerTier::All(default);
             };
+            let at = sp_unit(&t);
             let mut values = Vec::new();
-            let mut tier_default = default;
+            let mut tier_default = None;
             for (k, val) in t.entries() {
                 if let Some(x) = number(ctx, val, &k.path, bound) {
                     if k.value == "default" {
-                        tier_default = x;
+                        tier_default = Some(x);
                     } else {
                         values.push((k, x));
                     }
@@ -521,6 +541,7 @@ fn per_tier(
             PerTier::ByTier {
                 default: tier_default,
                 values,
+                at,
             }
         }
         _ => PerTier::All(number(ctx, v, path, bound).unwrap_or(default)),
@@ -755,6 +776,17 @@ fn read_stage(ctx: &mut Ctx, mut t: Table) -> Option<RawStage> {
         }
     };
     let months = t.f64_or(ctx, "months", Bound::Between(0.0, 60.0), 0.0);
+    let hours_per_opportunity = match t.get("hours_per_opportunity") {
+        Some(v) => per_tier(
+            ctx,
+            v,
+            &t.path_of("hours_per_opportunity"),
+            Bound::Between(0.0, 10_000.0),
+            0.0,
+        ),
+        None => PerTier::All(0.0),
+    };
+    let demand_generation = boolean(ctx, &mut t, "demand_generation").map(|b| b.value);
     let close = t.get("close").and_then(|v| match v.get_ref() {
         DeValue::Boolean(b) => Some(Sp {
             value: *b,
@@ -780,6 +812,8 @@ fn read_stage(ctx: &mut Ctx, mut t: Table) -> Option<RawStage> {
         conversion,
         months,
         close,
+        hours_per_opportunity,
+        demand_generation,
     })
 }
 
@@ -815,6 +849,24 @@ fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict 
             "double_credit_factor",
             Bound::Between(0.0, 10.0),
             base.double_credit_factor,
+        ),
+        double_credit_share: t.f64_or(
+            ctx,
+            "double_credit_share",
+            Bound::Probability,
+            base.double_credit_share,
+        ),
+        pressure_half_hours: t.f64_or(
+            ctx,
+            "pressure_half_hours",
+            Bound::Between(0.0, 100_000.0),
+            base.pressure_half_hours,
+        ),
+        chase_hours: t.f64_or(
+            ctx,
+            "chase_hours",
+            Bound::Between(0.0, 10_000.0),
+            base.chase_hours,
         ),
         pairs: Vec::new(),
     };

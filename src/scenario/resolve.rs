@@ -64,17 +64,44 @@ impl<'a> Names<'a> {
     }
 }
 
+/// A by-tier value for every tier. A table without `default` must name every tier: a tier left
+/// out is an error, never a silent value.
 fn per_tier(ctx: &mut Ctx, v: &PerTier, tiers: &Names) -> Vec<f64> {
     match v {
         PerTier::All(x) => vec![*x; tiers.names.len()],
-        PerTier::ByTier { default, values } => {
+        PerTier::ByTier {
+            default,
+            values,
+            at,
+        } => {
             let mut out = vec![*default; tiers.names.len()];
             for (name, x) in values {
                 if let Some(t) = tiers.find(ctx, name) {
-                    out[t] = *x;
+                    out[t] = Some(*x);
                 }
             }
-            out
+            let missing: Vec<&str> = out
+                .iter()
+                .zip(&tiers.names)
+                .filter(|(x, _)| x.is_none())
+                .map(|(_, n)| *n)
+                .collect();
+            if !missing.is_empty() {
+                ctx.error(
+                    Some(at.span.clone()),
+                    &at.path,
+                    format!(
+                        "no value for tier(s) {}",
+                        missing
+                            .iter()
+                            .map(|n| format!("\"{n}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "a value for every tier, or a `default = …` for the tiers left out",
+                );
+            }
+            out.into_iter().map(|x| x.unwrap_or(0.0)).collect()
         }
     }
 }
@@ -114,7 +141,8 @@ pub fn resolve(
             min_potential: t.min_potential,
             min_fit: t.min_fit,
             opportunities_per_year: t.opportunities_per_year,
-            effort_need: t.effort_need,
+            inbound_per_year: t.inbound_per_year,
+            coverage_hours_per_account_per_year: t.coverage_hours_per_account_per_year,
             accounts: 0,
         })
         .collect();
@@ -169,15 +197,37 @@ pub fn resolve(
         });
     }
 
+    // Demand generation: the stages marked so, or the first stage when none is marked.
+    let any_marked = raw.stages.iter().any(|s| s.demand_generation.is_some());
     let model_stages: Vec<Stage> = raw
         .stages
         .iter()
-        .map(|s| Stage {
+        .enumerate()
+        .map(|(i, s)| Stage {
             name: s.name.value.clone(),
             conversion: per_tier(ctx, &s.conversion, &tiers),
             months: s.months,
+            hours_per_opportunity: per_tier(ctx, &s.hours_per_opportunity, &tiers),
+            demand_generation: if any_marked {
+                s.demand_generation == Some(true)
+            } else {
+                i == 0
+            },
         })
         .collect();
+    if any_marked && !model_stages.iter().any(|s| s.demand_generation) {
+        if let Some(first) = raw.stages.first() {
+            ctx.error(
+                Some(first.name.span.clone()),
+                &format!(
+                    "{}.demand_generation",
+                    first.name.path.trim_end_matches(".name")
+                ),
+                "no stage generates demand",
+                "`demand_generation = true` on at least one stage (default: the first stage)",
+            );
+        }
+    }
     if raw.stages.len() > crate::engine::plan::MAX_STAGES {
         let extra = &raw.stages[crate::engine::plan::MAX_STAGES].name;
         ctx.error(
@@ -518,6 +568,9 @@ pub fn resolve(
             pairs,
             clarity_effect: c.clarity_effect,
             double_credit_factor: c.double_credit_factor,
+            double_credit_share: c.double_credit_share,
+            pressure_half_hours: c.pressure_half_hours,
+            chase_hours: c.chase_hours,
         },
         designs: model_designs,
         settling: raw.settling,

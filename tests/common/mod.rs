@@ -22,8 +22,10 @@ pub fn simulate(model: &Model) -> (TrialMatrix, Results) {
     (m, r)
 }
 
-/// A scenario simple enough for closed forms: 200 identical accounts, one tier, digital
-/// channel (response = ceiling = 1), two stages, no volatility. `extra` is appended.
+/// A scenario simple enough for closed forms: 200 identical accounts, one tier needing 20
+/// coverage hours a year, a digital channel (not limited by hours: multiplier 1), an inside
+/// channel whose response is `M(ρ) = ρ²·1.25/(0.25 + ρ²)`, two stages that need no selling
+/// hours, no volatility. `extra` is appended.
 pub fn simple(designs: &str, extra: &str) -> String {
     format!(
         r#"
@@ -43,6 +45,7 @@ fit = 0.9
 [[tiers]]
 name = "all"
 opportunities_per_year = 3
+coverage_hours_per_account_per_year = 20
 [[channels]]
 name = "direct"
 kind = "digital"
@@ -52,7 +55,7 @@ name = "inside"
 kind = "inside"
 capacity_hours_per_head_per_year = 1000
 cost_per_head_per_year = 50000
-response = {{ floor = 0.2, ceiling = 1.0, shape = 2, half_saturation_hours = 5 }}
+response = {{ shape = 2, half_saturation = 0.5 }}
 [[stages]]
 name = "one"
 conversion = 0.6
