@@ -64,7 +64,11 @@ pub mod g {
     pub const NOT_SURFACED: usize = 27;
     pub const POST_SALE_FAILURES: usize = 28;
     pub const REVENUE_AT_RISK_POST_SALE: usize = 29;
-    pub const COUNT: usize = 30;
+    pub const IN_FLIGHT_BOOKED: usize = 30;
+    pub const IN_FLIGHT_LOST_AT_HANDOVER: usize = 31;
+    pub const CUSTOMERS_LOST: usize = 32;
+    pub const CUSTOMERS_LOST_TO_CONFLICT: usize = 33;
+    pub const COUNT: usize = 34;
 }
 
 use Better::{Higher, Lower, Neither};
@@ -191,6 +195,30 @@ const GLOBAL: [(&str, &str, Unit, Better); g::COUNT] = [
         Currency,
         Lower,
     ),
+    (
+        "in_flight_booked",
+        "Deals in flight at the start, booked in the horizon (list value)",
+        Currency,
+        Neither,
+    ),
+    (
+        "in_flight_lost_at_handover",
+        "Deals in flight at the start, lost when moved accounts changed hands (list value)",
+        Currency,
+        Lower,
+    ),
+    (
+        "customers_lost",
+        "Customers lost (churn, conflict, failed post-sale)",
+        Count,
+        Lower,
+    ),
+    (
+        "customers_lost_to_conflict",
+        "Customers lost to channel conflict",
+        Count,
+        Lower,
+    ),
 ];
 
 pub const PER_TIER: usize = 3;
@@ -216,7 +244,8 @@ pub mod monthly {
     pub const CONFLICTS: usize = 3;
     pub const FAILED_HANDOFFS: usize = 4;
     pub const PRODUCTIVE_HEADS: usize = 5;
-    pub const COUNT: usize = 6;
+    pub const CUSTOMERS: usize = 6;
+    pub const COUNT: usize = 7;
     /// Key and meaning of each, in this order.
     pub const KEYS: [(&str, &str); COUNT] = [
         ("revenue", "Revenue booked in the month"),
@@ -233,6 +262,10 @@ pub mod monthly {
         (
             "productive_heads",
             "Heads at full productivity (full-time equivalents)",
+        ),
+        (
+            "customers",
+            "Accounts still customers at the end of the month",
         ),
     ];
 }

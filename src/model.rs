@@ -40,6 +40,8 @@ pub struct Tier {
     /// Hours of account coverage (prospecting, relationship) an account needs per year; done by
     /// the owners of the demand-generation stages.
     pub coverage_hours_per_account_per_year: f64,
+    /// Share of customers of the tier who leave per year when covered with the hours they need.
+    pub churn_per_year: f64,
     /// Number of accounts assigned to the tier.
     pub accounts: usize,
 }
@@ -152,6 +154,10 @@ pub struct Channel {
     pub off_profile_share: f64,
     /// One-off cost per head a transition removes (severance, redeployment), in month 0.
     pub exit_cost_per_head: f64,
+    /// Months from the start of a transition until its new heads join.
+    pub hiring_lead_months: u32,
+    /// One-off cost per head hired (transition hires and replacements), in the month it joins.
+    pub recruiting_fee_per_hire: f64,
 }
 
 impl Channel {
@@ -198,6 +204,8 @@ pub struct ConflictPair {
     pub discount: f64,
     pub loss_probability: f64,
     pub duplicate_cost: f64,
+    /// Probability a conflict loses the customer, not only the deal.
+    pub customer_loss_probability: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -386,6 +394,11 @@ pub struct Model {
     /// Share of effort each role withholds on an account it shares with another role, unless
     /// the design has a quarterback.
     pub coasting: f64,
+    /// Churn of an account with no coverage at all, as a multiple of its tier's churn; in
+    /// between, `1 + (multiplier − 1)·(1 − surfacing)`.
+    pub churn_uncovered_multiplier: f64,
+    /// Probability that a booked deal whose post-sale work or hand-off failed loses the customer.
+    pub churn_after_failed_post_sale: f64,
     /// SHA-256 of the scenario text and any account file, hex.
     pub hash: String,
 }

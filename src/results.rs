@@ -108,14 +108,9 @@ pub fn payback_month(cumulative: &[f64]) -> Option<u32> {
 }
 
 /// "leveraged pays back in month 5 (90% interval: month 4 to 7); 100.0% of the trials pay
-/// back within the horizon." For a design that is not a transition, "is ahead … for good from".
-pub fn payback_sentence(design: &str, p: &Payback, transition: bool) -> String {
+/// back within the horizon."
+pub fn payback_sentence(design: &str, p: &Payback) -> String {
     let share = format!("{:.1}%", 100.0 * p.share_paid_back);
-    let verb = if transition {
-        "pays back in"
-    } else {
-        "is ahead of the baseline for good from"
-    };
     match p.p50 {
         Some(m) => {
             let lo = p.p5.unwrap_or(m);
@@ -125,14 +120,11 @@ pub fn payback_sentence(design: &str, p: &Payback, transition: bool) -> String {
                 None => format!("90% interval: month {lo} to after the horizon"),
             };
             format!(
-                "{design} {verb} month {m} ({interval}); {share} of the trials get there within the horizon."
+                "{design} pays back in month {m} ({interval}); {share} of the trials get there within the horizon."
             )
         }
-        None if transition => format!(
-            "{design} does not pay back within the horizon in most trials (only {share} do)."
-        ),
         None => format!(
-            "{design} is not ahead of the baseline for good within the horizon in most trials (only {share} are)."
+            "{design} does not pay back within the horizon in most trials (only {share} do)."
         ),
     }
 }
@@ -542,8 +534,13 @@ fn monthly_results(model: &Model, m: &TrialMatrix) -> Vec<MonthlyResult> {
                     .map(|t| payback_month(&diff[t * months..(t + 1) * months]))
                     .collect();
                 let means: Vec<f64> = bands.iter().map(|x| x.mean).collect();
-                let payback = Payback::of(&per_trial, payback_month(&means));
-                (bands, Some(payback))
+                // Only a transition has something to pay back; a steady design is compared by
+                // its rate, from month 1.
+                let payback = design
+                    .transition_from
+                    .is_some()
+                    .then(|| Payback::of(&per_trial, payback_month(&means)));
+                (bands, payback)
             };
             MonthlyResult {
                 design: design.name.clone(),

@@ -25,19 +25,38 @@ pub fn trial_key(seed: u64, trial: u64) -> u64 {
     splitmix64(seed ^ splitmix64(trial))
 }
 
-/// A counter-based stream for the events of one opportunity (account `index`, month `month`)
-/// of a trial. Keyed, not sequential: how many opportunities other accounts had, or how many
+/// A counter-based stream for the events of one opportunity (account, month, its place in the
+/// month) of a trial. Keyed, not sequential: how many opportunities other accounts had, or how many
 /// draws any design needed, never shifts these numbers.
 #[derive(Debug, Clone)]
 pub struct EventStream {
     state: u64,
 }
 
+/// What a keyed stream of an account-month is for (the `slot` of [`EventStream::of`]).
+pub mod slot {
+    /// The draw that decides how many opportunities a month of the run-in brings.
+    pub const RUN_IN_COUNT: u32 = u32::MAX;
+    /// The draw that decides whether the account churns in the month.
+    pub const CHURN: u32 = u32::MAX - 1;
+}
+
 impl EventStream {
+    /// The stream keyed by (`index`, `month`) alone: uncertain inputs key their draws with it.
     #[inline(always)]
     pub fn new(trial_key: u64, index: u64, month: u32) -> Self {
         EventStream {
             state: trial_key ^ splitmix64(index.wrapping_mul(1 << 8) ^ u64::from(month)),
+        }
+    }
+
+    /// The stream of opportunity `slot` (0, 1, … within the month, or one of [`slot`]) of
+    /// account `index` in month `month` (negative months are the run-in before the horizon).
+    #[inline(always)]
+    pub fn of(trial_key: u64, index: u64, month: i32, slot: u32) -> Self {
+        let when = (u64::from(month as u32) << 32) | u64::from(slot);
+        EventStream {
+            state: trial_key ^ splitmix64(splitmix64(index) ^ when),
         }
     }
 
@@ -89,11 +108,13 @@ mod tests {
     #[test]
     fn event_streams_are_keyed_by_account_and_month() {
         let k = trial_key(1, 2);
-        let a = EventStream::new(k, 5, 3).next_u64();
-        assert_eq!(a, EventStream::new(k, 5, 3).next_u64());
-        assert_ne!(a, EventStream::new(k, 5, 4).next_u64());
-        assert_ne!(a, EventStream::new(k, 6, 3).next_u64());
-        assert_ne!(a, EventStream::new(trial_key(1, 3), 5, 3).next_u64());
+        let a = EventStream::of(k, 5, 3, 0).next_u64();
+        assert_eq!(a, EventStream::of(k, 5, 3, 0).next_u64());
+        assert_ne!(a, EventStream::of(k, 5, 4, 0).next_u64());
+        assert_ne!(a, EventStream::of(k, 5, 3, 1).next_u64());
+        assert_ne!(a, EventStream::of(k, 5, -3, 0).next_u64());
+        assert_ne!(a, EventStream::of(k, 6, 3, 0).next_u64());
+        assert_ne!(a, EventStream::of(trial_key(1, 3), 5, 3, 0).next_u64());
     }
 
     #[test]

@@ -207,45 +207,60 @@ coasting = 0.5
 
 #[test]
 fn payback_month_is_found_where_the_scenario_makes_it_known() {
-    // Every account has an opportunity every month that always converts and closes at once:
-    // nothing depends on chance. Moving to inside (no channel discount) gains 10% of revenue a
-    // month; the new heads cost their pay and a guarantee for the first `n` months.
-    let (heads, guarantee, n): (f64, f64, f64) = (10.0, 60_000.0, 6.0);
-    let designs = format!(
-        r#"
+    // Revenue does not depend on the design (digital closes everything, inside has no work), so
+    // the paired difference is chance-free: moving from 20 inside heads to 10 saves 10 heads'
+    // pay a month against their exit cost in month 1. It pays back in the first month k with
+    // k · saving ≥ exit cost; steady designs get no payback at all.
+    let (exit, saving): (f64, f64) = (130_000.0, 10.0 * 50_000.0 / 12.0);
+    let designs = r#"
 [[designs]]
-name = "digital"
-headcount = {{}}
+name = "before"
+headcount = { inside = 20 }
 [designs.coverage.all]
 owner = "direct"
 [[designs]]
-name = "inside"
-transition_from = "digital"
-headcount = {{ inside = {heads} }}
-onboarding = {{ plan = "guarantee", months = {n}, guarantee_per_month = {guarantee} }}
+name = "after"
+transition_from = "before"
+headcount = { inside = 10 }
 [designs.coverage.all]
-owner = "inside"
-"#
-    );
-    let text = simple(&designs, "")
+owner = "direct"
+[[designs]]
+name = "steady"
+headcount = { inside = 10 }
+[designs.coverage.all]
+owner = "direct"
+"#;
+    let text = simple(designs, "")
         .replace("months = 12", "months = 24")
-        .replace("opportunities_per_year = 3", "opportunities_per_year = 12")
-        .replace("conversion = 0.6", "conversion = 1")
-        .replace("conversion = 0.5", "conversion = 1");
+        .replace(
+            "cost_per_head_per_year = 50000",
+            &format!(
+                "cost_per_head_per_year = 50000\nexit_cost_per_head = {}",
+                exit / 10.0
+            ),
+        );
     let (_, r) = simulate(&model(&text));
-    let gain = 200.0 * 120_000.0 / 12.0 * 0.1; // channel discount no longer given, per month
-    let pay = heads * 50_000.0 / 12.0;
-    let during = gain - pay - heads * guarantee; // per month while the guarantee lasts (< 0)
-    let after = gain - pay;
-    let expected = n + (-(n * during) / after).ceil();
+    let expected = (exit / saving).ceil();
     let p = r.monthly_of(1).unwrap().payback.clone().unwrap();
     assert_eq!(p.p50, Some(expected as u32), "{p:?}");
     assert_eq!((p.p5, p.p95), (p.p50, p.p50));
     assert_eq!(p.share_paid_back, 1.0);
     assert_eq!(p.of_mean, p.p50);
-    // The cumulative difference at the end of month n is n × (monthly net during the guarantee).
+    // The cumulative difference at the end of month k is k · saving − exit.
     let cum = &r.monthly_of(1).unwrap().cumulative_vs_baseline;
-    assert!((cum[n as usize - 1].mean - n * during).abs() < 1e-3 * gain);
+    for (k, band) in cum.iter().enumerate() {
+        let want = (k + 1) as f64 * saving - exit;
+        assert!(
+            (band.mean - want).abs() < 1e-6 * exit,
+            "{} vs {want}",
+            band.mean
+        );
+        assert!(
+            (band.p95 - band.p5).abs() < 1e-6 * exit,
+            "chance-free: {band:?}"
+        );
+    }
+    assert!(r.monthly_of(2).unwrap().payback.is_none());
 }
 
 #[test]

@@ -11,24 +11,30 @@ use crate::results::Results;
 
 #[derive(Clone, Copy)]
 enum Step {
-    /// A bar from zero: the starting value of a part.
-    Start(&'static str, &'static [&'static str]),
+    /// A bar from zero: the starting value of a part, the first metrics less the second.
+    Start(
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    ),
     /// A deduction: the sum of the named metrics.
     Minus(&'static str, &'static [&'static str]),
+    /// An addition: the sum of the named metrics.
+    Plus(&'static str, &'static [&'static str]),
     /// A subtotal: the running value so far.
     Subtotal(&'static str),
 }
 
-use Step::{Minus, Start, Subtotal};
+use Step::{Minus, Plus, Start, Subtotal};
 
 const TOP: [Step; 4] = [
-    Start("Potential revenue", &["potential_revenue"]),
+    Start("Potential revenue", &["potential_revenue"], &[]),
     Minus("Not surfaced by coverage", &["potential_not_surfaced"]),
     Minus("Not won at a stage", &["revenue_not_won"]),
     Subtotal("Reached the close"),
 ];
 
-const BOTTOM: [Step; 13] = [
+const BOTTOM: [Step; 14] = [
     Start(
         "Reached the close",
         &[
@@ -37,6 +43,7 @@ const BOTTOM: [Step; 13] = [
             "revenue_lost_to_conflict",
             "revenue_deferred",
         ],
+        &["in_flight_booked"],
     ),
     Minus(
         "Lost to failed hand-offs",
@@ -44,6 +51,7 @@ const BOTTOM: [Step; 13] = [
     ),
     Minus("Lost to channel conflict", &["revenue_lost_to_conflict"]),
     Minus("Closes after the horizon", &["revenue_deferred"]),
+    Plus("In flight at the start, booked", &["in_flight_booked"]),
     Subtotal("Won, at list price"),
     Minus("Channel discounts", &["channel_discounts"]),
     Minus("Margin eroded by conflict", &["margin_eroded_by_conflict"]),
@@ -80,8 +88,8 @@ fn bars(r: &Results, d: usize, steps: &[Step]) -> Vec<Bar> {
     steps
         .iter()
         .map(|step| match *step {
-            Start(_, keys) => {
-                running = sum(keys);
+            Start(_, plus, minus) => {
+                running = sum(plus) - sum(minus);
                 Bar {
                     from: 0.0,
                     to: running,
@@ -91,6 +99,15 @@ fn bars(r: &Results, d: usize, steps: &[Step]) -> Vec<Bar> {
             Minus(_, keys) => {
                 let from = running;
                 running -= sum(keys);
+                Bar {
+                    from,
+                    to: running,
+                    total: false,
+                }
+            }
+            Plus(_, keys) => {
+                let from = running;
+                running += sum(keys);
                 Bar {
                     from,
                     to: running,
@@ -108,7 +125,7 @@ fn bars(r: &Results, d: usize, steps: &[Step]) -> Vec<Bar> {
 
 fn label(step: &Step) -> &'static str {
     match step {
-        Start(l, _) | Minus(l, _) | Subtotal(l) => l,
+        Start(l, _, _) | Minus(l, _) | Plus(l, _) | Subtotal(l) => l,
     }
 }
 
@@ -157,13 +174,13 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
     let bottom_values = extent(&bottom);
 
     for (i, step) in TOP.iter().chain(BOTTOM.iter()).enumerate() {
-        let font = if matches!(step, Minus(..)) {
+        let font = if matches!(step, Minus(..) | Plus(..)) {
             row_font
         } else {
             row_font.with_colour(INK)
         };
         let font = Font {
-            bold: !matches!(step, Minus(..)),
+            bold: !matches!(step, Minus(..) | Plus(..)),
             ..font
         };
         c.text(label(step), (body.x0, row_y(i)), font, LEFT_MID)?;
@@ -224,6 +241,8 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
                     let delta = bar.to - bar.from;
                     if delta == 0.0 {
                         "0".to_string()
+                    } else if delta > 0.0 {
+                        format!("+{}", value(delta))
                     } else {
                         value(delta)
                     }

@@ -12,11 +12,12 @@ use crate::results::{Band, Results};
 pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), ChartError> {
     let months = r.scenario.months as usize;
     let subtitle = payback_subtitle(r);
-    let body = c.frame(
-        r,
-        "The path over months: what the transition costs and when it pays back",
-        &subtitle,
-    )?;
+    let title = if r.designs.iter().any(|d| d.transition_from.is_some()) {
+        "The path over months: what the transition costs and when it pays back"
+    } else {
+        "The path over months: contribution each month, and the lead it builds"
+    };
+    let body = c.frame(r, title, &subtitle)?;
     if r.monthly.is_empty() {
         return c.empty(
             body,

@@ -19,13 +19,18 @@ pub struct Intruder {
     pub discount: f64,
     pub loss: u64,
     pub duplicate_cost: f64,
+    /// Threshold of the draw that decides whether the conflict loses the customer.
+    pub customer_loss: u64,
 }
 
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// Monthly opportunity threshold: prospected opportunities thinned by the surfacing
+    /// Expected opportunities per account in a month: prospected ones thinned by the surfacing
     /// response, plus inbound ones.
-    pub opportunity: u64,
+    pub rate: f64,
+    /// Thresholds of the Poisson distribution function at `rate`: `counts[k]` for P(N ≤ k),
+    /// the last above every draw (set by the engine).
+    pub counts: Vec<u64>,
     /// Share of the tier's prospecting potential the coverage surfaces, 0–1.
     pub response: f64,
     pub pass: [u64; MAX_STAGES],
@@ -55,6 +60,11 @@ pub struct Plan {
     pub p_post_sale: f64,
     /// Probability of a conflict on an opportunity.
     pub p_conflict: f64,
+    /// In-flight plans only: threshold of the hand-over at the start of a transition, when a
+    /// moved tier's closer changes (0 otherwise).
+    pub handover: u64,
+    /// Threshold of the monthly churn draw of an account of the tier.
+    pub churn: u64,
 }
 
 /// Hours of each role in a design in one month (per year at that month's staffing).
@@ -429,6 +439,7 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
             discount: pair.discount,
             loss: threshold(pair.loss_probability),
             duplicate_cost: pair.duplicate_cost,
+            customer_loss: threshold(pair.customer_loss_probability),
         });
     }
 
@@ -444,24 +455,23 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
         .clamp(0.0, 1.0);
     let tier = &model.tiers[t];
     let monthly = (tier.opportunities_per_year * surfacing + tier.inbound_per_year) / 12.0;
+    // Churn: the tier's monthly rate, raised where coverage leaves demand unsurfaced.
+    let base_churn = 1.0 - (1.0 - tier.churn_per_year).powf(1.0 / 12.0);
+    let churn = base_churn * (1.0 + (model.churn_uncovered_multiplier - 1.0) * (1.0 - surfacing));
 
     let months = model.months as f64;
     let book_limit = (months - delay).ceil().max(0.0) as u32;
     let ch = &model.channels[closer];
-    // A deal of month m closes in month ⌊m + delay⌋, booked when that is within the horizon;
-    // every channel paid on it is paid at its rate of that month (onboarding plans).
-    let booking = when.month.and_then(|(m, rates)| {
-        let b = (m as f64 + delay).floor();
-        (b < months).then_some((b as usize, rates))
-    });
-    let rate = |r: usize| match booking {
-        Some((b, rates)) => rates[r][b],
+    // A deal of month m closes in month ⌊m + delay⌋, booked when that is within the horizon.
+    // Pay follows the work: every channel paid on it is paid at its rate of the month the deal
+    // arose (onboarding plans apply to the deals a cohort sourced).
+    let rate = |r: usize| match when.month {
+        Some((m, rates)) => rates[r][m as usize],
         None => model.channels[r].variable_pay_rate,
     };
-    let book_month = match (when.month, booking) {
-        (Some(_), Some((b, _))) => b as u32,
-        (Some(_), None) => model.months,
-        (None, _) => 0,
+    let book_month = match when.month {
+        Some((m, _)) => ((m as f64 + delay).floor().min(months)) as u32,
+        None => 0,
     };
     let credited = match design.credit {
         CreditRule::Single => Vec::new(),
@@ -475,7 +485,8 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
         }
     };
     Plan {
-        opportunity: threshold(monthly),
+        rate: monthly,
+        counts: Vec::new(),
         response: surfacing,
         pass,
         fail,
@@ -494,5 +505,65 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
         p_no_handoff_failure: p_ok,
         p_post_sale: p_post,
         p_conflict: cum,
+        handover: 0,
+        churn: threshold(churn),
     }
+}
+
+/// Plans of the deals in flight at the start, per tier of design `d` (index = tier): the
+/// pipeline a steady design has built, under its own steady plan. A transition's in-flight deals
+/// were built under the design it comes from: they keep that design's stage, hand-off and
+/// conflict probabilities and delay, are closed and paid under the new design (its closer's
+/// discount, partner margin and usual pay rates), and a moved tier whose closer changes hands
+/// them over at the start with failure `min(1, failure(old closer → new closer) ·
+/// handoff_failure_multiplier_at_start)`.
+pub fn in_flight(model: &Model, d: usize) -> Vec<Plan> {
+    let design = &model.designs[d];
+    let own = steady_effort(model, d);
+    let from = design.transition_from.unwrap_or(d);
+    let old = steady_effort(model, from);
+    (0..model.tiers.len())
+        .map(|t| {
+            let mine = plan(
+                model,
+                d,
+                t,
+                &When {
+                    effort: &own,
+                    month: None,
+                },
+            );
+            if from == d {
+                return mine;
+            }
+            let mut p = plan(
+                model,
+                from,
+                t,
+                &When {
+                    effort: &old,
+                    month: None,
+                },
+            );
+            let (o_old, o_new) = (p.closer, mine.closer);
+            if moved(model, d, t) && o_old != o_new {
+                let k = model.settling.handoff_failure_multiplier;
+                p.handover = threshold((model.handoff(o_old, o_new).failure * k).min(1.0));
+            }
+            let close = model.close_stage;
+            p.pass[close + 1..].copy_from_slice(&mine.pass[close + 1..]);
+            p.fail[close + 1..].copy_from_slice(&mine.fail[close + 1..]);
+            Plan {
+                closer: mine.closer,
+                assists: mine.assists,
+                channel_discount: mine.channel_discount,
+                partner_margin: mine.partner_margin,
+                variable_pay_rate: mine.variable_pay_rate,
+                credited: mine.credited,
+                p_post_sale: mine.p_post_sale,
+                churn: mine.churn,
+                ..p
+            }
+        })
+        .collect()
 }

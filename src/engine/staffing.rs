@@ -17,6 +17,8 @@ pub struct Heads {
     pub onboarding: Vec<f64>,
     /// The part of `productive` that heads within their onboarding months give.
     pub onboarding_productive: Vec<f64>,
+    /// Heads joining in each month (transition hires and replacements).
+    pub joining: Vec<f64>,
 }
 
 impl Heads {
@@ -41,7 +43,7 @@ struct Cohort {
 
 /// Heads of channel `r` in design `d` over the model's months. Heads already in their seats
 /// are the design's headcount, or under a transition the part of it the previous design had;
-/// the rest join in month 0. Each month a share `attrition_per_month` of every cohort leaves at
+/// the rest join `hiring_lead_months` after the start. Each month a share `attrition_per_month` of every cohort leaves at
 /// the month's end; their replacements join `replacement_delay_months` later and ramp again.
 pub fn heads(model: &Model, d: usize, r: usize) -> Heads {
     let months = model.months as usize;
@@ -60,16 +62,19 @@ pub fn heads(model: &Model, d: usize, r: usize) -> Heads {
         heads: tenured,
     }];
     let delay = ch.replacement_delay_months as usize;
-    let mut joining = vec![0.0; months + delay + 1];
-    joining[0] = hired;
+    let lead = ch.hiring_lead_months as usize;
+    let mut joining = vec![0.0; months + delay + lead + 1];
+    joining[lead] = hired;
     let onboarding = design.onboarding;
     let mut out = Heads {
         in_seat: vec![0.0; months],
         productive: vec![0.0; months],
         onboarding: vec![0.0; months],
         onboarding_productive: vec![0.0; months],
+        joining: vec![0.0; months],
     };
     for m in 0..months {
+        out.joining[m] = joining[m];
         if joining[m] > 0.0 {
             cohorts.push(Cohort {
                 joined: Some(m),
@@ -117,6 +122,8 @@ pub struct FixedCosts {
     pub guarantees: f64,
     /// Exit costs of heads a transition removes (part of the cost of heads).
     pub exits: f64,
+    /// Recruiting fees of heads hired (part of the cost of heads).
+    pub recruiting: f64,
     /// All of the above by channel.
     pub role: Vec<f64>,
     /// All of the above by month.
@@ -163,6 +170,7 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
         channel_fixed: 0.0,
         guarantees: 0.0,
         exits: 0.0,
+        recruiting: 0.0,
         role: vec![0.0; model.channels.len()],
         monthly: vec![0.0; months],
         productive: vec![0.0; months],
@@ -219,6 +227,13 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
             f.monthly[0] += exits;
         }
         f.exits += exits;
+        let mut recruiting = 0.0;
+        for (m, &joined) in staff.joining.iter().enumerate() {
+            let fee = joined * ch.recruiting_fee_per_hire;
+            f.monthly[m] += fee;
+            recruiting += fee;
+        }
+        f.recruiting += recruiting;
         if ch.kind == ChannelKind::Specialist {
             f.specialists += heads;
         } else {
@@ -226,7 +241,7 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
         }
         f.channel_fixed += fixed;
         f.guarantees += guaranteed;
-        f.role[r] = heads + fixed + guaranteed + exits;
+        f.role[r] = heads + fixed + guaranteed + exits + recruiting;
         f.pay_rate.push(rates);
         f.staff.push(staff);
     }

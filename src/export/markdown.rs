@@ -15,6 +15,7 @@ const BRIDGE: &[&str] = &[
     "revenue_lost_to_failed_handoffs",
     "revenue_lost_to_conflict",
     "revenue_deferred",
+    "in_flight_booked",
     "won_list_value",
     "channel_discounts",
     "margin_eroded_by_conflict",
@@ -41,6 +42,9 @@ const ACTIVITY: &[&str] = &[
     "revenue_per_head_year",
     "post_sale_failures",
     "revenue_at_risk_post_sale",
+    "in_flight_lost_at_handover",
+    "customers_lost",
+    "customers_lost_to_conflict",
 ];
 
 /// The answer in plain words: which design has the highest contribution, by how much (with its
@@ -92,7 +96,7 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
             let _ = write!(
                 o,
                 " As a transition from **{from}**: {}",
-                crate::results::payback_sentence(&r.designs[other].name, p, true)
+                crate::results::payback_sentence(&r.designs[other].name, p)
             );
         }
         let mut inputs: Vec<_> = r
@@ -336,6 +340,23 @@ fn path_over_months(o: &mut String, r: &Results) {
     let _ = writeln!(o, "\n## The path over months\n");
     for (d, design) in r.designs.iter().enumerate() {
         let Some(p) = r.monthly_of(d).and_then(|m| m.payback.as_ref()) else {
+            // A steady design: its rate, which the horizon's total is a multiple of.
+            let monthly = r.monthly_of(d).and_then(|m| {
+                m.metrics.iter().find(|x| x.key == "contribution").map(|x| {
+                    x.months.iter().map(|b| b.mean).sum::<f64>() / x.months.len().max(1) as f64
+                })
+            });
+            if let Some(per_month) = monthly {
+                let _ = writeln!(
+                    o,
+                    "- **{}** (steady from month 1): contribution runs at {} {} a year ({} over the {} months).",
+                    design.name,
+                    compact(per_month * 12.0),
+                    r.scenario.currency,
+                    compact(per_month * r.scenario.months as f64),
+                    r.scenario.months
+                );
+            }
             continue;
         };
         let from = design
@@ -346,7 +367,7 @@ fn path_over_months(o: &mut String, r: &Results) {
             o,
             "- **{}**{from}: {}",
             design.name,
-            crate::results::payback_sentence(&design.name, p, design.transition_from.is_some())
+            crate::results::payback_sentence(&design.name, p)
         );
     }
     let _ = writeln!(

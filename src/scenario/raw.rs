@@ -30,6 +30,8 @@ pub struct RawScenario {
     pub designs: Vec<RawDesign>,
     pub settling: Settling,
     pub coasting: f64,
+    pub churn_uncovered_multiplier: f64,
+    pub churn_after_failed_post_sale: f64,
 }
 
 #[derive(Debug, Default)]
@@ -56,6 +58,7 @@ pub struct RawTier {
     pub opportunities_per_year: f64,
     pub inbound_per_year: f64,
     pub coverage_hours_per_account_per_year: f64,
+    pub churn_per_year: f64,
 }
 
 /// A number, or a table of numbers by tier name with an optional `default`.
@@ -90,6 +93,8 @@ pub struct RawChannel {
     pub replacement_delay_months: u32,
     pub off_profile_share: f64,
     pub exit_cost_per_head: f64,
+    pub hiring_lead_months: u32,
+    pub recruiting_fee_per_hire: f64,
 }
 
 #[derive(Debug)]
@@ -120,6 +125,7 @@ pub struct RawConflict {
     pub double_credit_share: f64,
     pub pressure_half_hours: f64,
     pub chase_hours: f64,
+    pub customer_loss_probability: f64,
     pub pairs: Vec<RawConflictPair>,
 }
 
@@ -131,6 +137,7 @@ pub struct RawConflictPair {
     pub discount: Option<f64>,
     pub loss_probability: Option<f64>,
     pub duplicate_cost: Option<f64>,
+    pub customer_loss_probability: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -197,6 +204,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         months: defaults::MONTHS as u32,
         currency: "EUR".into(),
         gross_margin: defaults::GROSS_MARGIN,
+        churn_uncovered_multiplier: 1.0,
         ..Default::default()
     };
 
@@ -330,6 +338,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         double_credit_share: defaults::DOUBLE_CREDIT_SHARE,
         pressure_half_hours: defaults::PRESSURE_HALF_HOURS,
         chase_hours: defaults::CHASE_HOURS,
+        customer_loss_probability: 0.0,
         pairs: Vec::new(),
     };
     if let Some(t) = doc.table_opt(ctx, "conflict") {
@@ -375,6 +384,14 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
     }
     if let Some(mut t) = doc.table_opt(ctx, "behaviour") {
         raw.coasting = t.f64_or(ctx, "coasting", Bound::Probability, 0.0);
+        raw.churn_uncovered_multiplier = t.f64_or(
+            ctx,
+            "churn_uncovered_multiplier",
+            Bound::Between(1.0, 100.0),
+            1.0,
+        );
+        raw.churn_after_failed_post_sale =
+            t.f64_or(ctx, "churn_after_failed_post_sale", Bound::Probability, 0.0);
         t.finish(ctx);
     }
 
@@ -473,26 +490,25 @@ fn read_tier(ctx: &mut Ctx, mut t: Table) -> Option<RawTier> {
         opportunities_per_year: t.f64_or(
             ctx,
             "opportunities_per_year",
-            Bound::Between(0.0, 12.0),
+            Bound::Between(0.0, 10_000.0),
             defaults::OPPORTUNITIES_PER_YEAR,
         ),
-        inbound_per_year: t.f64_or(ctx, "inbound_per_year", Bound::Between(0.0, 12.0), 0.0),
+        inbound_per_year: t.f64_or(ctx, "inbound_per_year", Bound::Between(0.0, 10_000.0), 0.0),
         coverage_hours_per_account_per_year: t.f64_or(
             ctx,
             "coverage_hours_per_account_per_year",
             Bound::Between(0.0, 100_000.0),
             0.0,
         ),
+        churn_per_year: t.f64_or(ctx, "churn_per_year", Bound::Probability, 0.0),
     };
     let total = tier.opportunities_per_year + tier.inbound_per_year;
-    if !(total > 0.0 && total <= 12.0) {
+    if total <= 0.0 {
         ctx.error(
             Some(t.span.clone()),
             &t.path_of("opportunities_per_year"),
-            format!(
-                "opportunities_per_year + inbound_per_year is {total}; an account brings at most one opportunity a month"
-            ),
-            "opportunities_per_year + inbound_per_year above 0 and at most 12",
+            "opportunities_per_year + inbound_per_year is 0: the tier's accounts bring no opportunity",
+            "opportunities_per_year + inbound_per_year above 0",
         );
     }
     t.finish(ctx);
@@ -599,13 +615,21 @@ fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChan
         (None, None) => Vec::new(),
     };
     let attrition_per_month = t.f64_or(ctx, "attrition_per_month", Bound::Probability, 0.0);
+    let hiring_lead = t.u64_opt(ctx, "hiring_lead_months", 0, 60);
+    // Replacements of leavers use the hiring lead time unless told otherwise.
     let replacement_delay_months = t.u64_or(
         ctx,
         "replacement_delay_months",
         0,
         60,
-        defaults::REPLACEMENT_DELAY_MONTHS,
+        hiring_lead.unwrap_or(defaults::REPLACEMENT_DELAY_MONTHS),
     ) as u32;
+    let recruiting_fee_per_hire = t.f64_or(
+        ctx,
+        "recruiting_fee_per_hire",
+        Bound::Between(0.0, 1e9),
+        0.0,
+    );
     let off_profile_share = t.f64_or(ctx, "off_profile_share", Bound::Between(0.0, 0.95), 0.0);
     let exit_cost_per_head = t.f64_or(ctx, "exit_cost_per_head", Bound::NonNegative, 0.0);
     t.finish(ctx);
@@ -626,6 +650,8 @@ fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChan
         replacement_delay_months,
         off_profile_share,
         exit_cost_per_head,
+        hiring_lead_months: hiring_lead.unwrap_or(0) as u32,
+        recruiting_fee_per_hire,
     })
 }
 
@@ -868,6 +894,12 @@ fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict 
             Bound::Between(0.0, 10_000.0),
             base.chase_hours,
         ),
+        customer_loss_probability: t.f64_or(
+            ctx,
+            "customer_loss_probability",
+            Bound::Probability,
+            base.customer_loss_probability,
+        ),
         pairs: Vec::new(),
     };
     for mut p in t.tables(ctx, "pairs") {
@@ -878,6 +910,7 @@ fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict 
             p.f64_opt(ctx, "discount", Bound::Probability),
             p.f64_opt(ctx, "loss_probability", Bound::Probability),
             p.f64_opt(ctx, "duplicate_cost", Bound::NonNegative),
+            p.f64_opt(ctx, "customer_loss_probability", Bound::Probability),
         );
         p.finish(ctx);
         if let (Some(owner), Some(intruder)) = (owner, intruder) {
@@ -888,6 +921,7 @@ fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict 
                 discount: pair.1,
                 loss_probability: pair.2,
                 duplicate_cost: pair.3,
+                customer_loss_probability: pair.4,
             });
         }
     }

@@ -423,6 +423,11 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
+    /// A whole number in `[min, max]`, if given.
+    pub fn u64_opt(&mut self, ctx: &mut Ctx, key: &'static str, min: u64, max: u64) -> Option<u64> {
+        self.has(key).then(|| self.u64_or(ctx, key, min, max, min))
+    }
+
     pub fn str_opt(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<Sp<String>> {
         let v = self.get(key)?;
         string(ctx, v, &self.path_of(key))

@@ -143,6 +143,7 @@ pub fn resolve(
             opportunities_per_year: t.opportunities_per_year,
             inbound_per_year: t.inbound_per_year,
             coverage_hours_per_account_per_year: t.coverage_hours_per_account_per_year,
+            churn_per_year: t.churn_per_year,
             accounts: 0,
         })
         .collect();
@@ -194,6 +195,8 @@ pub fn resolve(
             replacement_delay_months: c.replacement_delay_months,
             off_profile_share: c.off_profile_share,
             exit_cost_per_head: c.exit_cost_per_head,
+            hiring_lead_months: c.hiring_lead_months,
+            recruiting_fee_per_hire: c.recruiting_fee_per_hire,
         });
     }
 
@@ -277,6 +280,7 @@ pub fn resolve(
         discount: c.discount,
         loss_probability: c.loss_probability,
         duplicate_cost: c.duplicate_cost,
+        customer_loss_probability: c.customer_loss_probability,
     };
     let mut pairs = vec![base_pair; n_ch * n_ch];
     for p in &c.pairs {
@@ -297,6 +301,9 @@ pub fn resolve(
             e.discount = p.discount.unwrap_or(e.discount);
             e.loss_probability = p.loss_probability.unwrap_or(e.loss_probability);
             e.duplicate_cost = p.duplicate_cost.unwrap_or(e.duplicate_cost);
+            e.customer_loss_probability = p
+                .customer_loss_probability
+                .unwrap_or(e.customer_loss_probability);
         }
     }
     for i in 0..n_ch {
@@ -575,6 +582,8 @@ pub fn resolve(
         designs: model_designs,
         settling: raw.settling,
         coasting: raw.coasting,
+        churn_uncovered_multiplier: raw.churn_uncovered_multiplier,
+        churn_after_failed_post_sale: raw.churn_after_failed_post_sale,
         hash,
     })
 }
