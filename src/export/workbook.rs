@@ -5,9 +5,10 @@
 //! timestamps).
 
 use rust_xlsxwriter::{
-    Chart, ChartErrorBars, ChartErrorBarsType, ChartFormat, ChartLegendPosition, ChartLine,
-    ChartMarker, ChartMarkerType, ChartRange, ChartSolidFill, ChartType, Color, DocProperties,
-    ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType, ChartFormat,
+    ChartLegendPosition, ChartLine, ChartMarker, ChartMarkerType, ChartRange, ChartSolidFill,
+    ChartType, Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
 };
 
 use super::tables::{self, Cell, Kind, Table};
@@ -44,6 +45,7 @@ struct Formats {
     fixed1: Format,
     fixed3: Format,
     plain: Format,
+    text_right: Format,
 }
 
 impl Formats {
@@ -78,6 +80,7 @@ impl Formats {
             fixed1: Format::new().set_num_format("0.0"),
             fixed3: Format::new().set_num_format("0.000"),
             plain: Format::new().set_num_format("General"),
+            text_right: Format::new().set_align(FormatAlign::Right),
         }
     }
 
@@ -153,7 +156,7 @@ fn put_table(ws: &mut Worksheet, f: &Formats, t: &Table, note: &str) -> Result<P
     for (i, row) in t.rows.iter().take(MAX_ROWS).enumerate() {
         let r = first + i as u32;
         for (c, cell) in row.iter().enumerate() {
-            put_cell(ws, f, r, cols[c], cell)?;
+            put_cell(ws, f, r, cols[c], cell, t.columns[c].kind != Kind::Text)?;
         }
     }
     ws.set_autofit_max_width(360);
@@ -181,7 +184,7 @@ fn put_table(ws: &mut Worksheet, f: &Formats, t: &Table, note: &str) -> Result<P
     }
     ws.set_row_height(HEADER_ROW, 46)?;
     ws.set_freeze_panes(first, 1)?;
-    print_setup(ws);
+    print_setup(ws, 1);
     ws.write_string_with_format(0, 0, t.title, &f.title)?;
     ws.write_string_with_format(1, 0, note, &f.note)?;
     Ok(Placed {
@@ -193,9 +196,17 @@ fn put_table(ws: &mut Worksheet, f: &Formats, t: &Table, note: &str) -> Result<P
 }
 
 /// Printed (and converted to PDF) landscape, one page wide.
-fn print_setup(ws: &mut Worksheet) {
+fn print_setup(ws: &mut Worksheet, pages_tall: u16) {
     ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_fit_to_pages(1, pages_tall);
+}
+
+/// Round axis bounds that hold `lo..hi` and zero (Excel does not widen an axis for whiskers).
+fn bounds(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    let span = (hi - lo).max(1.0);
+    let step = 10f64.powf(span.log10().floor()) / 2.0;
+    ((lo / step).floor() * step, (hi / step).ceil() * step)
 }
 
 /// About how many characters a cell shows (for column widths): `USD 12,345,678`.
@@ -222,8 +233,18 @@ fn longest_word(s: &str) -> usize {
         .unwrap_or(0)
 }
 
-fn put_cell(ws: &mut Worksheet, f: &Formats, r: u32, c: u16, cell: &Cell) -> Result<(), XlsxError> {
+fn put_cell(
+    ws: &mut Worksheet,
+    f: &Formats,
+    r: u32,
+    c: u16,
+    cell: &Cell,
+    right: bool,
+) -> Result<(), XlsxError> {
     match cell {
+        Cell::Text(s) if right => {
+            ws.write_string_with_format(r, c, s, &f.text_right)?;
+        }
         Cell::Text(s) => {
             ws.write_string(r, c, s)?;
         }
@@ -292,8 +313,21 @@ fn chart(kind: ChartType, title: &str, y_format: &str) -> Chart {
     ch
 }
 
-/// Thousands as `12.3M` on an axis.
-const AXIS_MONEY: &str = "[>=1000000]#,##0.0,,\"M\";[<=-1000000]-#,##0.0,,\"M\";#,##0";
+/// An axis's number format for amounts up to about `max_abs`: `12.5M`, `450k` or `980`.
+fn money_axis(max_abs: f64) -> &'static str {
+    if max_abs >= 2e6 {
+        "#,##0.0,,\"M\""
+    } else if max_abs >= 2e3 {
+        "#,##0,\"k\""
+    } else {
+        "#,##0"
+    }
+}
+
+/// The largest absolute value of `xs`.
+fn largest(xs: impl IntoIterator<Item = f64>) -> f64 {
+    xs.into_iter().fold(0.0, |m, x| m.max(x.abs()))
+}
 
 /// Renders `summary.xlsx` from the results (and the per-trial rows when given).
 pub fn render(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, String> {
@@ -436,7 +470,7 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
     data.set_row_height(1, 32)?;
     data.set_row_height(b2 + 1, 32)?;
     data.set_row_height(b3 + 1, 32)?;
-    print_setup(&mut data);
+    print_setup(&mut data, 1);
 
     // Sheet 1: the answer, the headline and the two comparison charts.
     let mut ws = Worksheet::new();
@@ -463,7 +497,9 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
             "Designs side by side, {} trials: mean, whiskers over the middle 90% of trials",
             r.trials
         ),
-        AXIS_MONEY,
+        money_axis(largest(
+            (0..n).filter_map(|d| r.stat(d, "revenue").map(|s| s.p95)),
+        )),
     );
     for d in 0..n {
         let c = 1 + 3 * d as u16;
@@ -480,6 +516,13 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
             .set_format(&mut fill(colour(r, d)))
             .set_y_error_bars(&bars);
     }
+    let (lo, hi) = (0..n)
+        .flat_map(|d| SIDE.iter().filter_map(move |(k, _)| r.stat(d, k)))
+        .fold((0.0f64, 0.0f64), |(lo, hi), s| {
+            (lo.min(s.p5), hi.max(s.p95))
+        });
+    let (lo, hi) = bounds(lo, hi);
+    side.y_axis().set_min(lo).set_max(hi);
     side.y_axis().set_name(&format!(
         "{} over {} months",
         r.scenario.currency, r.scenario.months
@@ -494,7 +537,11 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
                 "Contribution minus {}, paired by trial: mean, whiskers over the middle 90% of trials",
                 r.baseline
             ),
-            AXIS_MONEY,
+            money_axis(largest(
+                others
+                    .iter()
+                    .filter_map(|&d| r.diff(d, "contribution").map(|x| x.diff.p95)),
+            )),
         );
         let bars = ChartErrorBars::new()
             .set_type(ChartErrorBarsType::Custom(
@@ -513,7 +560,17 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
             .set_points(&points)
             .set_x_error_bars(&bars);
         diff.legend().set_hidden();
-        diff.y_axis().set_reverse();
+        diff.y_axis()
+            .set_reverse()
+            .set_label_position(ChartAxisLabelPosition::Low);
+        let (lo, hi) = others
+            .iter()
+            .filter_map(|&d| r.diff(d, "contribution"))
+            .fold((0.0f64, 0.0f64), |(lo, hi), x| {
+                (lo.min(x.diff.p5), hi.max(x.diff.p95))
+            });
+        let (lo, hi) = bounds(lo, hi);
+        diff.x_axis().set_min(lo).set_max(hi);
         diff.x_axis()
             .set_name(&format!("Δ contribution, {}", r.scenario.currency));
         ws.insert_chart(at + 29, 0, &diff)?;
@@ -529,7 +586,9 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
         let mut st = chart(
             ChartType::ColumnStacked,
             "What the business won at list price becomes, by design (mean per trial)",
-            AXIS_MONEY,
+            money_axis(largest(
+                (0..n).map(|d| won_split(r, d).iter().map(|x| x.1).sum::<f64>()),
+            )),
         );
         let grey = [
             0x009e73, 0xd55e00, 0xe69f00, 0xcc79a7, 0x56b4e9, 0x8c8c8c, 0xf0e442, 0x0072b2,
@@ -584,7 +643,12 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
         let mut monthly = chart(
             ChartType::Line,
             "Contribution month by month, mean per trial",
-            AXIS_MONEY,
+            money_axis(largest(
+                r.monthly
+                    .iter()
+                    .flat_map(|m| m.metrics.get(crate::metrics::monthly::CONTRIBUTION))
+                    .flat_map(|x| x.months.iter().map(|b| b.mean)),
+            )),
         );
         for d in 0..n {
             monthly
@@ -594,7 +658,10 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
                 .set_values(placed.range(1 + d))
                 .set_format(&mut line(colour(r, d), 2.25));
         }
-        monthly.x_axis().set_name("Month");
+        monthly
+            .x_axis()
+            .set_name("Month")
+            .set_label_position(ChartAxisLabelPosition::Low);
         monthly.y_axis().set_name(r.scenario.currency.as_str());
         let at = placed.below();
         ws.insert_chart(at, 0, &monthly)?;
@@ -605,7 +672,11 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
                     "Cumulative contribution minus {}'s, paired by trial (mean)",
                     r.baseline
                 ),
-                AXIS_MONEY,
+                money_axis(largest(
+                    r.monthly
+                        .iter()
+                        .flat_map(|m| m.cumulative_vs_baseline.iter().map(|b| b.mean)),
+                )),
             );
             for (i, &d) in others.iter().enumerate() {
                 let c = 1 + n + i;
@@ -615,7 +686,9 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
                     .set_values(placed.range(c))
                     .set_format(&mut line(colour(r, d), 2.25));
             }
-            cum.x_axis().set_name("Month");
+            cum.x_axis()
+                .set_name("Month")
+                .set_label_position(ChartAxisLabelPosition::Low);
             cum.y_axis().set_name(r.scenario.currency.as_str());
             ws.insert_chart(at + 29, 0, &cum)?;
         }
@@ -683,7 +756,7 @@ fn put_per_trial(
     }
     ws.set_row_height(HEADER_ROW, 46)?;
     ws.set_freeze_panes(HEADER_ROW + 1, 2)?;
-    print_setup(ws);
+    print_setup(ws, 0);
     Ok(())
 }
 
@@ -789,7 +862,7 @@ fn build_sweep(s: &Sweep, sentences: &[String]) -> Result<Vec<u8>, XlsxError> {
         data.set_column_width(1 + d as u16, 18)?;
     }
     data.set_row_height(1, 32)?;
-    print_setup(&mut data);
+    print_setup(&mut data, 1);
     let last = 1 + s.points.len() as u32;
     let mut ch = chart(
         ChartType::ScatterStraightWithMarkers,
@@ -797,7 +870,9 @@ fn build_sweep(s: &Sweep, sentences: &[String]) -> Result<Vec<u8>, XlsxError> {
             "Contribution by design as {} varies (mean per trial)",
             s.param
         ),
-        AXIS_MONEY,
+        money_axis(largest(s.points.iter().flat_map(|p| {
+            (0..n).filter_map(|d| p.results.stat(d, "contribution").map(|x| x.mean))
+        }))),
     );
     for d in 0..n {
         let c = 1 + d as u16;
@@ -862,11 +937,11 @@ fn build_tornado(t: &Tornado, answer: &str) -> Result<Vec<u8>, XlsxError> {
             },
             num("Low"),
             num("High"),
-            num(&format!("{} at low", t.figure)),
-            num("at high"),
+            num("At low"),
+            num("At high"),
             num("Swing"),
-            num("At low, change from the medians"),
-            num("At high, change from the medians"),
+            num("Change at low"),
+            num("Change at high"),
         ],
         rows,
     };
@@ -896,7 +971,11 @@ fn build_tornado(t: &Tornado, answer: &str) -> Result<Vec<u8>, XlsxError> {
                 "What moves the {}: change from the medians as each input swings",
                 t.figure
             ),
-            AXIS_MONEY,
+            money_axis(largest(
+                t.swings
+                    .iter()
+                    .flat_map(|s| [s.at_low - t.base, s.at_high - t.base]),
+            )),
         );
         for (c, colour) in [(7, 0xd55e00u32), (8, 0x0072b2)] {
             ch.add_series()
@@ -907,7 +986,9 @@ fn build_tornado(t: &Tornado, answer: &str) -> Result<Vec<u8>, XlsxError> {
                 .set_overlap(100)
                 .set_gap(40);
         }
-        ch.y_axis().set_reverse();
+        ch.y_axis()
+            .set_reverse()
+            .set_label_position(ChartAxisLabelPosition::Low);
         ch.x_axis()
             .set_name(&format!("Change, {}", r.scenario.currency));
         ws.insert_chart(placed.below(), 0, &ch)?;
