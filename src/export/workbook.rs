@@ -201,12 +201,18 @@ fn print_setup(ws: &mut Worksheet, pages_tall: u16) {
     ws.set_print_fit_to_pages(1, pages_tall);
 }
 
-/// Round axis bounds that hold `lo..hi` and zero (Excel does not widen an axis for whiskers).
-fn bounds(lo: f64, hi: f64) -> (f64, f64) {
+/// Round axis bounds that hold `lo..hi` and zero, and a round step between ticks (1, 2 or 5
+/// times a power of ten, at most 8 steps): Excel does not widen an axis for whiskers.
+fn bounds(lo: f64, hi: f64) -> (f64, f64, f64) {
     let (lo, hi) = (lo.min(0.0), hi.max(0.0));
     let span = (hi - lo).max(1.0);
-    let step = 10f64.powf(span.log10().floor()) / 2.0;
-    ((lo / step).floor() * step, (hi / step).ceil() * step)
+    let power = 10f64.powf((span / 8.0).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| span / s <= 8.0)
+        .unwrap_or(10.0 * power);
+    ((lo / step).floor() * step, (hi / step).ceil() * step, step)
 }
 
 /// About how many characters a cell shows (for column widths): `USD 12,345,678`.
@@ -495,7 +501,7 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
         ChartType::Column,
         &format!(
             "Designs side by side, {} trials: mean, whiskers over the middle 90% of trials",
-            r.trials
+            super::thousands(r.trials as f64)
         ),
         money_axis(largest(
             (0..n).filter_map(|d| r.stat(d, "revenue").map(|s| s.p95)),
@@ -521,8 +527,8 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
         .fold((0.0f64, 0.0f64), |(lo, hi), s| {
             (lo.min(s.p5), hi.max(s.p95))
         });
-    let (lo, hi) = bounds(lo, hi);
-    side.y_axis().set_min(lo).set_max(hi);
+    let (lo, hi, step) = bounds(lo, hi);
+    side.y_axis().set_min(lo).set_max(hi).set_major_unit(step);
     side.y_axis().set_name(&format!(
         "{} over {} months",
         r.scenario.currency, r.scenario.months
@@ -569,8 +575,8 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
             .fold((0.0f64, 0.0f64), |(lo, hi), x| {
                 (lo.min(x.diff.p5), hi.max(x.diff.p95))
             });
-        let (lo, hi) = bounds(lo, hi);
-        diff.x_axis().set_min(lo).set_max(hi);
+        let (lo, hi, step) = bounds(lo, hi);
+        diff.x_axis().set_min(lo).set_max(hi).set_major_unit(step);
         diff.x_axis()
             .set_name(&format!("Δ contribution, {}", r.scenario.currency));
         ws.insert_chart(at + 29, 0, &diff)?;
