@@ -244,3 +244,27 @@ fn deck_and_plot_from_summary_json_give_the_run_s_bytes() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(!dir.path().join("nothing").exists());
 }
+
+#[test]
+fn a_merged_run_writes_the_unsplit_run_s_deck_and_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_with_deck(dir.path());
+    for shard in ["0/2", "1/2"] {
+        let o = run_in(
+            dir.path(),
+            &[
+                "run", "--trials", "50", "--quiet", "--shard", shard, "--out", "parts",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = run_in(dir.path(), &["merge", "parts", "--deck", "--out", "merged"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["deck.pptx", "summary.xlsx"] {
+        assert!(
+            std::fs::read(dir.path().join("merged").join(f)).unwrap()
+                == std::fs::read(out.join(f)).unwrap(),
+            "merged {f} differs from the unsplit run's"
+        );
+    }
+}
