@@ -123,6 +123,27 @@ fn bars(r: &Results, d: usize, steps: &[Step]) -> Vec<Bar> {
         .collect()
 }
 
+/// What the business won at list price becomes for design `d`: each deduction of the bridge's
+/// lower part (discounts, erosion, cost of goods, cost of sales items) and, last, the
+/// contribution left. The parts add up to the won list value.
+pub fn won_split(r: &Results, d: usize) -> Vec<(&'static str, f64)> {
+    let sum = |keys: &[&str]| -> f64 {
+        keys.iter()
+            .map(|k| r.stat(d, k).map_or(0.0, |s| s.mean))
+            .sum()
+    };
+    let mut out: Vec<(&'static str, f64)> = BOTTOM
+        .iter()
+        .skip_while(|s| !matches!(s, Subtotal(_)))
+        .filter_map(|s| match *s {
+            Minus(l, keys) => Some((l, sum(keys))),
+            _ => None,
+        })
+        .collect();
+    out.push(("Contribution", sum(&["contribution"])));
+    out
+}
+
 fn label(step: &Step) -> &'static str {
     match step {
         Start(l, _, _) | Minus(l, _) | Plus(l, _) | Subtotal(l) => l,

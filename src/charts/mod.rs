@@ -3,7 +3,7 @@
 //! DejaVu Sans compiled into the binary (ab_glyph), so nothing is read from the system, and the
 //! same results always give the same SVG bytes.
 
-mod bridge;
+pub mod bridge;
 pub mod canvas;
 mod certainty;
 mod designs;
@@ -71,6 +71,18 @@ impl Chart {
             Chart::Spread => "4_spread_of_outcomes",
             Chart::Productivity => "5_productivity_by_role",
             Chart::Timeline => "6_path_over_months",
+        }
+    }
+
+    /// The chart's name, as a slide title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::Designs => "Designs side by side",
+            Chart::Certainty => "How sure are we",
+            Chart::Bridge => "Where the money goes",
+            Chart::Spread => "Spread of outcomes",
+            Chart::Productivity => "Productivity by role",
+            Chart::Timeline => "The path over months",
         }
     }
 

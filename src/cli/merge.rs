@@ -27,6 +27,9 @@ pub struct MergeArgs {
     /// Skip the charts (tables only).
     #[arg(long)]
     no_charts: bool,
+    /// Also write deck.pptx: title, the answer, one slide per chart, key assumptions.
+    #[arg(long)]
+    deck: bool,
 }
 
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
@@ -124,6 +127,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         matrix: &run.matrix,
         per_trial: args.per_trial,
         charts: !args.no_charts,
+        deck: args.deck,
         timing,
     }
     .write(&out_dir)?;

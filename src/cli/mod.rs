@@ -1,5 +1,6 @@
 //! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error.
 
+mod deck;
 mod files;
 mod merge;
 mod plot;
@@ -28,6 +29,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Redraw the charts of a results file (summary.json) without simulating again.
     Plot(plot::PlotArgs),
+    /// Write the slide deck (deck.pptx) of a results file (summary.json) without simulating again.
+    Deck(deck::DeckArgs),
     /// Run a scenario at several values of one input and find the break-even points.
     Sweep(study::SweepArgs),
     /// Swing each input from low to high and rank how much it moves the answer (tornado).
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Deck(args) => deck::deck(args),
         Command::Merge(args) => merge::merge(args),
         Command::Sweep(args) => study::sweep(args),
         Command::Sensitivity(args) => study::sensitivity(args),

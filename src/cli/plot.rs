@@ -6,7 +6,8 @@ use clap::Args;
 
 use covsim::charts;
 use covsim::diag::render_all;
-use covsim::export::json;
+use covsim::export::{json, workbook};
+use covsim::results::Results;
 
 use super::{Failure, files, out};
 
@@ -19,21 +20,29 @@ pub struct PlotArgs {
     out: Option<PathBuf>,
 }
 
-pub fn plot(args: PlotArgs) -> Result<(), Failure> {
-    let bytes = std::fs::read(&args.results).map_err(|e| {
-        Failure::Io(format!(
-            "cannot read results file {}: {e}",
-            args.results.display()
-        ))
-    })?;
-    let name = args.results.display().to_string();
+/// Reads and checks a results file; its name for messages.
+pub fn read_results(path: &std::path::Path) -> Result<(Results, String), Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::Io(format!("cannot read results file {}: {e}", path.display())))?;
+    let name = path.display().to_string();
     let results = json::parse(&bytes, &name).map_err(|d| Failure::Input(render_all(&d)))?;
-    let out_dir = args.out.clone().unwrap_or_else(|| {
-        args.results
-            .parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join(charts::FOLDER)
-    });
+    Ok((results, name))
+}
+
+pub fn plot(args: PlotArgs) -> Result<(), Failure> {
+    let (results, name) = read_results(&args.results)?;
+    let beside = args
+        .results
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| beside.join(charts::FOLDER));
+    // The workbook goes beside the results file, or into --out with the charts.
+    let book_dir = args.out.clone().unwrap_or(beside);
+    let book = workbook::render(&results, None).map_err(Failure::Io)?;
     let rendered = charts::render_all(&results)
         .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
     // The charts render as charts/<name>; here the folder is chosen by --out.
@@ -45,12 +54,15 @@ pub fn plot(args: PlotArgs) -> Result<(), Failure> {
         })
         .collect();
     files::write_all(&out_dir, &rendered)?;
+    files::write_all(&book_dir, &[(workbook::FILE_NAME.to_string(), book)])?;
     out(&format!(
-        "drew {} charts ({} files) from {} in {}\n",
+        "drew {} charts ({} files) from {} in {}, and {} in {}\n",
         charts::Chart::ALL.len(),
         rendered.len(),
         name,
-        out_dir.display()
+        out_dir.display(),
+        workbook::FILE_NAME,
+        book_dir.display()
     ));
     Ok(())
 }

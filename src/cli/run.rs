@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use covsim::diag::render_all;
 use covsim::engine::Progress;
-use covsim::export::{self, per_trial};
+use covsim::export::{self, deck, per_trial, workbook};
 use covsim::results::Results;
 use covsim::shard;
 use covsim::study;
@@ -56,6 +56,9 @@ pub struct RunArgs {
     /// Skip the charts (tables only).
     #[arg(long)]
     no_charts: bool,
+    /// Also write deck.pptx: title, the answer, one slide per chart, key assumptions.
+    #[arg(long)]
+    deck: bool,
     /// No progress bar and no throughput line on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -89,9 +92,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let model = &study.model;
     let shard = match &args.shard {
         Some(spec) => {
-            if args.precision.is_some() || args.per_trial {
+            if args.precision.is_some() || args.per_trial || args.deck {
                 return Err(Failure::Io(
-                    "--shard cannot be combined with --precision or --per-trial (give --per-trial to `covsim merge`)".into(),
+                    "--shard cannot be combined with --precision, --per-trial or --deck (give --per-trial and --deck to `covsim merge`)".into(),
                 ));
             }
             Some(parse_shard(spec, &|k| std::env::var(k).ok())?)
@@ -208,6 +211,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         matrix,
         per_trial: args.per_trial,
         charts: !args.no_charts,
+        deck: args.deck,
         timing,
     };
     written.write(&out_dir)?;
@@ -283,6 +287,8 @@ pub struct Written<'a> {
     pub matrix: &'a covsim::engine::TrialMatrix,
     pub per_trial: bool,
     pub charts: bool,
+    /// Also deck.pptx (its charts are drawn even with `charts` off).
+    pub deck: bool,
     pub timing: serde_json::Value,
 }
 
@@ -301,15 +307,28 @@ impl Written<'_> {
             ));
         }
         files_out.push((
+            workbook::FILE_NAME.to_string(),
+            workbook::render(results, self.per_trial.then_some(self.matrix))
+                .map_err(Failure::Io)?,
+        ));
+        files_out.push((
             "timing.json".to_string(),
             format!("{:#}\n", self.timing).into_bytes(),
         ));
         let mut chart_count = 0;
-        if self.charts {
+        if self.charts || self.deck {
             let charts = charts::render_all(results)
                 .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
-            chart_count = charts.len();
-            files_out.extend(charts);
+            if self.deck {
+                files_out.push((
+                    deck::FILE_NAME.to_string(),
+                    super::deck::render(results, &charts)?,
+                ));
+            }
+            if self.charts {
+                chart_count = charts.len();
+                files_out.extend(charts);
+            }
         }
         files::write_all(out_dir, &files_out)?;
 

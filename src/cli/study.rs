@@ -9,7 +9,7 @@ use clap::Args;
 use covsim::charts::{self, sweep::SweepChart, tornado::TornadoChart};
 use covsim::diag::render_all;
 use covsim::engine::NoProgress;
-use covsim::export::{compact, markdown, signed};
+use covsim::export::{compact, markdown, signed, workbook};
 use covsim::metrics::g;
 use covsim::scenario::Scenario;
 use covsim::sensitivity;
@@ -146,10 +146,14 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
         files_out.extend(pair);
     }
+    files_out.push((
+        workbook::FILE_NAME.to_string(),
+        workbook::sweep(&result, &sentences(&result)).map_err(Failure::Io)?,
+    ));
     files::write_all(&out_dir, &files_out)?;
     out(&sweep_md(&result));
     out(&format!(
-        "\nwrote sweep.csv, sweep.json, sweep.md and charts/ to {}\n",
+        "\nwrote sweep.csv, sweep.json, sweep.md, summary.xlsx and charts/ to {}\n",
         out_dir.display()
     ));
     Ok(())
@@ -395,10 +399,14 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         charts::pair(charts::FOLDER, "tornado", &TornadoChart(&t))
             .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?,
     );
+    files_out.push((
+        workbook::FILE_NAME.to_string(),
+        workbook::tornado(&t, &covsim::export::answer(&t.results)).map_err(Failure::Io)?,
+    ));
     files::write_all(&out_dir, &files_out)?;
     out(&text);
     out(&format!(
-        "\nwrote tornado.csv, tornado.md and charts/tornado.(svg|png) to {}\n",
+        "\nwrote tornado.csv, tornado.md, summary.xlsx and charts/tornado.(svg|png) to {}\n",
         out_dir.display()
     ));
     Ok(())

@@ -2,50 +2,11 @@
 
 use std::fmt::Write as _;
 
-use super::{Exporter, compact, headline_cells, percent};
+use super::tables::{self, ACTIVITY, BRIDGE};
+use super::{Exporter, compact, percent};
 use crate::results::Results;
 
 pub struct Markdown;
-
-const BRIDGE: &[&str] = &[
-    "potential_revenue",
-    "potential_not_surfaced",
-    "pipeline",
-    "revenue_not_won",
-    "revenue_lost_to_failed_handoffs",
-    "revenue_lost_to_conflict",
-    "revenue_deferred",
-    "in_flight_booked",
-    "won_list_value",
-    "channel_discounts",
-    "margin_eroded_by_conflict",
-    "revenue",
-    "cost_of_goods",
-    "gross_margin",
-    "cost_heads",
-    "cost_specialists",
-    "cost_channel_fixed",
-    "variable_pay",
-    "partner_margin",
-    "duplicated_effort",
-    "cost_of_sales",
-    "contribution",
-];
-
-const ACTIVITY: &[&str] = &[
-    "opportunities",
-    "wins",
-    "win_rate",
-    "conflicts",
-    "failed_handoffs",
-    "revenue_per_cost_of_sales",
-    "revenue_per_head_year",
-    "post_sale_failures",
-    "revenue_at_risk_post_sale",
-    "in_flight_lost_at_handover",
-    "customers_lost",
-    "customers_lost_to_conflict",
-];
 
 /// The answer in plain words: which design has the highest contribution, by how much (with its
 /// interval), how often it beats the baseline, the inputs it hinges on, how precise the run was,
@@ -169,16 +130,7 @@ impl Exporter for Markdown {
         let mut o = String::new();
         let s = &r.scenario;
         let _ = writeln!(o, "# {}: coverage designs compared\n", s.name);
-        let _ = writeln!(
-            o,
-            "{} trials · seed {} · {}-month horizon · {} accounts · amounts in {} over the horizon · baseline: **{}**  ",
-            super::thousands(r.trials as f64),
-            r.seed,
-            s.months,
-            super::thousands(s.accounts as f64),
-            s.currency,
-            r.baseline
-        );
+        let _ = writeln!(o, "{} · baseline: **{}**  ", super::facts(r), r.baseline);
         let _ = writeln!(
             o,
             "covsim {} · scenario hash `{}`\n",
@@ -194,83 +146,25 @@ impl Exporter for Markdown {
             o,
             "Means over the trials, with the 95% interval of the mean. Differences are paired: each trial compares the designs on the same random events.\n"
         );
-        let _ = writeln!(
-            o,
-            "| Design | Revenue | Gross margin | Cost of sales | Contribution (95% interval) | Δ contribution vs baseline (95% interval) | Trials beating baseline |"
-        );
-        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
-        for (d, design) in r.designs.iter().enumerate() {
-            let st = |k: &str| r.stat(d, k).map_or(0.0, |x| x.mean);
-            let [contribution, delta, share] =
-                headline_cells(r, d, ("(", " – ", ")"), ("baseline", "–"));
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                design.name,
-                compact(st("revenue")),
-                compact(st("gross_margin")),
-                compact(st("cost_of_sales")),
-                contribution,
-                delta,
-                share
-            );
-        }
+        o.push_str(&tables::markdown(&tables::headline(r)));
 
         let _ = writeln!(o, "\n## Where the money goes\n");
         let _ = writeln!(o, "Means over the trials, {}.\n", s.currency);
-        table_of_metrics(&mut o, r, BRIDGE);
+        o.push_str(&tables::markdown(&tables::metrics(
+            r,
+            "Where the money goes",
+            BRIDGE,
+        )));
 
         let _ = writeln!(o, "\n## Activity and productivity\n");
-        table_of_metrics(&mut o, r, ACTIVITY);
+        o.push_str(&tables::markdown(&tables::metrics(r, "Activity", ACTIVITY)));
 
         let _ = writeln!(o, "\n## Productivity by role\n");
         let _ = writeln!(
             o,
             "Hours are per year at full staff: what the role has, and what the work it is given needs (coverage, selling, chasing); below 100% it is stretched and yields less. Productivity is per productive head-year and a ratio of means; \"–\" where the role closes nothing.\n"
         );
-        let _ = writeln!(
-            o,
-            "| Design | Role | Heads | Hours available / needed | Revenue closed | Closed per head-year | Closed or worked per head-year | Cost | Cost per unit of revenue closed |"
-        );
-        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
-        let dash = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("–".to_string(), f);
-        for (d, design) in r.designs.iter().enumerate() {
-            for (c, ch) in s.channels.iter().enumerate() {
-                let key = |w: &str| format!("role.{}.{w}", ch.name);
-                let rev = r.stat(d, &key("revenue")).map_or(0.0, |x| x.mean);
-                let cost = r.stat(d, &key("cost")).map_or(0.0, |x| x.mean);
-                let needed = design.hours_needed.get(c).copied().unwrap_or(0.0);
-                if design.headcount[c] == 0.0 && rev == 0.0 && cost == 0.0 && needed == 0.0 {
-                    continue;
-                }
-                let hours = match design.hours_available.get(c).copied().flatten() {
-                    Some(h) if needed > 0.0 => format!(
-                        "{} / {} ({})",
-                        super::thousands(h),
-                        super::thousands(needed),
-                        percent(h / needed)
-                    ),
-                    Some(h) => format!("{} / 0", super::thousands(h)),
-                    None => "not limited".to_string(),
-                };
-                let role = design.roles.get(c);
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    design.name,
-                    ch.name,
-                    design.headcount[c],
-                    hours,
-                    compact(rev),
-                    dash(role.and_then(|x| x.revenue_per_head_year), &compact),
-                    dash(role.and_then(|x| x.worked_revenue_per_head_year), &compact),
-                    compact(cost),
-                    dash(role.and_then(|x| x.cost_per_revenue), &|x| format!(
-                        "{x:.3}"
-                    )),
-                );
-            }
-        }
+        o.push_str(&tables::markdown(&tables::roles(r)));
 
         path_over_months(&mut o, r);
 
@@ -280,33 +174,7 @@ impl Exporter for Markdown {
             "Owners by stage ({}); probabilities are per opportunity and do not depend on chance.\n",
             s.stages.join(" → ")
         );
-        let _ = writeln!(
-            o,
-            "| Design | Tier | Accounts | Owners by stage | Surfaced | P(converts to close) | P(no failed hand-off) | P(post-sale holds) | P(conflict) | Delay to booking (months) | Revenue |"
-        );
-        let _ = writeln!(o, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (d, design) in r.designs.iter().enumerate() {
-            for (t, tp) in design.tiers.iter().enumerate() {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
-                    design.name,
-                    tp.tier,
-                    s.tiers[t].accounts,
-                    tp.owners.join(" → "),
-                    percent(tp.response),
-                    percent(tp.p_convert),
-                    percent(tp.p_no_handoff_failure),
-                    percent(tp.p_post_sale),
-                    percent(tp.p_conflict),
-                    tp.delay_months,
-                    compact(
-                        r.stat(d, &format!("tier.{}.revenue", tp.tier))
-                            .map_or(0.0, |x| x.mean)
-                    )
-                );
-            }
-        }
+        o.push_str(&tables::markdown(&tables::tiers(r)));
 
         let _ = writeln!(o, "\n## How to read this\n");
         let _ = writeln!(
@@ -375,68 +243,7 @@ fn path_over_months(o: &mut String, r: &Results) {
         "\nMean contribution each month and, for each design, its cumulative contribution minus the baseline's (paired by trial), {}. `monthly.csv` has every monthly figure with its P5–P95 band.\n",
         r.scenario.currency
     );
-    let mut head = String::from("| Month |");
-    let mut rule = String::from("|---:|");
-    for design in &r.designs {
-        let _ = write!(head, " {} |", design.name);
-        rule.push_str("---:|");
-    }
-    for (d, design) in r.designs.iter().enumerate() {
-        if d != r.baseline_index() {
-            let _ = write!(head, " Σ Δ {} |", design.name);
-            rule.push_str("---:|");
-        }
-    }
-    let _ = writeln!(o, "{head}\n{rule}");
-    for m in 0..r.scenario.months as usize {
-        let mut line = format!("| {} |", m + 1);
-        for d in 0..r.designs.len() {
-            let v = r
-                .monthly_of(d)
-                .and_then(|x| x.metrics.get(crate::metrics::monthly::CONTRIBUTION))
-                .and_then(|x| x.months.get(m))
-                .map_or(0.0, |b| b.mean);
-            let _ = write!(line, " {} |", compact(v));
-        }
-        for d in 0..r.designs.len() {
-            if d == r.baseline_index() {
-                continue;
-            }
-            let v = r
-                .monthly_of(d)
-                .and_then(|x| x.cumulative_vs_baseline.get(m))
-                .map_or(0.0, |b| b.mean);
-            let _ = write!(line, " {} |", super::signed(v));
-        }
-        let _ = writeln!(o, "{line}");
-    }
-}
-
-fn table_of_metrics(o: &mut String, r: &Results, keys: &[&str]) {
-    let _ = write!(o, "| Metric |");
-    for d in &r.designs {
-        let _ = write!(o, " {} |", d.name);
-    }
-    let _ = write!(o, "\n|---|");
-    for _ in &r.designs {
-        let _ = write!(o, "---:|");
-    }
-    let _ = writeln!(o);
-    for key in keys {
-        let Some(k) = r.metric_index(key) else {
-            continue;
-        };
-        let def = &r.metrics[k];
-        let _ = write!(o, "| {} |", def.label);
-        for d in &r.designs {
-            let s = &d.metrics[k].stats;
-            let cell = match def.unit {
-                crate::metrics::Unit::Ratio => format!("{:.3}", s.mean),
-                crate::metrics::Unit::Count => super::thousands(s.mean),
-                _ => compact(s.mean),
-            };
-            let _ = write!(o, " {cell} |");
-        }
-        let _ = writeln!(o);
+    if let Some(t) = tables::months(r) {
+        o.push_str(&tables::markdown(&t));
     }
 }

@@ -3,10 +3,13 @@
 //! CLI decides where the bytes go.
 
 pub mod csv;
+pub mod deck;
 pub mod json;
 pub mod markdown;
 pub mod monthly;
 pub mod per_trial;
+pub mod tables;
+pub mod workbook;
 
 use crate::results::Results;
 
@@ -24,6 +27,27 @@ pub fn all() -> Vec<Box<dyn Exporter>> {
         Box::new(markdown::Markdown),
         Box::new(monthly::Monthly),
     ]
+}
+
+/// The answer of `summary.md` in plain words, without Markdown marks: for the workbook's first
+/// sheet and the deck's answer slide.
+pub fn answer(r: &Results) -> String {
+    markdown::decision(r, &[])
+        .replace("**", "")
+        .replace('`', "")
+}
+
+/// What a run was: `2,000 trials · seed 42 · 12-month horizon · 5,000 accounts · amounts in EUR
+/// over the horizon`.
+pub fn facts(r: &Results) -> String {
+    format!(
+        "{} trials · seed {} · {}-month horizon · {} accounts · amounts in {} over the horizon",
+        thousands(r.trials as f64),
+        r.seed,
+        r.scenario.months,
+        thousands(r.scenario.accounts as f64),
+        r.scenario.currency
+    )
 }
 
 /// `1234567.8` → `1,234,568`.
@@ -81,33 +105,10 @@ pub fn percent(x: f64) -> String {
 pub fn headline_cells(
     r: &Results,
     d: usize,
-    (open, sep, close): (&str, &str, &str),
+    shape: (&str, &str, &str),
     baseline: (&str, &str),
 ) -> [String; 3] {
-    let contribution = r.stat(d, "contribution").map_or(String::new(), |c| {
-        format!(
-            "{} {open}{}{sep}{}{close}",
-            compact(c.mean),
-            compact(c.ci95_low),
-            compact(c.ci95_high)
-        )
-    });
-    if d == r.baseline_index() {
-        return [contribution, baseline.0.to_string(), baseline.1.to_string()];
-    }
-    match r.diff(d, "contribution") {
-        Some(x) => [
-            contribution,
-            format!(
-                "{} {open}{}{sep}{}{close}",
-                signed(x.diff.mean),
-                signed(x.diff.ci95_low),
-                signed(x.diff.ci95_high)
-            ),
-            percent(x.share_better),
-        ],
-        None => [contribution, String::new(), String::new()],
-    }
+    tables::headline_cells(r, d, baseline).map(|c| c.text(shape))
 }
 
 #[cfg(test)]
