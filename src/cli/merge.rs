@@ -89,7 +89,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         return Err(refuse(&[format!(
             "the scenario stored in the parts hashes to {}, not {} as they say: a damaged or edited part",
             &study.model.hash[..12],
-            &header.scenario_hash[..header.scenario_hash.len().min(12)]
+            shard::short(&header.scenario_hash)
         )]));
     }
     study.model.trials = header.total_trials;
@@ -102,6 +102,19 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         ]));
     }
     let model = &study.model;
+    // The layout of the rows must be the one this scenario gives (a part is checked against its
+    // own header; here the header is checked against the scenario), or the rows cannot be read.
+    let width = covsim::metrics::Layout::of(model).width();
+    if header.designs != model.designs.len() || header.width != width {
+        return Err(refuse(&[format!(
+            "the parts hold {} design{} × {} values per trial, but their scenario gives {} × {}: a damaged or foreign part",
+            header.designs,
+            if header.designs == 1 { "" } else { "s" },
+            header.width,
+            model.designs.len(),
+            width
+        )]));
+    }
     let run = Run {
         matrix,
         inputs,

@@ -236,8 +236,8 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
             col_pot,
             "potential",
             0.0,
-            f64::INFINITY,
-            "a number ≥ 0 (currency per year)",
+            crate::scenario::reader::MAX_MAGNITUDE,
+            "a number from 0 to 1e12 (currency per year)",
             &mut diags,
         );
         let fit = num(col_fit, "fit", 0.0, 1.0, "a number from 0 to 1", &mut diags);

@@ -1,0 +1,123 @@
+//! Issue #18: the binary against bad and borderline input — no hang, no abort, no silent
+//! nonsense, and an output folder that is always one run's.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const GOOD: &str = include_str!("../scenarios/leverage.toml");
+
+/// The leverage scenario with `from` replaced by `to` (which must occur).
+fn edited(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "{from} not in leverage.toml");
+    GOOD.replacen(from, to, 1)
+}
+
+/// Runs the binary in `dir`, killing it after `limit`: a hang fails the test instead of the suite.
+fn run_bounded(dir: &Path, args: &[&str], limit: Duration) -> std::process::Output {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("covsim"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("covsim {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_extreme_beta_input_is_refused_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = edited(
+        "default_failure = 0.05 ",
+        "default_failure = { dist = \"beta\", alpha = 1, beta = 1e7 }",
+    );
+    write(dir.path(), "s.toml", &text);
+    let o = run_bounded(dir.path(), &["validate", "s.toml"], Duration::from_secs(20));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("s.toml:134:19"), "{err}");
+    assert!(err.contains("handoffs.default_failure"), "{err}");
+    assert!(err.contains("alpha and beta from 0.001 to 10000"), "{err}");
+}
+
+/// Writes the two parts of a 40-trial run of the built-in example into `dir/p`.
+fn two_parts(dir: &Path) -> [std::path::PathBuf; 2] {
+    for spec in ["0/2", "1/2"] {
+        let o = run_in(
+            dir,
+            &["run", "--trials", "40", "--shard", spec, "--out", "p", "-q"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    [0, 1].map(|i| dir.join(format!("p/leverage.part-{i:04}-of-0002.covpart")))
+}
+
+#[test]
+fn merge_refuses_parts_whose_layout_does_not_match_their_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let parts = two_parts(d);
+    let originals: Vec<Vec<u8>> = parts.iter().map(|p| std::fs::read(p).unwrap()).collect();
+
+    // An edited header (one design of three times the width: the same payload size) with the
+    // checksum left alone: the checksum now covers the header.
+    for p in &parts {
+        let bytes = std::fs::read(p).unwrap();
+        let part = covsim::shard::Part::from_bytes(&bytes).unwrap();
+        let (designs, width) = (part.header.designs, part.header.width);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let from = format!("\"designs\":{designs},\"width\":{width}");
+        let to = format!("\"designs\":1,\"width\":{}", designs * width);
+        assert!(text.contains(&from));
+        let edited = bytes_replace(&bytes, from.as_bytes(), to.as_bytes());
+        // keep the header length field right
+        let mut fixed = edited.clone();
+        let len = u64::from_le_bytes(bytes[14..22].try_into().unwrap()) as i64 + to.len() as i64
+            - from.len() as i64;
+        fixed[14..22].copy_from_slice(&(len as u64).to_le_bytes());
+        std::fs::write(p, fixed).unwrap();
+    }
+    let o = run_in(d, &["merge", "p", "--out", "m"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("checksum does not match"), "{err}");
+    assert!(!d.join("m").exists());
+
+    // A header rewritten with a valid checksum but a layout its scenario does not give.
+    for (p, bytes) in parts.iter().zip(&originals) {
+        let mut part = covsim::shard::Part::from_bytes(bytes).unwrap();
+        part.header.width *= part.header.designs;
+        part.header.designs = 1;
+        std::fs::write(p, part.to_bytes()).unwrap();
+    }
+    let o = run_in(d, &["merge", "p", "--out", "m"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the parts hold 1 design × ") && err.contains("but their scenario gives 3 × "),
+        "{err}"
+    );
+    assert!(!d.join("m").exists());
+}
+
+fn bytes_replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = hay
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("pattern present");
+    [&hay[..at], to, &hay[at + from.len()..]].concat()
+}
