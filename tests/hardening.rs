@@ -121,3 +121,74 @@ fn bytes_replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
         .expect("pattern present");
     [&hay[..at], to, &hay[at + from.len()..]].concat()
 }
+
+#[test]
+fn overflowing_figures_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "cost_per_head_per_year = 85_000",
+            "cost_per_head_per_year = 1e308",
+            "1e308 is out of range for `channels[1].cost_per_head_per_year`",
+            "a.toml:90:26",
+        ),
+        (
+            "median = 1_200_000, sigma = 0.7",
+            "median = 1e300, sigma = 0.7",
+            "1e300 is out of range for `accounts.segments[0].potential.median`",
+            "a.toml:35:44",
+        ),
+        (
+            "median = 1_200_000, sigma = 0.7",
+            "median = 1_200_000, sigma = 150",
+            "lognormal needs median > 0 and sigma from 0 to 3",
+            "a.toml:35:13",
+        ),
+        (
+            "headcount = { field = 35, inside = 55 }",
+            "headcount = { field = 1e-300, inside = 55 }",
+            "1e-300 is out of range for `designs[1].headcount.field`",
+            "a.toml:181:23",
+        ),
+    ];
+    for (from, to, message, place) in cases {
+        write(dir.path(), "a.toml", &edited(from, to));
+        for cmd in ["validate", "run"] {
+            let o = run_in(
+                dir.path(),
+                &[cmd, "a.toml", "--trials", "20"][..if cmd == "run" { 4 } else { 2 }],
+            );
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{to}: {err}");
+            assert!(err.contains(message) && err.contains(place), "{to}: {err}");
+            assert!(!dir.path().join("outputs").exists());
+        }
+    }
+}
+
+#[test]
+fn a_non_finite_result_is_refused_naming_the_inputs() {
+    let text = edited(
+        "default_failure = 0.05 ",
+        "default_failure = { dist = \"uniform\", min = 0.01, max = 0.1 }",
+    );
+    let sc = covsim::scenario::Scenario::load(&text, "s.toml", &mut |p: &str| Err(p.to_string()))
+        .unwrap();
+    let none = std::collections::HashMap::new();
+    let mut run = covsim::study::simulate(&sc, &none, 0..10, 10, &covsim::engine::NoProgress)
+        .expect("a finite run");
+    assert!(covsim::study::check_finite(&sc, &run).is_ok());
+    let width = run.matrix.width;
+    // trial 7, design 1, metric 2
+    run.matrix.values[(7 * run.matrix.designs + 1) * width + 2] = f64::INFINITY;
+    let d = covsim::study::check_finite(&sc, &run).unwrap_err();
+    let msg = &d[0].message;
+    assert!(
+        msg.contains("design \"leveraged\"")
+            && msg.contains("trial 7")
+            && msg.contains("not a finite number (inf)")
+            && msg.contains("handoffs.default_failure = 0.0"),
+        "{msg}"
+    );
+    assert_eq!(d[0].file, "s.toml");
+}

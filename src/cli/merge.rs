@@ -120,6 +120,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         inputs,
         draws,
     };
+    covsim::study::check_finite(&study, &run).map_err(|d| Failure::Input(render_all(&d)))?;
     let results = Results::from_run(model, &run);
     let out_dir = args
         .out

@@ -126,7 +126,10 @@ impl<'s> Ctx<'s> {
             self.error(
                 span,
                 path,
-                format!("{x} is out of range for `{path}` (value set from the command line)"),
+                format!(
+                    "{} is out of range for `{path}` (value set from the command line)",
+                    show(x)
+                ),
                 bound.describe(),
             );
             Some(None)
@@ -142,6 +145,15 @@ impl<'s> Ctx<'s> {
     ) {
         let d = self.src.diag(span, path, message, allowed);
         self.diags.push(d);
+    }
+}
+
+/// A number for a message: plain when of ordinary size, `1e308` when huge or tiny.
+pub fn show(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -197,7 +209,7 @@ pub fn number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound)
             ctx.error(
                 Some(v.span()),
                 path,
-                format!("{x} is out of range for `{path}`"),
+                format!("{} is out of range for `{path}`", show(x)),
                 bound.describe(),
             );
             None
@@ -262,7 +274,7 @@ fn uncertain(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) 
         ctx.error(
             Some(v.span()),
             path,
-            format!("the median of `{path}`, {median}, is out of range"),
+            format!("the median of `{path}`, {}, is out of range", show(median)),
             bound.describe(),
         );
         return None;
