@@ -192,3 +192,32 @@ fn a_non_finite_result_is_refused_naming_the_inputs() {
     );
     assert_eq!(d[0].file, "s.toml");
 }
+
+#[test]
+fn uncertain_inputs_are_validated_over_their_whole_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = edited(
+        "ceiling = 1.0",
+        "ceiling = { dist = \"uniform\", min = 0.2, max = 1.0 }",
+    );
+    write(dir.path(), "s.toml", &text);
+    for cmd in ["validate", "run"] {
+        let o = run_in(dir.path(), &[cmd, "s.toml"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {err}");
+        assert!(err.contains("--> s.toml:74:11"), "{cmd}: {err}");
+        assert!(
+            err.contains("at its lowest value, `response.ceiling` = 0.2, the scenario is invalid"),
+            "{cmd}: {err}"
+        );
+        assert!(!dir.path().join("outputs").exists());
+    }
+    // The same input kept above the floor is fine.
+    let text = edited(
+        "ceiling = 1.0",
+        "ceiling = { dist = \"uniform\", min = 0.3, max = 1.0 }",
+    );
+    write(dir.path(), "s.toml", &text);
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -99,6 +99,8 @@ pub struct Ctx<'s> {
     pub numeric_paths: Vec<String>,
     /// Inputs given as a distribution instead of a number.
     pub uncertain: Vec<Uncertain>,
+    /// Where each of `uncertain` is written (same order).
+    pub uncertain_spans: Vec<Span>,
     /// Accounts (and the hash they went into) to reuse instead of generating or reading them
     /// again, when nothing that shapes them is overridden.
     pub reuse: Option<(Arc<Accounts>, String)>,
@@ -112,6 +114,7 @@ impl<'s> Ctx<'s> {
             overrides: HashMap::new(),
             numeric_paths: Vec::new(),
             uncertain: Vec::new(),
+            uncertain_spans: Vec::new(),
             reuse: None,
         }
     }
@@ -279,6 +282,7 @@ fn uncertain(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) 
         );
         return None;
     }
+    ctx.uncertain_spans.push(v.span());
     ctx.uncertain.push(Uncertain {
         path: path.to_string(),
         spec,
