@@ -221,3 +221,106 @@ fn uncertain_inputs_are_validated_over_their_whole_range() {
     let o = run_in(dir.path(), &["validate", "s.toml"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn an_output_folder_holds_one_run_and_what_the_user_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--per-trial", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("o/charts").is_dir() && d.join("o/per_trial.csv").is_file());
+    // What the user keeps, and what interrupted runs left.
+    std::fs::create_dir_all(d.join("o/parts")).unwrap();
+    write(d, "o/parts/mine.covpart", "x");
+    write(d, "o/notes.txt", "mine");
+    write(d, "o/.summary.json.4242.tmp", "half");
+    std::fs::create_dir_all(d.join(".o.new-999999/charts")).unwrap();
+    write(d, ".o.new-999999/summary.json", "half");
+
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--no-charts", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        names(&d.join("o")),
+        [
+            ".covsim-outputs",
+            "monthly.csv",
+            "notes.txt",
+            "parts",
+            "summary.csv",
+            "summary.json",
+            "summary.md",
+            "timing.json"
+        ]
+    );
+    assert!(d.join("o/parts/mine.covpart").is_file());
+    // Beside it: only the lock.
+    assert_eq!(names(d), [".o.lock", "o"]);
+
+    // A run killed between its two renames left the old folder aside: the next run puts the
+    // user's entries back.
+    std::fs::rename(d.join("o"), d.join(".o.old-999998")).unwrap();
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--no-charts", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("o/parts/mine.covpart").is_file() && d.join("o/notes.txt").is_file());
+    assert_eq!(names(d), [".o.lock", "o"]);
+}
+
+#[test]
+fn a_busy_folder_is_refused_and_ctrl_c_leaves_the_earlier_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read(d.join("o/summary.json")).unwrap();
+    let long = std::process::Command::new(assert_cmd::cargo::cargo_bin("covsim"))
+        .current_dir(d)
+        .args([
+            "run",
+            "--trials",
+            "50000",
+            "--out",
+            "o",
+            "-q",
+            "--threads",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("o is in use by another covsim run"), "{err}");
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &long.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = long.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(std::fs::read(d.join("o/summary.json")).unwrap(), before);
+    assert_eq!(names(d), [".o.lock", "o"]);
+    // The lock went with the process.
+    let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -12,7 +12,7 @@ use covsim::shard::{self, Part};
 use covsim::study::Run;
 
 use super::run::Written;
-use super::{Failure, files};
+use super::{Failure, files, outdir};
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
@@ -125,6 +125,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let out_dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("outputs").join(files::folder_name(&model.name)));
+    let lock = outdir::lock(&out_dir)?;
     let timing = serde_json::json!({
         "covsim_version": env!("CARGO_PKG_VERSION"),
         "parts": paths.len(),
@@ -140,7 +141,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         charts: !args.no_charts,
         timing,
     }
-    .write(&out_dir)?;
+    .write(&out_dir, &lock)?;
     super::out(&format!(
         "merged {} parts: trials 0..{} of scenario {} (seed {})\n",
         paths.len(),

@@ -1,7 +1,9 @@
-//! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error.
+//! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error,
+//! 130 interrupted (Ctrl-C) with the earlier results left as they were.
 
 mod files;
 mod merge;
+mod outdir;
 mod plot;
 mod run;
 mod study;
@@ -53,10 +55,13 @@ pub enum Failure {
     Input(String),
     /// Usage or I/O trouble (exit 2).
     Io(String),
+    /// Stopped by Ctrl-C or SIGTERM before anything was changed (exit 130).
+    Interrupted(String),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    outdir::handle_interrupts();
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Plot(args) => plot::plot(args),
@@ -75,6 +80,10 @@ pub fn main() -> ExitCode {
         Err(Failure::Io(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)
+        }
+        Err(Failure::Interrupted(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(outdir::INTERRUPTED_EXIT)
         }
     }
 }

@@ -15,7 +15,7 @@ use covsim::scenario::Scenario;
 use covsim::sensitivity;
 use covsim::sweep::{self, fmt};
 
-use super::{Failure, files, out};
+use super::{Failure, files, out, outdir};
 
 /// What every study command shares.
 #[derive(Args, Debug)]
@@ -118,11 +118,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             "error: a sweep needs at least two values\n".into(),
         ));
     }
+    let leaf = format!("sweep_{}", files::folder_name(&args.param));
+    let out_dir = args.common.out_dir(&sc, &leaf);
+    let lock = outdir::lock(&out_dir)?;
     let result = pool
         .install(|| sweep::run(&sc, &args.param, &values, &NoProgress))
         .map_err(|d| Failure::Input(render_all(&d)))?;
-    let leaf = format!("sweep_{}", files::folder_name(&args.param));
-    let out_dir = args.common.out_dir(&sc, &leaf);
 
     let mut files_out = vec![
         ("sweep.csv".to_string(), sweep_csv(&result).into_bytes()),
@@ -146,7 +147,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
         files_out.extend(pair);
     }
-    files::write_all(&out_dir, &files_out)?;
+    outdir::write_unit(&out_dir, &files_out, &lock)?;
     out(&sweep_md(&result));
     out(&format!(
         "\nwrote sweep.csv, sweep.json, sweep.md and charts/ to {}\n",
@@ -349,10 +350,11 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
             if n == 1 { "" } else { "s" }
         )));
     }
+    let out_dir = args.common.out_dir(&sc, "sensitivity");
+    let lock = outdir::lock(&out_dir)?;
     let t = pool
         .install(|| sensitivity::tornado(&sc, &inputs, &args.metric, design, &NoProgress))
         .map_err(|d| Failure::Input(render_all(&d)))?;
-    let out_dir = args.common.out_dir(&sc, "sensitivity");
     let mut text = format!(
         "# {}: what the answer hinges on\n\n{} with every input at its median: {}. Each input swung from low to high, the others at their medians, {} trials per run with the same random events.\n\n| Rank | Input | Low → high | {} at low | at high | Swing |\n|---:|---|---|---:|---:|---:|\n",
         t.results.scenario.name,
@@ -395,7 +397,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         charts::pair(charts::FOLDER, "tornado", &TornadoChart(&t))
             .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?,
     );
-    files::write_all(&out_dir, &files_out)?;
+    outdir::write_unit(&out_dir, &files_out, &lock)?;
     out(&text);
     out(&format!(
         "\nwrote tornado.csv, tornado.md and charts/tornado.(svg|png) to {}\n",
