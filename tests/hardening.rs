@@ -324,3 +324,32 @@ fn a_busy_folder_is_refused_and_ctrl_c_leaves_the_earlier_results() {
     let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_run_too_large_for_memory_is_refused_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    // 100,000,000 trials of the example need about 300 GiB.
+    for args in [
+        &["run", "--trials", "100000000", "--out", "o"][..],
+        &[
+            "run",
+            "--precision",
+            "0.00001",
+            "--max-trials",
+            "100000000",
+            "--out",
+            "o",
+        ][..],
+    ] {
+        let o = run_bounded(dir.path(), args, Duration::from_secs(20));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("100,000,000 trials need about")
+                && err.contains("bytes per trial")
+                && err.contains("trials fit on this machine now"),
+            "{err}"
+        );
+        assert!(!dir.path().join("o").exists());
+    }
+}

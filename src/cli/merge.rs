@@ -12,7 +12,7 @@ use covsim::shard::{self, Part};
 use covsim::study::Run;
 
 use super::run::Written;
-use super::{Failure, files, outdir};
+use super::{Failure, files, memory, outdir};
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
@@ -37,6 +37,13 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         .filter(|p| p.extension().is_some_and(|x| x == shard::EXTENSION))
         .collect();
     paths.sort();
+    memory::check_merge(
+        paths
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum(),
+    )?;
     let mut problems = Vec::new();
     let mut parts = Vec::new();
     for p in &paths {

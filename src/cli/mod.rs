@@ -2,6 +2,7 @@
 //! 130 interrupted (Ctrl-C) with the earlier results left as they were.
 
 mod files;
+mod memory;
 mod merge;
 mod outdir;
 mod plot;

@@ -17,7 +17,7 @@ use covsim::results::Results;
 use covsim::shard;
 use covsim::study;
 
-use super::{Failure, files, out, outdir, table};
+use super::{Failure, files, memory, out, outdir, table};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -107,6 +107,14 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         Some((i, n)) => shard::range(i, n, model.trials),
         None => 0..model.trials,
     };
+    memory::check(
+        match args.precision {
+            Some(_) => args.max_trials,
+            None => trials.end - trials.start,
+        },
+        memory::per_trial(model, study.uncertain.len(), args.per_trial),
+        "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines (`covsim merge` then needs the memory of the whole run); memory grows with trials × designs × months (docs/PERFORMANCE.md).",
+    )?;
     // A shard writes one part file into a folder shared with the other shards; a whole run owns
     // its folder while it works.
     let lock = match shard {

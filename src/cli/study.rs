@@ -15,7 +15,7 @@ use covsim::scenario::Scenario;
 use covsim::sensitivity;
 use covsim::sweep::{self, fmt};
 
-use super::{Failure, files, out, outdir};
+use super::{Failure, files, memory, out, outdir};
 
 /// What every study command shares.
 #[derive(Args, Debug)]
@@ -45,6 +45,11 @@ impl Common {
         if let Some(s) = self.seed {
             sc.model.seed = s;
         }
+        memory::check(
+            sc.model.trials,
+            memory::per_trial(&sc.model, sc.uncertain.len(), false),
+            "Lower --trials (or `simulation.trials`); memory grows with trials × designs × months (docs/PERFORMANCE.md).",
+        )?;
         let mut pool = rayon::ThreadPoolBuilder::new();
         if let Some(n) = self.threads {
             pool = pool.num_threads(n as usize);
