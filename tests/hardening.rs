@@ -353,3 +353,73 @@ fn a_run_too_large_for_memory_is_refused_before_simulating() {
         assert!(!dir.path().join("o").exists());
     }
 }
+
+#[test]
+fn plot_refuses_results_whose_structure_contradicts_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--out", "o", "-q", "--no-charts"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let good: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("o/summary.json")).unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(Edit, &str); 5] = [
+        (
+            |v| {
+                v["monthly"][1]["metrics"][0]["months"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            },
+            "monthly[1].metrics[0].months",
+        ),
+        (
+            |v| {
+                v["monthly"][1]["cumulative_vs_baseline"]
+                    .as_array_mut()
+                    .unwrap()
+                    .truncate(3);
+            },
+            "monthly[1].cumulative_vs_baseline",
+        ),
+        (
+            |v| {
+                v["designs"][2]["effort_hours"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            },
+            "designs[2].effort_hours",
+        ),
+        (
+            |v| {
+                v["designs"][0]["tiers"].as_array_mut().unwrap().pop();
+            },
+            "designs[0].tiers",
+        ),
+        (
+            |v| {
+                let stages = v["scenario"]["stages"].as_array_mut().unwrap();
+                let first = stages[0].clone();
+                stages[1] = first;
+            },
+            "scenario.stages",
+        ),
+    ];
+    for (edit, key) in cases {
+        let mut v = good.clone();
+        edit(&mut v);
+        std::fs::write(d.join("bad.json"), serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+        let o = run_in(d, &["plot", "bad.json", "--out", "charts"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{key}: {err}");
+        assert!(
+            err.contains("damaged results file") && err.contains(&format!("key: {key}")),
+            "{key}: {err}"
+        );
+        assert!(!d.join("charts").exists());
+    }
+}
