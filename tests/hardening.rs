@@ -423,3 +423,101 @@ fn plot_refuses_results_whose_structure_contradicts_itself() {
         assert!(!d.join("charts").exists());
     }
 }
+
+/// The example reading its accounts from `accounts.csv`.
+fn with_csv(dir: &Path, csv: &[u8]) {
+    let text = edited(
+        "potential_volatility = 0.25",
+        "potential_volatility = 0.25\ncsv = \"accounts.csv\"",
+    );
+    // Segments and a CSV are alternatives: drop the segments.
+    let start = text.find("[[accounts.segments]]").unwrap();
+    let end = text.find("[[tiers]]").unwrap();
+    let text = format!("{}{}", &text[..start], &text[end..]);
+    write(dir, "s.toml", &text);
+    std::fs::write(dir.join("accounts.csv"), csv).unwrap();
+}
+
+#[test]
+fn silent_misconfigurations_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A catch-all tier first: the later tiers would never get an account.
+    let text = edited(
+        "[[tiers]]\nname = \"key\"",
+        "[[tiers]]\nname = \"all\"\n\n[[tiers]]\nname = \"key\"",
+    );
+    write(d, "t.toml", &text);
+    let o = run_in(d, &["validate", "t.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("tier \"key\" can never be reached: tier \"all\", listed before it")
+            && err.contains("t.toml:55:8")
+            && err.contains("tier \"tail\" can never be reached"),
+        "{err}"
+    );
+
+    // A column named twice.
+    with_csv(d, b"id,potential,fit,Potential\nA,1,0.5,2\nB,2,0.5,3\n");
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("column `potential` appears 2 times in the header (columns 2, 4)")
+            && err.contains("accounts.csv:1:18"),
+        "{err}"
+    );
+
+    // More segment labels than fit in 16 bits.
+    let mut csv = b"id,potential,fit,segment\n".to_vec();
+    for i in 0..65_537 {
+        csv.extend_from_slice(format!("a{i},100,0.5,s{i}\n").as_bytes());
+    }
+    with_csv(d, &csv);
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("more than 65536 distinct segments: \"s65536\" is one too many")
+            && err.contains("accounts.csv:65538:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_reported_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = GOOD
+        .replacen("name = \"leverage\"", "name = \"lev\u{e9}rage\"", 1)
+        .into_bytes();
+    // é in Latin-1
+    let at = text.windows(2).position(|w| w == "é".as_bytes()).unwrap();
+    text.splice(at..at + 2, [0xE9]);
+    std::fs::write(d.join("s.toml"), &text).unwrap();
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("byte 0xE9 is not UTF-8 text") && err.contains("s.toml:14:12"),
+        "{err}"
+    );
+
+    // Two Latin-1 ids that lossy decoding would make equal.
+    with_csv(
+        d,
+        b"id,potential,fit\nM\xfcller,100,0.5\nM\xf6ller,100,0.5\n",
+    );
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("byte 0xFC is not UTF-8 text")
+            && err.contains("accounts.csv:2:2")
+            && err.contains("byte 0xF6 is not UTF-8 text")
+            && err.contains("accounts.csv:3:2")
+            && !err.contains("duplicate"),
+        "{err}"
+    );
+}

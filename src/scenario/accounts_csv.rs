@@ -66,6 +66,42 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
             .iter()
             .position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
     };
+    // A column named twice: which copy is meant is a guess, so it is an error.
+    let mut header_problems = Vec::new();
+    for name in ["id", "potential", "fit", "segment", "industry", "region"] {
+        let at: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
+            .map(|(i, _)| i)
+            .collect();
+        if at.len() > 1 {
+            let column = headers
+                .iter()
+                .take(at[1])
+                .map(|h| String::from_utf8_lossy(h).chars().count() + 1)
+                .sum::<usize>()
+                + 1;
+            header_problems.push(here(
+                1,
+                column,
+                name,
+                format!(
+                    "column `{name}` appears {} times in the header (columns {})",
+                    at.len(),
+                    at.iter()
+                        .map(|i| (i + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "each column once",
+                None,
+            ));
+        }
+    }
+    if !header_problems.is_empty() {
+        return Err(header_problems);
+    }
     let (col_id, col_pot, col_fit) = (find("id"), find("potential"), find("fit"));
     let col_seg = find("segment");
     let mut missing = Vec::new();
@@ -148,6 +184,30 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
                 .map(|f| String::from_utf8_lossy(f).trim().to_string())
         };
         let mut row_ok = true;
+        // Bytes that are not UTF-8 would be replaced, and two distinct ids could collide.
+        for (i, f) in record.iter().enumerate() {
+            if let Err(e) = std::str::from_utf8(f) {
+                let within = String::from_utf8_lossy(&f[..e.valid_up_to()])
+                    .chars()
+                    .count();
+                push(
+                    &mut diags,
+                    here(
+                        line,
+                        column_of(i) + within,
+                        "row",
+                        format!("byte 0x{:02X} is not UTF-8 text", f[e.valid_up_to()]),
+                        "UTF-8 text: save the file as CSV UTF-8",
+                        Some(line_text()),
+                    ),
+                );
+                row_ok = false;
+                break;
+            }
+        }
+        if !row_ok {
+            continue;
+        }
         let id = field(col_id).unwrap_or_default();
         if id.is_empty() {
             push(
@@ -269,6 +329,23 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
             .and_then(field)
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "all".to_string());
+        if !segment_index.contains_key(&seg) && segment_index.len() > u16::MAX as usize {
+            push(
+                &mut diags,
+                here(
+                    line,
+                    col_seg.map_or(1, column_of),
+                    "segment",
+                    format!(
+                        "more than {} distinct segments: \"{seg}\" is one too many",
+                        u16::MAX as usize + 1
+                    ),
+                    "at most 65,536 distinct segment labels (a segment groups many accounts)",
+                    Some(line_text()),
+                ),
+            );
+            continue;
+        }
         let next = segment_index.len() as u16;
         let s = *segment_index.entry(seg.clone()).or_insert_with(|| {
             out.segments.push(seg);
