@@ -521,3 +521,82 @@ fn bytes_that_are_not_utf8_are_reported_with_their_place() {
         "{err}"
     );
 }
+
+#[test]
+fn malformed_flags_of_sweep_and_sensitivity_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "s.toml", GOOD);
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--range",
+                "0:1",
+            ],
+            "is not `from:to:points`",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discont",
+                "--values",
+                "0,0.1",
+            ],
+            "did you mean `conflict.discount`",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--values",
+                "0.1",
+            ],
+            "at least two values",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--values",
+                "0.1,7",
+            ],
+            "7 is out of range for `conflict.discount` (value set from the command line)",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--range",
+                "0:0.5:100000",
+            ],
+            "a sweep of 100000 points would run 100000 simulations",
+        ),
+        (
+            &["sensitivity", "s.toml", "--inputs", "conflict.discount=0.1"],
+            "bounds must be `low:high`",
+        ),
+        (
+            &["sensitivity", "s.toml", "--inputs", "conflict.discount"],
+            "give its bounds",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = run_bounded(d, args, Duration::from_secs(20));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!d.join("outputs").exists());
+    }
+}

@@ -56,6 +56,8 @@ pub enum Failure {
     Input(String),
     /// Usage or I/O trouble (exit 2).
     Io(String),
+    /// A malformed command-line value (exit 2); the message is already complete.
+    Usage(String),
     /// Stopped by Ctrl-C or SIGTERM before anything was changed (exit 130).
     Interrupted(String),
 }
@@ -80,6 +82,10 @@ pub fn main() -> ExitCode {
         }
         Err(Failure::Io(msg)) => {
             eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Usage(msg)) => {
+            eprint!("{msg}");
             ExitCode::from(2)
         }
         Err(Failure::Interrupted(msg)) => {
