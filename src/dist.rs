@@ -106,7 +106,9 @@ impl DistSpec {
             }
             DistSpec::Normal { .. } => Err("normal needs sd ≥ 0".into()),
             DistSpec::LogNormal { median, sigma }
-                if finite(&[median, sigma]) && median > 0.0 && sigma >= 0.0 =>
+                if finite(&[median, sigma])
+                    && median > 0.0
+                    && (0.0..=LOGNORMAL_SIGMA_MAX).contains(&sigma) =>
             {
                 if sigma == 0.0 {
                     return Ok(Sampler::Fixed(median));
@@ -115,15 +117,21 @@ impl DistSpec {
                     .map(Sampler::LogNormal)
                     .map_err(|e| e.to_string())
             }
-            DistSpec::LogNormal { .. } => Err("lognormal needs median > 0 and sigma ≥ 0".into()),
+            DistSpec::LogNormal { .. } => Err(format!(
+                "lognormal needs median > 0 and sigma from 0 to {LOGNORMAL_SIGMA_MAX}"
+            )),
             DistSpec::Beta { alpha, beta }
-                if finite(&[alpha, beta]) && alpha > 0.0 && beta > 0.0 =>
+                if finite(&[alpha, beta])
+                    && (BETA_MIN..=BETA_MAX).contains(&alpha)
+                    && (BETA_MIN..=BETA_MAX).contains(&beta) =>
             {
                 Beta::new(alpha, beta)
                     .map(Sampler::Beta)
                     .map_err(|e| e.to_string())
             }
-            DistSpec::Beta { .. } => Err("beta needs alpha > 0 and beta > 0".into()),
+            DistSpec::Beta { .. } => Err(format!(
+                "beta needs alpha and beta from {BETA_MIN} to {BETA_MAX}"
+            )),
         }
     }
 
@@ -173,11 +181,8 @@ impl DistSpec {
 
     /// The `p`-quantile (inverse distribution function), 0 < p < 1; for a valid spec.
     pub fn quantile(&self, p: f64) -> f64 {
-        use statrs::distribution as sd;
-        use statrs::distribution::ContinuousCDF;
         let p = p.clamp(1e-12, 1.0 - 1e-12);
-        let beta_inv =
-            |a: f64, b: f64| sd::Beta::new(a, b).map(|d| d.inverse_cdf(p)).unwrap_or(0.5);
+        let beta_inv = |a: f64, b: f64| beta_quantile(a, b, p);
         match *self {
             DistSpec::Fixed(v) => v,
             DistSpec::Uniform { min, max } => min + p * (max - min),
@@ -240,6 +245,75 @@ impl DistSpec {
             DistSpec::Beta { alpha, beta } => alpha / (alpha + beta),
         }
     }
+}
+
+/// The largest `sigma` of a log-normal: at 3 its 99.9th percentile is already 10 000 times its
+/// median; beyond, draws overflow sums.
+pub const LOGNORMAL_SIGMA_MAX: f64 = 3.0;
+
+/// The smallest and largest `alpha` and `beta` a beta distribution may have: beyond them the
+/// distribution is a spike no scenario means, and its quantiles lose all precision.
+pub const BETA_MIN: f64 = 1e-3;
+pub const BETA_MAX: f64 = 1e4;
+
+/// Most steps `beta_quantile` takes: it always returns, whatever the parameters.
+const BETA_QUANTILE_STEPS: usize = 200;
+
+/// The `p`-quantile of Beta(a, b): Newton's method on the regularised incomplete beta function,
+/// safeguarded by bisection inside a shrinking bracket, with a fixed cap on the number of steps
+/// (statrs' `inv_beta_reg` can loop forever on extreme parameters). Bisection is geometric once
+/// the lower end is above zero, so quantiles near 0 are found to relative precision quickly.
+pub fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
+    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) || p.is_nan() {
+        return f64::NAN;
+    }
+    if p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    if p > 0.5 {
+        // The upper tail as the lower tail of Beta(b, a): 1 − p keeps its relative precision.
+        return 1.0 - beta_lower_quantile(b, a, 1.0 - p);
+    }
+    beta_lower_quantile(a, b, p)
+}
+
+fn beta_lower_quantile(a: f64, b: f64, p: f64) -> f64 {
+    use statrs::function::beta::{beta_reg, ln_beta};
+    let lnb = ln_beta(a, b);
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    let mut x = (a / (a + b)).clamp(1e-300, 1.0 - 1e-16);
+    for _ in 0..BETA_QUANTILE_STEPS {
+        let f = beta_reg(a, b, x) - p;
+        if f == 0.0 {
+            return x;
+        }
+        if f < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        if hi - lo <= 4.0 * f64::EPSILON * hi {
+            break;
+        }
+        let density = ((a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln() - lnb).exp();
+        let newton = x - f / density;
+        x = if density.is_finite() && density > 0.0 && newton > lo && newton < hi {
+            newton
+        } else if lo > 0.0 && hi / lo > 4.0 {
+            (lo * hi).sqrt()
+        } else if lo == 0.0 && hi < 0.25 {
+            hi / 16.0
+        } else {
+            0.5 * (lo + hi)
+        };
+        if x <= 0.0 {
+            x = f64::MIN_POSITIVE;
+        }
+    }
+    x.clamp(0.0, 1.0)
 }
 
 /// Φ⁻¹(p) of the standard normal.
@@ -345,7 +419,43 @@ mod tests {
     }
 
     #[test]
+    fn beta_quantiles_always_return() {
+        // Closed form for Beta(1, b): Q(p) = 1 − (1 − p)^(1/b).
+        for b in [1.0, 3.0, 1e3, 1e4] {
+            for p in [1e-12, 0.01, 0.5, 0.99, 1.0 - 1e-12] {
+                let x = beta_quantile(1.0, b, p);
+                let want = -((-p).ln_1p() / b).exp_m1();
+                assert!(
+                    (x - want).abs() <= 1e-9 * want.max(1e-300) + 1e-300,
+                    "b={b} p={p}: {x} vs {want}"
+                );
+            }
+        }
+        // Extreme parameters finish (they used to spin forever in statrs) and stay in [0, 1].
+        for (a, b) in [
+            (1e-3, 1e-3),
+            (1e-3, 1e4),
+            (1e4, 1e-3),
+            (1e7, 1.0),
+            (1e-9, 1e9),
+        ] {
+            for p in [1e-12, 0.5, 1.0 - 1e-12] {
+                let x = beta_quantile(a, b, p);
+                assert!((0.0..=1.0).contains(&x), "{a} {b} {p}: {x}");
+            }
+        }
+    }
+
+    #[test]
     fn bad_parameters_are_refused() {
+        assert!(
+            DistSpec::Beta {
+                alpha: 1.0,
+                beta: 1e7
+            }
+            .build()
+            .is_err()
+        );
         assert!(DistSpec::Uniform { min: 3.0, max: 1.0 }.build().is_err());
         assert!(
             DistSpec::Beta {

@@ -51,7 +51,8 @@ pub struct Header {
     pub scenario_text: String,
     /// Account files the scenario names, with their sizes in bytes (stored after the header).
     pub files: BTreeMap<String, u64>,
-    /// SHA-256 of everything after the header.
+    /// SHA-256 of the header's other fields that describe results (all but the timing fields,
+    /// as canonical JSON) followed by everything after the header: an edited header fails it too.
     pub payload_sha256: String,
     /// How long the shard took and on how many threads (not part of any result).
     pub simulate_seconds: f64,
@@ -67,8 +68,27 @@ pub struct Part {
     pub draws: Vec<f64>,
 }
 
+/// The first 12 characters of a hash, for messages (whatever a damaged header holds).
+pub fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The checksum of a part: SHA-256 over the header's describing fields (canonical JSON with
+/// the checksum and timing fields blanked; strings and integers only, so it reads back to the
+/// same bytes) and the payload.
+fn checksum(header: &Header, payload: &[u8]) -> String {
+    let mut canonical = header.clone();
+    canonical.payload_sha256 = String::new();
+    canonical.simulate_seconds = 0.0;
+    canonical.threads = 0;
+    let mut sha = Sha256::new();
+    sha.update(serde_json::to_vec(&canonical).expect("a header serialises"));
+    sha.update(payload);
+    hex(&sha.finalize())
 }
 
 impl Part {
@@ -131,7 +151,7 @@ impl Part {
     pub fn to_bytes(&self) -> Vec<u8> {
         let payload = self.payload();
         let mut header = self.header.clone();
-        header.payload_sha256 = hex(&Sha256::digest(&payload));
+        header.payload_sha256 = checksum(&header, &payload);
         let json = serde_json::to_vec(&header).expect("a header serialises");
         let mut out = Vec::with_capacity(MAGIC.len() + 8 + json.len() + payload.len());
         out.extend_from_slice(MAGIC);
@@ -157,10 +177,24 @@ impl Part {
         let header: Header = serde_json::from_slice(&rest[..len])
             .map_err(|e| format!("damaged part header: {e}"))?;
         let payload = &rest[len..];
-        let values = header.trials as usize * header.designs * header.width;
-        let draws = header.trials as usize * header.inputs.len();
-        let file_bytes: u64 = header.files.values().sum();
-        let expected = file_bytes as usize + 8 * (values + draws);
+        let sizes = (|| {
+            let values = (header.trials as usize)
+                .checked_mul(header.designs)?
+                .checked_mul(header.width)?;
+            let draws = (header.trials as usize).checked_mul(header.inputs.len())?;
+            let file_bytes = header
+                .files
+                .values()
+                .try_fold(0usize, |a, &b| a.checked_add(usize::try_from(b).ok()?))?;
+            let expected = values
+                .checked_add(draws)?
+                .checked_mul(8)?
+                .checked_add(file_bytes)?;
+            Some((values, draws, expected))
+        })();
+        let Some((values, draws, expected)) = sizes else {
+            return Err("damaged part header: its sizes are impossible".into());
+        };
         if payload.len() != expected {
             return Err(if payload.len() < expected {
                 "the file ends early (was it cut off?)".into()
@@ -171,7 +205,7 @@ impl Part {
                 )
             });
         }
-        if hex(&Sha256::digest(payload)) != header.payload_sha256 {
+        if checksum(&header, payload) != header.payload_sha256 {
             return Err("damaged part: its checksum does not match its content".into());
         }
         let mut at = 0usize;
@@ -250,8 +284,8 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
             why.push(format!(
                 "scenario \"{}\" with hash {} (the others: {})",
                 h.scenario_name,
-                &h.scenario_hash[..h.scenario_hash.len().min(12)],
-                &reference.0[..reference.0.len().min(12)]
+                short(&h.scenario_hash),
+                short(&reference.0)
             ));
         }
         if h.seed != reference.1 {

@@ -69,11 +69,13 @@ pub fn simulate(
         .cloned()
         .collect();
     if inputs.is_empty() {
-        return Ok(Run {
+        let run = Run {
             matrix: engine::simulate(&base, trials, progress),
             inputs,
             draws: Vec::new(),
-        });
+        };
+        check_finite(sc, &run)?;
+        return Ok(run);
     }
     let draws = uncertain::draw(&inputs, base.seed, trials.clone(), base.sampling, lhs_block);
     let k = inputs.len();
@@ -101,11 +103,61 @@ pub fn simulate(
                 snippet: None,
             }]
         })?;
-    Ok(Run {
+    let run = Run {
         matrix,
         inputs,
         draws,
-    })
+    };
+    check_finite(sc, &run)?;
+    Ok(run)
+}
+
+/// Refuses a run with a result that is not a finite number (an overflow: figures too large or
+/// too small to compute with), naming where it appeared and the inputs of that trial, so no
+/// NaN or infinity ever reaches a results file.
+pub fn check_finite(sc: &Scenario, run: &Run) -> Result<(), Vec<Diagnostic>> {
+    let m = &run.matrix;
+    let Some(at) = m.values.iter().position(|x| !x.is_finite()) else {
+        return Ok(());
+    };
+    let width = m.width.max(1);
+    let row = at / width;
+    let (trial, design) = (
+        m.first_trial + (row / m.designs.max(1)) as u64,
+        row % m.designs.max(1),
+    );
+    let column = at % width;
+    let model = &sc.model;
+    let catalogue = crate::metrics::catalogue(model);
+    let metric = catalogue
+        .get(column)
+        .map_or_else(|| format!("monthly value {column}"), |d| d.key.clone());
+    let design_name = model.designs.get(design).map_or("?", |d| d.name.as_str());
+    let k = run.inputs.len();
+    let inputs = if k == 0 {
+        "no uncertain inputs: the fixed figures themselves overflow".to_string()
+    } else {
+        let t = (trial - m.first_trial) as usize;
+        run.inputs
+            .iter()
+            .enumerate()
+            .map(|(j, u)| format!("{} = {}", u.path, run.draws[t * k + j]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (file, _, _) = sc.source();
+    Err(vec![Diagnostic {
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        key_path: metric.clone(),
+        message: format!(
+            "the result `{metric}` of design \"{design_name}\" is not a finite number ({}) in trial {trial}: the scenario's figures are too large or too small to compute with; the inputs of that trial: {inputs}",
+            m.values[at]
+        ),
+        allowed: "amounts, potentials, headcounts and distribution parameters of real size (docs/SCENARIO.md)".into(),
+        snippet: None,
+    }])
 }
 
 /// How a precision run went, for summary.json and summary.md.

@@ -294,7 +294,7 @@ fn sweep_and_sensitivity_commands_write_their_files_and_refuse_bad_paths() {
             "0,0.1",
         ],
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("did you mean `channels[0].price_discount`"),
         "{}",
@@ -325,6 +325,6 @@ fn sweep_and_sensitivity_commands_write_their_files_and_refuse_bad_paths() {
         dir.path(),
         &["sensitivity", f, "--inputs", "economics.gross_margin"],
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("give its bounds"), "{}", stderr(&o));
 }

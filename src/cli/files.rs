@@ -20,8 +20,15 @@ pub fn load_scenario(path: Option<&Path>) -> Result<Model, Failure> {
 pub fn load_study(path: Option<&Path>) -> Result<Scenario, Failure> {
     let (text, name, dir) = match path {
         Some(p) => {
-            let text = fs::read_to_string(p)
+            let bytes = fs::read(p)
                 .map_err(|e| Failure::Io(format!("cannot read scenario {}: {e}", p.display())))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                Failure::Input(render_all(&[not_utf8(
+                    &p.display().to_string(),
+                    e.as_bytes(),
+                    e.utf8_error().valid_up_to(),
+                )]))
+            })?;
             (
                 text,
                 p.display().to_string(),
@@ -39,6 +46,22 @@ pub fn load_study(path: Option<&Path>) -> Result<Scenario, Failure> {
         fs::read(&p).map_err(|e| format!("{} ({e})", p.display()))
     };
     Scenario::load(&text, &name, &mut read).map_err(|diags| Failure::Input(render_all(&diags)))
+}
+
+/// Bad input: the text of `file` is not UTF-8 from byte `at` on; located by line and column.
+fn not_utf8(file: &str, bytes: &[u8], at: usize) -> covsim::diag::Diagnostic {
+    let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let (line, column) = covsim::diag::Source::new(file, valid).line_col(at);
+    let line_text: String = valid[valid.rfind('\n').map_or(0, |i| i + 1)..].to_string();
+    covsim::diag::Diagnostic {
+        file: file.to_string(),
+        line,
+        column,
+        key_path: String::new(),
+        message: format!("byte 0x{:02X} is not UTF-8 text", bytes[at]),
+        allowed: "a scenario saved as UTF-8 text".into(),
+        snippet: Some((line_text, 1)),
+    }
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a reader

@@ -12,7 +12,7 @@ use covsim::shard::{self, Part};
 use covsim::study::Run;
 
 use super::run::Written;
-use super::{Failure, files};
+use super::{Failure, files, memory, outdir};
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
@@ -40,6 +40,13 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         .filter(|p| p.extension().is_some_and(|x| x == shard::EXTENSION))
         .collect();
     paths.sort();
+    memory::check_merge(
+        paths
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum(),
+    )?;
     let mut problems = Vec::new();
     let mut parts = Vec::new();
     for p in &paths {
@@ -92,7 +99,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         return Err(refuse(&[format!(
             "the scenario stored in the parts hashes to {}, not {} as they say: a damaged or edited part",
             &study.model.hash[..12],
-            &header.scenario_hash[..header.scenario_hash.len().min(12)]
+            shard::short(&header.scenario_hash)
         )]));
     }
     study.model.trials = header.total_trials;
@@ -105,15 +112,30 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         ]));
     }
     let model = &study.model;
+    // The layout of the rows must be the one this scenario gives (a part is checked against its
+    // own header; here the header is checked against the scenario), or the rows cannot be read.
+    let width = covsim::metrics::Layout::of(model).width();
+    if header.designs != model.designs.len() || header.width != width {
+        return Err(refuse(&[format!(
+            "the parts hold {} design{} × {} values per trial, but their scenario gives {} × {}: a damaged or foreign part",
+            header.designs,
+            if header.designs == 1 { "" } else { "s" },
+            header.width,
+            model.designs.len(),
+            width
+        )]));
+    }
     let run = Run {
         matrix,
         inputs,
         draws,
     };
+    covsim::study::check_finite(&study, &run).map_err(|d| Failure::Input(render_all(&d)))?;
     let results = Results::from_run(model, &run);
     let out_dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("outputs").join(files::folder_name(&model.name)));
+    let lock = outdir::lock(&out_dir)?;
     let timing = serde_json::json!({
         "covsim_version": env!("CARGO_PKG_VERSION"),
         "parts": paths.len(),
@@ -130,7 +152,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         deck: args.deck,
         timing,
     }
-    .write(&out_dir)?;
+    .write(&out_dir, &lock)?;
     super::out(&format!(
         "merged {} parts: trials 0..{} of scenario {} (seed {})\n",
         paths.len(),

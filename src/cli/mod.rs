@@ -1,8 +1,11 @@
-//! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error.
+//! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error,
+//! 130 interrupted (Ctrl-C) with the earlier results left as they were.
 
 mod deck;
 mod files;
+mod memory;
 mod merge;
+mod outdir;
 mod plot;
 mod run;
 mod study;
@@ -56,10 +59,15 @@ pub enum Failure {
     Input(String),
     /// Usage or I/O trouble (exit 2).
     Io(String),
+    /// A malformed command-line value (exit 2); the message is already complete.
+    Usage(String),
+    /// Stopped by Ctrl-C or SIGTERM before anything was changed (exit 130).
+    Interrupted(String),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    outdir::handle_interrupts();
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Plot(args) => plot::plot(args),
@@ -79,6 +87,14 @@ pub fn main() -> ExitCode {
         Err(Failure::Io(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)
+        }
+        Err(Failure::Usage(msg)) => {
+            eprint!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Interrupted(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(outdir::INTERRUPTED_EXIT)
         }
     }
 }

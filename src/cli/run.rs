@@ -17,7 +17,7 @@ use covsim::results::Results;
 use covsim::shard;
 use covsim::study;
 
-use super::{Failure, files, out, table};
+use super::{Failure, files, memory, out, outdir, table};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -109,6 +109,20 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let trials = match shard {
         Some((i, n)) => shard::range(i, n, model.trials),
         None => 0..model.trials,
+    };
+    memory::check(
+        match args.precision {
+            Some(_) => args.max_trials,
+            None => trials.end - trials.start,
+        },
+        memory::per_trial(model, study.uncertain.len(), args.per_trial),
+        "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines (`covsim merge` then needs the memory of the whole run); memory grows with trials × designs × months (docs/PERFORMANCE.md).",
+    )?;
+    // A shard writes one part file into a folder shared with the other shards; a whole run owns
+    // its folder while it works.
+    let lock = match shard {
+        Some(_) => None,
+        None => Some(outdir::lock(&out_dir)?),
     };
 
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -214,7 +228,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         deck: args.deck,
         timing,
     };
-    written.write(&out_dir)?;
+    written.write(&out_dir, lock.as_ref().expect("a whole run holds its lock"))?;
     if !args.quiet {
         eprintln!(
             "simulated {} trials × {} designs × {} accounts × {} months in {:.2} s on {} thread{}: {:.1} million account-month-designs per second",
@@ -293,8 +307,9 @@ pub struct Written<'a> {
 }
 
 impl Written<'_> {
-    /// Renders every output, writes them under `out_dir` and prints the summary.
-    pub fn write(self, out_dir: &std::path::Path) -> Result<(), Failure> {
+    /// Renders every output, writes them as the content of `out_dir` (whose lock the caller
+    /// holds) and prints the summary.
+    pub fn write(self, out_dir: &std::path::Path, lock: &outdir::Lock) -> Result<(), Failure> {
         let results = self.results;
         let mut files_out: Vec<(String, Vec<u8>)> = export::all()
             .iter()
@@ -330,7 +345,7 @@ impl Written<'_> {
                 files_out.extend(charts);
             }
         }
-        files::write_all(out_dir, &files_out)?;
+        outdir::write_unit(out_dir, &files_out, lock)?;
 
         out(&table::summary(results));
         let names: Vec<&str> = files_out

@@ -1,6 +1,7 @@
 //! `covsim sweep` and `covsim sensitivity`: the scenario run at several values of its inputs,
 //! with the same random numbers everywhere.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -15,7 +16,7 @@ use covsim::scenario::Scenario;
 use covsim::sensitivity;
 use covsim::sweep::{self, fmt};
 
-use super::{Failure, files, out};
+use super::{Failure, files, memory, out, outdir};
 
 /// What every study command shares.
 #[derive(Args, Debug)]
@@ -45,6 +46,11 @@ impl Common {
         if let Some(s) = self.seed {
             sc.model.seed = s;
         }
+        memory::check(
+            sc.model.trials,
+            memory::per_trial(&sc.model, sc.uncertain.len(), false),
+            "Lower --trials (or `simulation.trials`); memory grows with trials × designs × months (docs/PERFORMANCE.md).",
+        )?;
         let mut pool = rayon::ThreadPoolBuilder::new();
         if let Some(n) = self.threads {
             pool = pool.num_threads(n as usize);
@@ -84,10 +90,13 @@ pub struct SweepArgs {
     range: Option<String>,
 }
 
+/// The most points a sweep runs: each is a whole simulation.
+const MAX_SWEEP_POINTS: usize = 1000;
+
 fn parse_range(s: &str) -> Result<Vec<f64>, Failure> {
     let parts: Vec<&str> = s.split(':').collect();
     let bad = || {
-        Failure::Input(format!(
+        Failure::Usage(format!(
             "error: --range `{s}` is not `from:to:points` (e.g. `0:0.3:7`, with at least 2 points)\n"
         ))
     };
@@ -108,21 +117,40 @@ fn parse_range(s: &str) -> Result<Vec<f64>, Failure> {
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let (sc, pool) = args.common.load()?;
     sc.check_path(&args.param)
-        .map_err(|e| Failure::Input(format!("error: {e}\n  --> --param\n")))?;
+        .map_err(|e| Failure::Usage(format!("error: {e}\n  --> --param\n")))?;
     let values = match &args.range {
         Some(r) => parse_range(r)?,
         None => args.values.clone(),
     };
     if values.len() < 2 {
-        return Err(Failure::Input(
+        return Err(Failure::Usage(
             "error: a sweep needs at least two values\n".into(),
         ));
     }
+    if values.len() > MAX_SWEEP_POINTS {
+        return Err(Failure::Usage(format!(
+            "error: a sweep of {} points would run {} simulations of {} trials each\n   = allowed: at most {MAX_SWEEP_POINTS} points; sweep a coarse range first, then a fine one around the break-even\n",
+            values.len(),
+            values.len(),
+            sc.model.trials
+        )));
+    }
+    // Every point must be a valid scenario: a value the key does not allow is a bad flag.
+    let mut bad_points = Vec::new();
+    for v in &values {
+        if let Err(d) = sc.with(&HashMap::from([(args.param.clone(), *v)])) {
+            bad_points.extend(d);
+        }
+    }
+    if !bad_points.is_empty() {
+        return Err(Failure::Usage(render_all(&bad_points)));
+    }
+    let leaf = format!("sweep_{}", files::folder_name(&args.param));
+    let out_dir = args.common.out_dir(&sc, &leaf);
+    let lock = outdir::lock(&out_dir)?;
     let result = pool
         .install(|| sweep::run(&sc, &args.param, &values, &NoProgress))
         .map_err(|d| Failure::Input(render_all(&d)))?;
-    let leaf = format!("sweep_{}", files::folder_name(&args.param));
-    let out_dir = args.common.out_dir(&sc, &leaf);
 
     let mut files_out = vec![
         ("sweep.csv".to_string(), sweep_csv(&result).into_bytes()),
@@ -150,7 +178,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         workbook::FILE_NAME.to_string(),
         workbook::sweep(&result, &sentences(&result)).map_err(Failure::Io)?,
     ));
-    files::write_all(&out_dir, &files_out)?;
+    outdir::write_unit(&out_dir, &files_out, &lock)?;
     out(&sweep_md(&result));
     out(&format!(
         "\nwrote sweep.csv, sweep.json, sweep.md, summary.xlsx and charts/ to {}\n",
@@ -292,7 +320,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         args.inputs.clone()
     };
     if specs.is_empty() {
-        return Err(Failure::Input(
+        return Err(Failure::Usage(
             "error: nothing to swing: the scenario has no uncertain inputs\n   = allowed: give inputs as distributions in the scenario, or --inputs path=low:high\n".into(),
         ));
     }
@@ -347,16 +375,17 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
     };
     if !problems.is_empty() {
         let n = problems.len();
-        return Err(Failure::Input(format!(
+        return Err(Failure::Usage(format!(
             "{}{n} problem{} found; nothing was written.\n",
             problems.join("\n"),
             if n == 1 { "" } else { "s" }
         )));
     }
+    let out_dir = args.common.out_dir(&sc, "sensitivity");
+    let lock = outdir::lock(&out_dir)?;
     let t = pool
         .install(|| sensitivity::tornado(&sc, &inputs, &args.metric, design, &NoProgress))
         .map_err(|d| Failure::Input(render_all(&d)))?;
-    let out_dir = args.common.out_dir(&sc, "sensitivity");
     let mut text = format!(
         "# {}: what the answer hinges on\n\n{} with every input at its median: {}. Each input swung from low to high, the others at their medians, {} trials per run with the same random events.\n\n| Rank | Input | Low → high | {} at low | at high | Swing |\n|---:|---|---|---:|---:|---:|\n",
         t.results.scenario.name,
@@ -403,7 +432,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         workbook::FILE_NAME.to_string(),
         workbook::tornado(&t, &covsim::export::answer(&t.results)).map_err(Failure::Io)?,
     ));
-    files::write_all(&out_dir, &files_out)?;
+    outdir::write_unit(&out_dir, &files_out, &lock)?;
     out(&text);
     out(&format!(
         "\nwrote tornado.csv, tornado.md, summary.xlsx and charts/tornado.(svg|png) to {}\n",

@@ -191,6 +191,33 @@ fn check(r: &Results, file: &str) -> Vec<Diagnostic> {
                 ),
             );
         }
+        let channels = r.scenario.channels.len();
+        for (key, len) in [
+            ("hours_available", design.hours_available.len()),
+            ("hours_needed", design.hours_needed.len()),
+            ("roles", design.roles.len()),
+        ] {
+            if len != channels {
+                problem(
+                    format!("designs[{d}].{key}"),
+                    format!(
+                        "design `{}` has {len} entries in `{key}` for {channels} channels",
+                        design.name
+                    ),
+                );
+            }
+        }
+        let tiers = design.tiers.iter().map(|t| t.tier.as_str());
+        if !tiers.eq(r.scenario.tiers.iter().map(|t| t.name.as_str())) {
+            problem(
+                format!("designs[{d}].tiers"),
+                format!(
+                    "design `{}` does not list the {} tiers of `scenario.tiers` in order",
+                    design.name,
+                    r.scenario.tiers.len()
+                ),
+            );
+        }
         if design.headcount.len() != r.scenario.channels.len() {
             problem(
                 format!("designs[{d}].headcount"),
@@ -203,5 +230,103 @@ fn check(r: &Results, file: &str) -> Vec<Diagnostic> {
             );
         }
     }
+    for (what, names) in [
+        (
+            "designs",
+            r.designs
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "metrics",
+            r.metrics.iter().map(|m| m.key.as_str()).collect(),
+        ),
+        (
+            "scenario.tiers",
+            r.scenario.tiers.iter().map(|t| t.name.as_str()).collect(),
+        ),
+        (
+            "scenario.channels",
+            r.scenario
+                .channels
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect(),
+        ),
+        (
+            "scenario.stages",
+            r.scenario.stages.iter().map(String::as_str).collect(),
+        ),
+        (
+            "monthly",
+            r.monthly.iter().map(|m| m.design.as_str()).collect(),
+        ),
+    ] {
+        if let Some(dup) = first_duplicate(&names) {
+            problem(what.into(), format!("`{dup}` appears twice in `{what}`"));
+        }
+    }
+    let months = r.scenario.months as usize;
+    for (i, m) in r.monthly.iter().enumerate() {
+        let Some(design) = r.designs.iter().find(|d| d.name == m.design) else {
+            problem(
+                format!("monthly[{i}].design"),
+                format!("`{}` is not one of the designs", m.design),
+            );
+            continue;
+        };
+        let keys: Vec<&str> = m.metrics.iter().map(|k| k.key.as_str()).collect();
+        if let Some(dup) = first_duplicate(&keys) {
+            problem(
+                format!("monthly[{i}].metrics"),
+                format!("`{dup}` appears twice"),
+            );
+        }
+        for (k, metric) in m.metrics.iter().enumerate() {
+            if metric.months.len() != months {
+                problem(
+                    format!("monthly[{i}].metrics[{k}].months"),
+                    format!(
+                        "`{}` of design `{}` has {} months, but the scenario has {months}",
+                        metric.key,
+                        m.design,
+                        metric.months.len()
+                    ),
+                );
+            }
+        }
+        let expected = if design.is_baseline { 0 } else { months };
+        if m.cumulative_vs_baseline.len() != expected {
+            problem(
+                format!("monthly[{i}].cumulative_vs_baseline"),
+                format!(
+                    "design `{}` has {} months of cumulative difference, expected {expected}",
+                    m.design,
+                    m.cumulative_vs_baseline.len()
+                ),
+            );
+        }
+        if let Some(p) = &m.payback {
+            let late = [p.p5, p.p50, p.p95, p.of_mean]
+                .into_iter()
+                .flatten()
+                .any(|x| x as usize > months);
+            if late || !(0.0..=1.0).contains(&p.share_paid_back) {
+                problem(
+                    format!("monthly[{i}].payback"),
+                    format!(
+                        "design `{}` pays back after the horizon or in an impossible share of trials",
+                        m.design
+                    ),
+                );
+            }
+        }
+    }
     out
+}
+
+fn first_duplicate<'a>(names: &[&'a str]) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    names.iter().copied().find(|n| !seen.insert(*n))
 }

@@ -66,6 +66,42 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
             .iter()
             .position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
     };
+    // A column named twice: which copy is meant is a guess, so it is an error.
+    let mut header_problems = Vec::new();
+    for name in ["id", "potential", "fit", "segment", "industry", "region"] {
+        let at: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
+            .map(|(i, _)| i)
+            .collect();
+        if at.len() > 1 {
+            let column = headers
+                .iter()
+                .take(at[1])
+                .map(|h| String::from_utf8_lossy(h).chars().count() + 1)
+                .sum::<usize>()
+                + 1;
+            header_problems.push(here(
+                1,
+                column,
+                name,
+                format!(
+                    "column `{name}` appears {} times in the header (columns {})",
+                    at.len(),
+                    at.iter()
+                        .map(|i| (i + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "each column once",
+                None,
+            ));
+        }
+    }
+    if !header_problems.is_empty() {
+        return Err(header_problems);
+    }
     let (col_id, col_pot, col_fit) = (find("id"), find("potential"), find("fit"));
     let col_seg = find("segment");
     let mut missing = Vec::new();
@@ -100,7 +136,10 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
     );
 
     let mut out = CsvAccounts::default();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Line of each kept row, for duplicate ids (found by sorting, not hashing, at the end).
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    // Ids of rows refused for other reasons, still checked for duplicates.
+    let mut rejected: Vec<(String, usize, usize)> = Vec::new();
     let mut segment_index: HashMap<String, u16> = HashMap::new();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -142,12 +181,37 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
                 .sum::<usize>()
                 + 1
         };
-        let field = |i: usize| {
+        // Fields are borrowed from the reused record (checked UTF-8 below before use).
+        let field = |i: usize| -> Option<&str> {
             record
                 .get(i)
-                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .map(|f| std::str::from_utf8(f).unwrap_or_default().trim())
         };
         let mut row_ok = true;
+        // Bytes that are not UTF-8 would be replaced, and two distinct ids could collide.
+        for (i, f) in record.iter().enumerate() {
+            if let Err(e) = std::str::from_utf8(f) {
+                let within = String::from_utf8_lossy(&f[..e.valid_up_to()])
+                    .chars()
+                    .count();
+                push(
+                    &mut diags,
+                    here(
+                        line,
+                        column_of(i) + within,
+                        "row",
+                        format!("byte 0x{:02X} is not UTF-8 text", f[e.valid_up_to()]),
+                        "UTF-8 text: save the file as CSV UTF-8",
+                        Some(line_text()),
+                    ),
+                );
+                row_ok = false;
+                break;
+            }
+        }
+        if !row_ok {
+            continue;
+        }
         let id = field(col_id).unwrap_or_default();
         if id.is_empty() {
             push(
@@ -185,7 +249,7 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
                     );
                     None
                 }
-                Some(s) if s.is_empty() => {
+                Some("") => {
                     push(
                         diags,
                         here(
@@ -236,49 +300,106 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
             col_pot,
             "potential",
             0.0,
-            f64::INFINITY,
-            "a number ≥ 0 (currency per year)",
+            crate::scenario::reader::MAX_MAGNITUDE,
+            "a number from 0 to 1e12 (currency per year)",
             &mut diags,
         );
         let fit = num(col_fit, "fit", 0.0, 1.0, "a number from 0 to 1", &mut diags);
-        if !id.is_empty() {
-            if let Some(first) = seen.get(&id) {
-                push(
-                    &mut diags,
-                    here(
-                        line,
-                        column_of(col_id),
-                        "id",
-                        format!("duplicate account id \"{id}\" (first on line {first})"),
-                        "each id once",
-                        Some(line_text()),
-                    ),
-                );
-                row_ok = false;
-            } else {
-                seen.insert(id.clone(), line);
+        let (Some(potential), Some(fit), true) = (potential, fit, row_ok) else {
+            if !id.is_empty() {
+                rejected.push((id.to_string(), line, start));
             }
-        }
-        let (Some(potential), Some(fit)) = (potential, fit) else {
             continue;
         };
-        if !row_ok {
-            continue;
-        }
         let seg = col_seg
             .and_then(field)
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "all".to_string());
-        let next = segment_index.len() as u16;
-        let s = *segment_index.entry(seg.clone()).or_insert_with(|| {
-            out.segments.push(seg);
-            next
-        });
-        out.id.push(id);
+            .unwrap_or("all");
+        if !segment_index.contains_key(seg) && segment_index.len() > u16::MAX as usize {
+            push(
+                &mut diags,
+                here(
+                    line,
+                    col_seg.map_or(1, column_of),
+                    "segment",
+                    format!(
+                        "more than {} distinct segments: \"{seg}\" is one too many",
+                        u16::MAX as usize + 1
+                    ),
+                    "at most 65,536 distinct segment labels (a segment groups many accounts)",
+                    Some(line_text()),
+                ),
+            );
+            continue;
+        }
+        let s = match segment_index.get(seg) {
+            Some(&s) => s,
+            None => {
+                let next = segment_index.len() as u16;
+                segment_index.insert(seg.to_string(), next);
+                out.segments.push(seg.to_string());
+                next
+            }
+        };
+        lines.push((line, start));
+        out.id.push(id.to_string());
         out.potential.push(potential);
         out.fit.push(fit);
         out.segment.push(s);
     }
+    let n = out.id.len();
+    let id_of = |k: usize| -> &str {
+        if k < n {
+            &out.id[k]
+        } else {
+            &rejected[k - n].0
+        }
+    };
+    let place_of = |k: usize| {
+        if k < n {
+            lines[k]
+        } else {
+            (rejected[k - n].1, rejected[k - n].2)
+        }
+    };
+    let mut order: Vec<u32> = (0..(n + rejected.len()) as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        id_of(a as usize)
+            .cmp(id_of(b as usize))
+            .then(place_of(a as usize).cmp(&place_of(b as usize)))
+    });
+    let mut dups = Vec::new();
+    for w in order.chunk_by(|&a, &b| id_of(a as usize) == id_of(b as usize)) {
+        for &k in &w[1..] {
+            dups.push((place_of(w[0] as usize).0, k as usize));
+        }
+    }
+    dups.sort_unstable_by_key(|&(_, k)| place_of(k));
+    for (first, k) in dups {
+        let (line, start) = place_of(k);
+        let id = id_of(k);
+        let text = {
+            let rest = &bytes[start.min(bytes.len())..];
+            let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+            String::from_utf8_lossy(&rest[..end]).trim_end().to_string()
+        };
+        push(
+            &mut diags,
+            here(
+                line,
+                text.split(',')
+                    .take(col_id)
+                    .map(|f| f.chars().count() + 1)
+                    .sum::<usize>()
+                    + 1,
+                "id",
+                format!("duplicate account id \"{id}\" (first on line {first})"),
+                "each id once",
+                Some(text),
+            ),
+        );
+    }
+    diags.sort_by_key(|d| d.line);
     if extra > 0 {
         diags.push(here(
             0,

@@ -62,14 +62,96 @@ impl Scenario {
         let mut numeric_paths = ctx.numeric_paths;
         let mut seen = std::collections::HashSet::new();
         numeric_paths.retain(|p| seen.insert(p.clone()));
-        Ok(Scenario {
+        let scenario = Scenario {
             text: text.to_string(),
             file_name: file_name.to_string(),
             files,
             model,
             uncertain: ctx.uncertain,
             numeric_paths,
-        })
+        };
+        scenario.check_extremes(&ctx.uncertain_spans)?;
+        Ok(scenario)
+    }
+
+    /// Checks the rules between keys over the whole range of every uncertain input, not only at
+    /// its median: each input alone at its lowest and highest possible value, then all inputs
+    /// at their lowest together and at their highest together. A failure points at the input.
+    fn check_extremes(&self, spans: &[reader::Span]) -> Result<(), Vec<Diagnostic>> {
+        let src = Source::new(&self.file_name, &self.text);
+        let ends = |u: &Uncertain| match u.spec.support() {
+            Some((lo, hi)) => (
+                lo.clamp(u.clamp.0, u.clamp.1),
+                hi.clamp(u.clamp.0, u.clamp.1),
+            ),
+            None => (u.at(0.0), u.at(1.0)),
+        };
+        let mut cases: Vec<(Vec<usize>, &str, HashMap<String, f64>)> = Vec::new();
+        for (j, u) in self.uncertain.iter().enumerate() {
+            let (lo, hi) = ends(u);
+            for (which, v) in [("lowest", lo), ("highest", hi)] {
+                cases.push((vec![j], which, HashMap::from([(u.path.clone(), v)])));
+            }
+        }
+        if self.uncertain.len() > 1 {
+            let all: Vec<usize> = (0..self.uncertain.len()).collect();
+            for (which, pick) in [("lowest", 0), ("highest", 1)] {
+                let o = self
+                    .uncertain
+                    .iter()
+                    .map(|u| {
+                        let (lo, hi) = ends(u);
+                        (u.path.clone(), if pick == 0 { lo } else { hi })
+                    })
+                    .collect();
+                cases.push((all.clone(), which, o));
+            }
+        }
+        let mut diags = Vec::new();
+        let mut failed = vec![false; self.uncertain.len()];
+        for (inputs, which, overrides) in cases {
+            if inputs.iter().any(|&j| failed[j]) {
+                continue;
+            }
+            let Err(found) = self.with(&overrides) else {
+                continue;
+            };
+            let Some(first) = found.first() else {
+                continue;
+            };
+            let at = if first.line > 0 {
+                format!(" (line {})", first.line)
+            } else {
+                String::new()
+            };
+            let values: Vec<String> = inputs
+                .iter()
+                .map(|&j| {
+                    let u = &self.uncertain[j];
+                    format!("`{}` = {}", u.path, reader::show(overrides[&u.path]))
+                })
+                .collect();
+            let j = inputs[0];
+            failed[j] = true;
+            diags.push(src.diag(
+                spans.get(j).cloned(),
+                &self.uncertain[j].path,
+                format!(
+                    "at {} {} value{}, {}, the scenario is invalid: {} — `{}`{at}",
+                    if inputs.len() == 1 { "its" } else { "their" },
+                    which,
+                    if inputs.len() == 1 { "" } else { "s" },
+                    values.join(", "),
+                    first.message,
+                    first.key_path
+                ),
+                format!(
+                    "a distribution whose every value keeps the scenario valid ({})",
+                    first.allowed
+                ),
+            ));
+        }
+        if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
     /// The scenario with `overrides` (key path → value) in place of what the file says. The

@@ -959,7 +959,7 @@ fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
     match t.table_opt(ctx, "headcount") {
         Some(mut h) => {
             for (k, v) in h.entries() {
-                if let Some(x) = number(ctx, v, &k.path, Bound::NonNegative) {
+                if let Some(x) = number(ctx, v, &k.path, Bound::ZeroOr(0.01, 1e6)) {
                     headcount.push((k, x));
                 }
             }

@@ -24,7 +24,14 @@ pub struct Sp<T> {
     pub path: String,
 }
 
-/// The allowed range of a number.
+/// The largest magnitude any number in a scenario may have (amounts, counts, hours,
+/// distribution parameters): far above any real figure, far below where sums over accounts,
+/// months and trials stop being finite.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+/// The smallest value of a key that must be positive: below it a value is a typo, not a figure.
+pub const MIN_POSITIVE: f64 = 1e-6;
+
+/// The allowed range of a number. Every bound also keeps numbers within `MAX_MAGNITUDE`.
 #[derive(Debug, Clone, Copy)]
 pub enum Bound {
     Any,
@@ -35,41 +42,48 @@ pub enum Bound {
     Between(f64, f64),
     /// Greater than the value, less than or equal to the second.
     AboveUpTo(f64, f64),
+    /// Zero, or from the first value to the second (a headcount: none, or at least a fraction
+    /// of a head).
+    ZeroOr(f64, f64),
 }
 
 impl Bound {
     pub fn admits(self, v: f64) -> bool {
         v.is_finite()
+            && v.abs() <= MAX_MAGNITUDE
             && match self {
                 Bound::Any => true,
                 Bound::NonNegative => v >= 0.0,
-                Bound::Positive => v > 0.0,
+                Bound::Positive => v >= MIN_POSITIVE,
                 Bound::Probability => (0.0..=1.0).contains(&v),
                 Bound::Between(lo, hi) => v >= lo && v <= hi,
                 Bound::AboveUpTo(lo, hi) => v > lo && v <= hi,
+                Bound::ZeroOr(lo, hi) => v == 0.0 || (v >= lo && v <= hi),
             }
     }
 
     /// The closed range draws of an uncertain input are clamped into.
     pub fn clamp_range(self) -> (f64, f64) {
         match self {
-            Bound::Any => (f64::MIN, f64::MAX),
-            Bound::NonNegative => (0.0, f64::MAX),
-            Bound::Positive => (f64::MIN_POSITIVE, f64::MAX),
+            Bound::Any => (-MAX_MAGNITUDE, MAX_MAGNITUDE),
+            Bound::NonNegative => (0.0, MAX_MAGNITUDE),
+            Bound::Positive => (MIN_POSITIVE, MAX_MAGNITUDE),
             Bound::Probability => (0.0, 1.0),
             Bound::Between(lo, hi) => (lo, hi),
             Bound::AboveUpTo(lo, hi) => (lo + f64::EPSILON * lo.abs().max(1.0), hi),
+            Bound::ZeroOr(_, hi) => (0.0, hi),
         }
     }
 
     pub fn describe(self) -> String {
         match self {
-            Bound::Any => "a finite number".into(),
-            Bound::NonNegative => "a number ≥ 0".into(),
-            Bound::Positive => "a number > 0".into(),
+            Bound::Any => "a finite number from -1e12 to 1e12".into(),
+            Bound::NonNegative => "a number ≥ 0, at most 1e12".into(),
+            Bound::Positive => "a number > 0, from 0.000001 to 1e12".into(),
             Bound::Probability => "a probability between 0 and 1".into(),
             Bound::Between(lo, hi) => format!("a number from {lo} to {hi}"),
             Bound::AboveUpTo(lo, hi) => format!("a number above {lo} and at most {hi}"),
+            Bound::ZeroOr(lo, hi) => format!("0, or a number from {lo} to {hi}"),
         }
     }
 }
@@ -85,6 +99,8 @@ pub struct Ctx<'s> {
     pub numeric_paths: Vec<String>,
     /// Inputs given as a distribution instead of a number.
     pub uncertain: Vec<Uncertain>,
+    /// Where each of `uncertain` is written (same order).
+    pub uncertain_spans: Vec<Span>,
     /// Accounts (and the hash they went into) to reuse instead of generating or reading them
     /// again, when nothing that shapes them is overridden.
     pub reuse: Option<(Arc<Accounts>, String)>,
@@ -98,6 +114,7 @@ impl<'s> Ctx<'s> {
             overrides: HashMap::new(),
             numeric_paths: Vec::new(),
             uncertain: Vec::new(),
+            uncertain_spans: Vec::new(),
             reuse: None,
         }
     }
@@ -112,7 +129,10 @@ impl<'s> Ctx<'s> {
             self.error(
                 span,
                 path,
-                format!("{x} is out of range for `{path}` (value set from the command line)"),
+                format!(
+                    "{} is out of range for `{path}` (value set from the command line)",
+                    show(x)
+                ),
                 bound.describe(),
             );
             Some(None)
@@ -128,6 +148,15 @@ impl<'s> Ctx<'s> {
     ) {
         let d = self.src.diag(span, path, message, allowed);
         self.diags.push(d);
+    }
+}
+
+/// A number for a message: plain when of ordinary size, `1e308` when huge or tiny.
+pub fn show(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -183,7 +212,7 @@ pub fn number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound)
             ctx.error(
                 Some(v.span()),
                 path,
-                format!("{x} is out of range for `{path}`"),
+                format!("{} is out of range for `{path}`", show(x)),
                 bound.describe(),
             );
             None
@@ -221,7 +250,7 @@ pub fn dist_table(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option
             Some(v.span()),
             path,
             format!("invalid {} distribution: {e}", kind.value),
-            format!("parameters {}", params.join(", ")),
+            format!("parameters {} ({e})", params.join(", ")),
         );
         return None;
     }
@@ -248,11 +277,12 @@ fn uncertain(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) 
         ctx.error(
             Some(v.span()),
             path,
-            format!("the median of `{path}`, {median}, is out of range"),
+            format!("the median of `{path}`, {}, is out of range", show(median)),
             bound.describe(),
         );
         return None;
     }
+    ctx.uncertain_spans.push(v.span());
     ctx.uncertain.push(Uncertain {
         path: path.to_string(),
         spec,

@@ -133,6 +133,23 @@ pub fn resolve(
             "a last, catch-all tier without `min_potential` and `min_fit`",
         );
     }
+    // A tier whose rectangle lies inside an earlier one's never gets an account.
+    for (j, later) in raw.tiers.iter().enumerate() {
+        if let Some(earlier) = raw.tiers[..j]
+            .iter()
+            .find(|t| t.min_potential <= later.min_potential && t.min_fit <= later.min_fit)
+        {
+            ctx.error(
+                Some(later.name.span.clone()),
+                &later.name.path,
+                format!(
+                    "tier \"{}\" can never be reached: tier \"{}\", listed before it, takes every account it would (first match wins)",
+                    later.name.value, earlier.name.value
+                ),
+                "tiers listed from the most demanding to the catch-all, which comes last",
+            );
+        }
+    }
     let model_tiers: Vec<Tier> = raw
         .tiers
         .iter()

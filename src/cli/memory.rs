@@ -1,0 +1,84 @@
+//! Refusing a run that cannot fit in memory, before simulating, instead of aborting on
+//! allocation halfway. Until memory stays flat as trials grow, a run holds every trial's row:
+//! designs × (metrics + monthly values × months) × 8 bytes per trial, plus the draws of the
+//! uncertain inputs, the working columns of the statistics and, with `--per-trial`, the text of
+//! per_trial.csv. The machine's available memory is read here, never in the library.
+
+use covsim::metrics::Layout;
+use covsim::model::Model;
+
+use super::Failure;
+
+/// Share of the available memory a run may plan to use (the rest: allocator slack, the
+/// account arrays, rendered charts and tables, other programs).
+const USABLE: f64 = 0.8;
+
+/// Bytes a run holds per trial.
+pub fn per_trial(model: &Model, inputs: usize, per_trial_csv: bool) -> u64 {
+    let layout = Layout::of(model);
+    let designs = model.designs.len() as u64;
+    let matrix = designs * layout.width() as u64 * 8;
+    // Statistics work on a few trial-long columns at once (a column, its paired difference,
+    // the sorting scratch, the monthly cumulative series of a design).
+    let stats = 8 * (4 + 2 * model.months as u64);
+    // per_trial.csv: about 20 characters per metric value.
+    let text = if per_trial_csv {
+        designs * layout.metrics() as u64 * 20
+    } else {
+        0
+    };
+    matrix + 8 * inputs as u64 + stats + text
+}
+
+/// Bytes of memory available now (Linux: `MemAvailable` of /proc/meminfo); `None` elsewhere.
+pub fn available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn gib(bytes: f64) -> String {
+    format!("{:.1} GiB", bytes / (1u64 << 30) as f64)
+}
+
+/// Refuses (exit 2) to simulate `trials` trials of `per_trial` bytes each when they cannot fit
+/// in the available memory, saying how many would.
+pub fn check(trials: u64, per_trial: u64, how: &str) -> Result<(), Failure> {
+    let Some(free) = available() else {
+        return Ok(());
+    };
+    let usable = free as f64 * USABLE;
+    let need = trials as f64 * per_trial as f64;
+    if need <= usable {
+        return Ok(());
+    }
+    let fit = (usable / per_trial.max(1) as f64).floor() as u64;
+    Err(Failure::Io(format!(
+        "{} trials need about {} of memory ({} bytes per trial), but {} is available: at most {} trials fit on this machine now. {how}",
+        covsim::export::thousands(trials as f64),
+        gib(need),
+        covsim::export::thousands(per_trial as f64),
+        gib(free as f64),
+        covsim::export::thousands(fit as f64),
+    )))
+}
+
+/// Refuses (exit 2) a merge whose part files (`bytes` in all) cannot be held, parsed and
+/// merged in the available memory.
+pub fn check_merge(bytes: u64) -> Result<(), Failure> {
+    let Some(free) = available() else {
+        return Ok(());
+    };
+    // The files as read, their values parsed, and the merged matrix.
+    let need = 3.0 * bytes as f64;
+    if need <= free as f64 * USABLE {
+        return Ok(());
+    }
+    Err(Failure::Io(format!(
+        "merging these parts ({} in all) needs about {} of memory, but {} is available; merge them on a machine with more memory, or run fewer trials",
+        gib(bytes as f64),
+        gib(need),
+        gib(free as f64)
+    )))
+}

@@ -1,0 +1,658 @@
+//! Issue #18: the binary against bad and borderline input — no hang, no abort, no silent
+//! nonsense, and an output folder that is always one run's.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const GOOD: &str = include_str!("../scenarios/leverage.toml");
+
+/// The leverage scenario with `from` replaced by `to` (which must occur).
+fn edited(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "{from} not in leverage.toml");
+    GOOD.replacen(from, to, 1)
+}
+
+/// The 1-based line of leverage.toml on which `needle` starts.
+fn line_of(needle: &str) -> usize {
+    let at = GOOD
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in leverage.toml"));
+    GOOD[..at].matches('\n').count() + 1
+}
+
+/// Runs the binary in `dir`, killing it after `limit`: a hang fails the test instead of the suite.
+fn run_bounded(dir: &Path, args: &[&str], limit: Duration) -> std::process::Output {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("covsim"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("covsim {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_extreme_beta_input_is_refused_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = edited(
+        "default_failure = 0.05 ",
+        "default_failure = { dist = \"beta\", alpha = 1, beta = 1e7 }",
+    );
+    write(dir.path(), "s.toml", &text);
+    let o = run_bounded(dir.path(), &["validate", "s.toml"], Duration::from_secs(20));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let place = format!("s.toml:{}:19", line_of("default_failure = 0.05 "));
+    assert!(err.contains(&place), "{err}");
+    assert!(err.contains("handoffs.default_failure"), "{err}");
+    assert!(err.contains("alpha and beta from 0.001 to 10000"), "{err}");
+}
+
+/// Writes the two parts of a 40-trial run of the built-in example into `dir/p`.
+fn two_parts(dir: &Path) -> [std::path::PathBuf; 2] {
+    for spec in ["0/2", "1/2"] {
+        let o = run_in(
+            dir,
+            &["run", "--trials", "40", "--shard", spec, "--out", "p", "-q"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    [0, 1].map(|i| dir.join(format!("p/leverage.part-{i:04}-of-0002.covpart")))
+}
+
+#[test]
+fn merge_refuses_parts_whose_layout_does_not_match_their_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let parts = two_parts(d);
+    let originals: Vec<Vec<u8>> = parts.iter().map(|p| std::fs::read(p).unwrap()).collect();
+
+    // An edited header (one design of three times the width: the same payload size) with the
+    // checksum left alone: the checksum now covers the header.
+    for p in &parts {
+        let bytes = std::fs::read(p).unwrap();
+        let part = covsim::shard::Part::from_bytes(&bytes).unwrap();
+        let (designs, width) = (part.header.designs, part.header.width);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let from = format!("\"designs\":{designs},\"width\":{width}");
+        let to = format!("\"designs\":1,\"width\":{}", designs * width);
+        assert!(text.contains(&from));
+        let edited = bytes_replace(&bytes, from.as_bytes(), to.as_bytes());
+        // keep the header length field right
+        let mut fixed = edited.clone();
+        let len = u64::from_le_bytes(bytes[14..22].try_into().unwrap()) as i64 + to.len() as i64
+            - from.len() as i64;
+        fixed[14..22].copy_from_slice(&(len as u64).to_le_bytes());
+        std::fs::write(p, fixed).unwrap();
+    }
+    let o = run_in(d, &["merge", "p", "--out", "m"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("checksum does not match"), "{err}");
+    assert!(!d.join("m").exists());
+
+    // A header rewritten with a valid checksum but a layout its scenario does not give.
+    for (p, bytes) in parts.iter().zip(&originals) {
+        let mut part = covsim::shard::Part::from_bytes(bytes).unwrap();
+        part.header.width *= part.header.designs;
+        part.header.designs = 1;
+        std::fs::write(p, part.to_bytes()).unwrap();
+    }
+    let o = run_in(d, &["merge", "p", "--out", "m"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the parts hold 1 design × ") && err.contains("but their scenario gives 3 × "),
+        "{err}"
+    );
+    assert!(!d.join("m").exists());
+}
+
+fn bytes_replace(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = hay
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("pattern present");
+    [&hay[..at], to, &hay[at + from.len()..]].concat()
+}
+
+#[test]
+fn overflowing_figures_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "cost_per_head_per_year = 85_000",
+            "cost_per_head_per_year = 1e308",
+            "1e308 is out of range for `channels[1].cost_per_head_per_year`",
+            26,
+        ),
+        (
+            "median = 1_200_000, sigma = 0.7",
+            "median = 1e300, sigma = 0.7",
+            "1e300 is out of range for `accounts.segments[0].potential.median`",
+            44,
+        ),
+        (
+            "median = 1_200_000, sigma = 0.7",
+            "median = 1_200_000, sigma = 150",
+            "lognormal needs median > 0 and sigma from 0 to 3",
+            13,
+        ),
+        (
+            "headcount = { field = 35, inside = 55 }",
+            "headcount = { field = 1e-300, inside = 55 }",
+            "1e-300 is out of range for `designs[1].headcount.field`",
+            23,
+        ),
+    ];
+    for (from, to, message, column) in cases {
+        let place = format!("a.toml:{}:{column}", line_of(from));
+        write(dir.path(), "a.toml", &edited(from, to));
+        for cmd in ["validate", "run"] {
+            let o = run_in(
+                dir.path(),
+                &[cmd, "a.toml", "--trials", "20"][..if cmd == "run" { 4 } else { 2 }],
+            );
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{to}: {err}");
+            assert!(err.contains(message) && err.contains(&place), "{to}: {err}");
+            assert!(!dir.path().join("outputs").exists());
+        }
+    }
+}
+
+#[test]
+fn a_non_finite_result_is_refused_naming_the_inputs() {
+    let text = edited(
+        "default_failure = 0.05 ",
+        "default_failure = { dist = \"uniform\", min = 0.01, max = 0.1 }",
+    );
+    let sc = covsim::scenario::Scenario::load(&text, "s.toml", &mut |p: &str| Err(p.to_string()))
+        .unwrap();
+    let none = std::collections::HashMap::new();
+    let mut run = covsim::study::simulate(&sc, &none, 0..10, 10, &covsim::engine::NoProgress)
+        .expect("a finite run");
+    assert!(covsim::study::check_finite(&sc, &run).is_ok());
+    let width = run.matrix.width;
+    // trial 7, design 1, metric 2
+    run.matrix.values[(7 * run.matrix.designs + 1) * width + 2] = f64::INFINITY;
+    let d = covsim::study::check_finite(&sc, &run).unwrap_err();
+    let msg = &d[0].message;
+    assert!(
+        msg.contains("design \"leveraged\"")
+            && msg.contains("trial 7")
+            && msg.contains("not a finite number (inf)")
+            && msg.contains("handoffs.default_failure = 0.0"),
+        "{msg}"
+    );
+    assert_eq!(d[0].file, "s.toml");
+}
+
+#[test]
+fn uncertain_inputs_are_validated_over_their_whole_range() {
+    let dir = tempfile::tempdir().unwrap();
+    // A key tier with no inbound: at the low end of this input its accounts bring nothing.
+    let text = edited(
+        "opportunities_per_year = 4 ",
+        "opportunities_per_year = { dist = \"uniform\", min = 0, max = 8 } ",
+    );
+    write(dir.path(), "s.toml", &text);
+    let place = format!("--> s.toml:{}:26", line_of("opportunities_per_year = 4 "));
+    for cmd in ["validate", "run"] {
+        let o = run_in(dir.path(), &[cmd, "s.toml"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {err}");
+        assert!(err.contains(&place), "{cmd}: {err}");
+        assert!(
+            err.contains(
+                "at its lowest value, `tiers[0].opportunities_per_year` = 0, the scenario is invalid"
+            ),
+            "{cmd}: {err}"
+        );
+        assert!(!dir.path().join("outputs").exists());
+    }
+    // The same input kept above 0 is fine.
+    let text = edited(
+        "opportunities_per_year = 4 ",
+        "opportunities_per_year = { dist = \"uniform\", min = 0.5, max = 8 } ",
+    );
+    write(dir.path(), "s.toml", &text);
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn an_output_folder_holds_one_run_and_what_the_user_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--per-trial", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("o/charts").is_dir() && d.join("o/per_trial.csv").is_file());
+    // What the user keeps, and what interrupted runs left.
+    std::fs::create_dir_all(d.join("o/parts")).unwrap();
+    write(d, "o/parts/mine.covpart", "x");
+    write(d, "o/notes.txt", "mine");
+    write(d, "o/.summary.json.4242.tmp", "half");
+    std::fs::create_dir_all(d.join(".o.new-999999/charts")).unwrap();
+    write(d, ".o.new-999999/summary.json", "half");
+
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--no-charts", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        names(&d.join("o")),
+        [
+            ".covsim-outputs",
+            "monthly.csv",
+            "notes.txt",
+            "parts",
+            "summary.csv",
+            "summary.json",
+            "summary.md",
+            "summary.xlsx",
+            "timing.json"
+        ]
+    );
+    assert!(d.join("o/parts/mine.covpart").is_file());
+    // Beside it: only the lock.
+    assert_eq!(names(d), [".o.lock", "o"]);
+
+    // A run killed between its two renames left the old folder aside: the next run puts the
+    // user's entries back.
+    std::fs::rename(d.join("o"), d.join(".o.old-999998")).unwrap();
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--no-charts", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("o/parts/mine.covpart").is_file() && d.join("o/notes.txt").is_file());
+    assert_eq!(names(d), [".o.lock", "o"]);
+}
+
+#[test]
+fn a_busy_folder_is_refused_and_ctrl_c_leaves_the_earlier_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read(d.join("o/summary.json")).unwrap();
+    let long = std::process::Command::new(assert_cmd::cargo::cargo_bin("covsim"))
+        .current_dir(d)
+        .args([
+            "run",
+            "--trials",
+            "50000",
+            "--out",
+            "o",
+            "-q",
+            "--threads",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("o is in use by another covsim run"), "{err}");
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &long.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = long.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(std::fs::read(d.join("o/summary.json")).unwrap(), before);
+    assert_eq!(names(d), [".o.lock", "o"]);
+    // The lock went with the process.
+    let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_run_too_large_for_memory_is_refused_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    // 100,000,000 trials of the example need about 300 GiB.
+    for args in [
+        &["run", "--trials", "100000000", "--out", "o"][..],
+        &[
+            "run",
+            "--precision",
+            "0.00001",
+            "--max-trials",
+            "100000000",
+            "--out",
+            "o",
+        ][..],
+    ] {
+        let o = run_bounded(dir.path(), args, Duration::from_secs(20));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("100,000,000 trials need about")
+                && err.contains("bytes per trial")
+                && err.contains("trials fit on this machine now"),
+            "{err}"
+        );
+        assert!(!dir.path().join("o").exists());
+    }
+}
+
+#[test]
+fn plot_refuses_results_whose_structure_contradicts_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--out", "o", "-q", "--no-charts"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let good: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("o/summary.json")).unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(Edit, &str); 5] = [
+        (
+            |v| {
+                v["monthly"][1]["metrics"][0]["months"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            },
+            "monthly[1].metrics[0].months",
+        ),
+        (
+            |v| {
+                v["monthly"][1]["cumulative_vs_baseline"]
+                    .as_array_mut()
+                    .unwrap()
+                    .truncate(3);
+            },
+            "monthly[1].cumulative_vs_baseline",
+        ),
+        (
+            |v| {
+                v["designs"][2]["hours_needed"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            },
+            "designs[2].hours_needed",
+        ),
+        (
+            |v| {
+                v["designs"][0]["tiers"].as_array_mut().unwrap().pop();
+            },
+            "designs[0].tiers",
+        ),
+        (
+            |v| {
+                let stages = v["scenario"]["stages"].as_array_mut().unwrap();
+                let first = stages[0].clone();
+                stages[1] = first;
+            },
+            "scenario.stages",
+        ),
+    ];
+    for (edit, key) in cases {
+        let mut v = good.clone();
+        edit(&mut v);
+        std::fs::write(d.join("bad.json"), serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+        let o = run_in(d, &["plot", "bad.json", "--out", "charts"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{key}: {err}");
+        assert!(
+            err.contains("damaged results file") && err.contains(&format!("key: {key}")),
+            "{key}: {err}"
+        );
+        assert!(!d.join("charts").exists());
+    }
+}
+
+/// The example reading its accounts from `accounts.csv`.
+fn with_csv(dir: &Path, csv: &[u8]) {
+    let text = edited(
+        "potential_volatility = 0.25",
+        "potential_volatility = 0.25\ncsv = \"accounts.csv\"",
+    );
+    // Segments and a CSV are alternatives: drop the segments.
+    let start = text.find("[[accounts.segments]]").unwrap();
+    let end = text.find("[[tiers]]").unwrap();
+    let text = format!("{}{}", &text[..start], &text[end..]);
+    write(dir, "s.toml", &text);
+    std::fs::write(dir.join("accounts.csv"), csv).unwrap();
+}
+
+#[test]
+fn silent_misconfigurations_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A catch-all tier first: the later tiers would never get an account.
+    let text = edited(
+        "[[tiers]]\nname = \"key\"",
+        "[[tiers]]\nname = \"all\"\n\n[[tiers]]\nname = \"key\"",
+    );
+    write(d, "t.toml", &text);
+    let o = run_in(d, &["validate", "t.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("tier \"key\" can never be reached: tier \"all\", listed before it")
+            && err.contains(&format!(
+                "t.toml:{}:8",
+                line_of("[[tiers]]\nname = \"key\"") + 4
+            ))
+            && err.contains("tier \"tail\" can never be reached"),
+        "{err}"
+    );
+
+    // A column named twice.
+    with_csv(d, b"id,potential,fit,Potential\nA,1,0.5,2\nB,2,0.5,3\n");
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("column `potential` appears 2 times in the header (columns 2, 4)")
+            && err.contains("accounts.csv:1:18"),
+        "{err}"
+    );
+
+    // More segment labels than fit in 16 bits.
+    let mut csv = b"id,potential,fit,segment\n".to_vec();
+    for i in 0..65_537 {
+        csv.extend_from_slice(format!("a{i},100,0.5,s{i}\n").as_bytes());
+    }
+    with_csv(d, &csv);
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("more than 65536 distinct segments: \"s65536\" is one too many")
+            && err.contains("accounts.csv:65538:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_reported_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = GOOD
+        .replacen("name = \"leverage\"", "name = \"lev\u{e9}rage\"", 1)
+        .into_bytes();
+    // é in Latin-1
+    let at = text.windows(2).position(|w| w == "é".as_bytes()).unwrap();
+    text.splice(at..at + 2, [0xE9]);
+    std::fs::write(d.join("s.toml"), &text).unwrap();
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("byte 0xE9 is not UTF-8 text") && err.contains("s.toml:14:12"),
+        "{err}"
+    );
+
+    // Two Latin-1 ids that lossy decoding would make equal.
+    with_csv(
+        d,
+        b"id,potential,fit\nM\xfcller,100,0.5\nM\xf6ller,100,0.5\n",
+    );
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("byte 0xFC is not UTF-8 text")
+            && err.contains("accounts.csv:2:2")
+            && err.contains("byte 0xF6 is not UTF-8 text")
+            && err.contains("accounts.csv:3:2")
+            && !err.contains("duplicate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_flags_of_sweep_and_sensitivity_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "s.toml", GOOD);
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--range",
+                "0:1",
+            ],
+            "is not `from:to:points`",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discont",
+                "--values",
+                "0,0.1",
+            ],
+            "did you mean `conflict.discount`",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--values",
+                "0.1",
+            ],
+            "at least two values",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--values",
+                "0.1,7",
+            ],
+            "7 is out of range for `conflict.discount` (value set from the command line)",
+        ),
+        (
+            &[
+                "sweep",
+                "s.toml",
+                "--param",
+                "conflict.discount",
+                "--range",
+                "0:0.5:100000",
+            ],
+            "a sweep of 100000 points would run 100000 simulations",
+        ),
+        (
+            &["sensitivity", "s.toml", "--inputs", "conflict.discount=0.1"],
+            "bounds must be `low:high`",
+        ),
+        (
+            &["sensitivity", "s.toml", "--inputs", "conflict.discount"],
+            "give its bounds",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = run_bounded(d, args, Duration::from_secs(20));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!d.join("outputs").exists());
+    }
+}
+
+#[test]
+fn a_million_row_account_file_validates_quickly_and_finds_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::with_capacity(40_000_000);
+    csv.push_str("segment,id,potential,fit\n");
+    for i in 0..1_000_000u32 {
+        let fit = (i % 1000) as f64 / 1000.0;
+        csv.push_str(&format!(
+            "s{},ACC-{i:07},{},{fit}\n",
+            i % 7,
+            1000 + (i % 977) * 1931
+        ));
+    }
+    with_csv(d, csv.as_bytes());
+    // The best of two runs, so a busy machine does not decide (it took 2.1–2.4 s before).
+    let mut best = f64::INFINITY;
+    for _ in 0..2 {
+        let start = Instant::now();
+        let o = run_in(d, &["validate", "s.toml"]);
+        best = best.min(start.elapsed().as_secs_f64());
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("1000000 accounts"), "{}", stdout(&o));
+    }
+    assert!(best < 1.5, "validate of 1,000,000 rows took {best:.2} s");
+    // Duplicate ids are still found, with the line of the first.
+    csv.push_str("s1,ACC-0000005,10,0.5\n");
+    with_csv(d, csv.as_bytes());
+    let o = run_in(d, &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("duplicate account id \"ACC-0000005\" (first on line 7)")
+            && err.contains("accounts.csv:1000002:4"),
+        "{err}"
+    );
+}
