@@ -340,6 +340,72 @@ fn a_busy_folder_is_refused_and_ctrl_c_leaves_the_earlier_results() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// Runs covsim under `sh` with a file-size limit of `blocks` and SIGXFSZ ignored, so a write
+/// past the limit fails with EFBIG as a write to a full disk fails with ENOSPC; or, with the
+/// signal left at its default, the process is killed in the middle of writing.
+fn run_limited(dir: &Path, blocks: u32, ignore_signal: bool, args: &str) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("covsim");
+    let trap = if ignore_signal { "trap '' XFSZ; " } else { "" };
+    std::process::Command::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(format!(
+            "{trap}ulimit -f {blocks}; exec {} {args}",
+            bin.display()
+        ))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_failed_or_killed_write_leaves_the_earlier_results_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before: Vec<(String, Vec<u8>)> = names(&d.join("o"))
+        .into_iter()
+        .filter(|n| n.contains('.') && !n.starts_with('.'))
+        .map(|n| (n.clone(), std::fs::read(d.join("o").join(&n)).unwrap()))
+        .collect();
+    let unchanged = || {
+        for (n, bytes) in &before {
+            assert_eq!(
+                &std::fs::read(d.join("o").join(n)).unwrap(),
+                bytes,
+                "{n} changed"
+            );
+        }
+    };
+    // The disk fills while the new outputs are written (summary.json is far above 64 blocks):
+    // a file-system error, exit 2, and the earlier results stay as they were.
+    let o = run_limited(d, 64, true, "run --trials 30 --seed 9 --out o -q");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+    unchanged();
+    assert_eq!(
+        names(d),
+        [".o.lock", "o"],
+        "no half-written folder left beside it"
+    );
+    // Killed in the middle of writing (SIGXFSZ): the earlier results stay whole, and the next
+    // run cleans up and writes its own.
+    let o = run_limited(d, 64, false, "run --trials 30 --seed 9 --out o -q");
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    unchanged();
+    let o = run_in(
+        d,
+        &["run", "--trials", "30", "--seed", "9", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(names(d), [".o.lock", "o"]);
+    assert_ne!(
+        std::fs::read(d.join("o/summary.json")).unwrap(),
+        before.iter().find(|(n, _)| n == "summary.json").unwrap().1
+    );
+}
+
 #[test]
 fn a_run_too_large_for_memory_is_refused_before_simulating() {
     let dir = tempfile::tempdir().unwrap();
