@@ -255,12 +255,56 @@ pub struct Design {
     /// Upper limit on every channel's off-profile share in this design (1 = no limit).
     pub off_profile_cap: f64,
     pub onboarding: Onboarding,
+    /// Later steps of a transition, in increasing month order: from each step's month on, its
+    /// coverage replaces the one before (empty: the coverage holds for the whole horizon).
+    pub steps: Vec<Step>,
+}
+
+/// One step of a transition that moves tiers at several months.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// First month (0-based) of the step's coverage; at least 1 and below the horizon.
+    pub month: u32,
+    /// The coverage of every tier from that month on (index = tier).
+    pub coverage: Vec<TierCoverage>,
+    /// Heads per channel the design plans from that month on (index = channel).
+    pub headcount: Vec<f64>,
+}
+
+/// When a design's coverage is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// Before month 1: the coverage the design starts the horizon with, settled.
+    Start,
+    /// Month `m` (0-based) of the horizon.
+    Month(u32),
+    /// Where the design ends: its coverage after the last step, settled.
+    End,
 }
 
 impl Design {
     /// The off-profile share of `channel` in this design.
     pub fn off_profile(&self, channel: &Channel) -> f64 {
         channel.off_profile_share.min(self.off_profile_cap)
+    }
+
+    /// The step in force at `at`, if any.
+    fn step_at(&self, at: At) -> Option<&Step> {
+        match at {
+            At::Start => None,
+            At::Month(m) => self.steps.iter().rev().find(|s| s.month <= m),
+            At::End => self.steps.last(),
+        }
+    }
+
+    /// The design's coverage of every tier at `at`.
+    pub fn coverage_at(&self, at: At) -> &[TierCoverage] {
+        self.step_at(at).map_or(&self.coverage, |s| &s.coverage)
+    }
+
+    /// The heads per channel the design plans at `at`.
+    pub fn headcount_at(&self, at: At) -> &[f64] {
+        self.step_at(at).map_or(&self.headcount, |s| &s.headcount)
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{TrialMatrix, plan, staffing};
 use crate::metrics::{Better, MetricDef, catalogue};
 use crate::metrics::{Layout, monthly};
-use crate::model::Model;
+use crate::model::{At, Model};
 use crate::stats::{DiffStats, Stats, percentile_sorted, summarize};
 use crate::study::{Precision, Run};
 use crate::uncertain::{Sampling, correlation};
@@ -200,6 +200,9 @@ pub struct DesignResult {
     /// The design this one is a transition from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transition_from: Option<String>,
+    /// Months (1 = the first) of the later steps of a transition that moves in steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<u32>,
     /// Heads per channel, in `scenario.channels` order.
     pub headcount: Vec<f64>,
     /// Hours per year each channel has at full staff (productive heads × capacity, less the
@@ -339,7 +342,8 @@ impl Results {
                     transition_from: design
                         .transition_from
                         .map(|f| model.designs[f].name.clone()),
-                    headcount: design.headcount.clone(),
+                    steps: design.steps.iter().map(|s| s.month + 1).collect(),
+                    headcount: design.headcount_at(At::End).to_vec(),
                     hours_available: effort.supply.clone(),
                     hours_needed: effort.demand.clone(),
                     roles,
@@ -348,7 +352,7 @@ impl Results {
                             let p = &plans[d * n_tiers + t];
                             TierPlanInfo {
                                 tier: model.tiers[t].name.clone(),
-                                owners: design.coverage[t]
+                                owners: design.coverage_at(At::End)[t]
                                     .owners
                                     .iter()
                                     .map(|&o| model.channels[o].name.clone())

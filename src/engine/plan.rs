@@ -4,7 +4,7 @@
 //! shared draws against these numbers. docs/MODEL.md §2–6 and §15 give every equation.
 
 use super::staffing::FixedCosts;
-use crate::model::{CreditRule, Model, Settling};
+use crate::model::{At, CreditRule, Model, Settling, TierCoverage};
 use crate::rng::threshold;
 
 /// Stages supported per scenario (keeps per-opportunity draws on the stack).
@@ -89,17 +89,17 @@ impl Effort {
     }
 }
 
-/// Whether channel `c` works tier `t` in design `d`: owns a stage or is deployed at one.
-pub fn on_team(model: &Model, d: usize, t: usize, c: usize) -> bool {
-    let cov = &model.designs[d].coverage[t];
+/// Whether channel `c` works tier `t` in design `d` at `at`: owns a stage or is deployed at one.
+pub fn on_team(model: &Model, d: usize, at: At, t: usize, c: usize) -> bool {
+    let cov = &model.designs[d].coverage_at(at)[t];
     cov.owners.contains(&c) || cov.specialists.iter().flatten().any(|&s| s == c)
 }
 
-/// Channels present in design `d`: with heads, or owning a stage of some tier.
-pub fn present(model: &Model, d: usize) -> Vec<bool> {
+/// Channels present in design `d` at `at`: with heads, or owning a stage of some tier.
+pub fn present(model: &Model, d: usize, at: At) -> Vec<bool> {
     let design = &model.designs[d];
-    let mut out: Vec<bool> = design.headcount.iter().map(|&h| h > 0.0).collect();
-    for cov in &design.coverage {
+    let mut out: Vec<bool> = design.headcount_at(at).iter().map(|&h| h > 0.0).collect();
+    for cov in design.coverage_at(at) {
         for &o in &cov.owners {
             out[o] = true;
         }
@@ -108,21 +108,41 @@ pub fn present(model: &Model, d: usize) -> Vec<bool> {
 }
 
 /// Whether more than one channel works the accounts of tier `t` in design `d` (owners of
-/// different stages, or specialists beside the owner).
-pub fn shared(model: &Model, d: usize, t: usize) -> bool {
-    let cov = &model.designs[d].coverage[t];
+/// different stages, or specialists beside the owner) at `at`.
+pub fn shared(model: &Model, d: usize, at: At, t: usize) -> bool {
+    let cov = &model.designs[d].coverage_at(at)[t];
     let first = cov.owners.first();
     cov.owners.iter().any(|o| Some(o) != first)
         || cov.specialists.iter().flatten().any(|s| Some(s) != first)
 }
 
-/// Whether the owners of tier `t` in design `d` differ from those in the design it is a
-/// transition from: its accounts are moved accounts.
-pub fn moved(model: &Model, d: usize, t: usize) -> bool {
+/// Whether the owners of tier `t` at the start of design `d` differ from those where the
+/// design it is a transition from ends: its accounts are moved at month 1.
+pub fn moved_at_start(model: &Model, d: usize, t: usize) -> bool {
     let design = &model.designs[d];
-    design
-        .transition_from
-        .is_some_and(|f| model.designs[f].coverage[t].owners != design.coverage[t].owners)
+    design.transition_from.is_some_and(|f| {
+        model.designs[f].coverage_at(At::End)[t].owners != design.coverage_at(At::Start)[t].owners
+    })
+}
+
+/// Months since the accounts of tier `t` in design `d` were last moved, as of `at`: the
+/// latest step (month 1 of a transition, or a later step) at or before the month whose owners
+/// of the tier differ from the coverage before it. `None` when they were never moved, and
+/// before or after the horizon (settled).
+pub fn settling_age(model: &Model, d: usize, at: At, t: usize) -> Option<u32> {
+    let At::Month(m) = at else {
+        return None;
+    };
+    let design = &model.designs[d];
+    let mut age = moved_at_start(model, d, t).then_some(m);
+    let mut before: &[TierCoverage] = &design.coverage;
+    for step in design.steps.iter().take_while(|s| s.month <= m) {
+        if step.coverage[t].owners != before[t].owners {
+            age = Some(m - step.month);
+        }
+        before = &step.coverage;
+    }
+    age
 }
 
 /// Opportunities a fully covered account of tier `t` brings per year (prospected + inbound).
@@ -133,24 +153,24 @@ pub fn flow(model: &Model, t: usize) -> f64 {
 
 /// The base overlap of intruder `c` on tier `t` of design `d` (before clarity, credit and
 /// pressure): 0 where `c` is not present, works the tier, or has no overlap with the closer.
-fn base_overlap(model: &Model, d: usize, t: usize, c: usize, present: &[bool]) -> f64 {
-    if !present[c] || on_team(model, d, t, c) {
+fn base_overlap(model: &Model, d: usize, at: At, t: usize, c: usize, present: &[bool]) -> f64 {
+    if !present[c] || on_team(model, d, at, t, c) {
         return 0.0;
     }
-    let closer = model.designs[d].coverage[t].owners[model.close_stage];
+    let closer = model.designs[d].coverage_at(at)[t].owners[model.close_stage];
     model.conflict_pair(closer, c).overlap * model.designs[d].territory_overlap
 }
 
 /// Pressure of each channel as an intruder in design `d` with `productive` heads by channel:
 /// `a / (a + pressure_half_hours)`, `a` its hours per year per account it can reach; 1 for a
 /// channel whose effort is not limited; 0 with no heads or nothing in reach.
-pub fn pressure(model: &Model, d: usize, productive: &[f64]) -> Vec<f64> {
-    let present = present(model, d);
+pub fn pressure(model: &Model, d: usize, at: At, productive: &[f64]) -> Vec<f64> {
+    let present = present(model, d, at);
     let half = model.conflict.pressure_half_hours;
     (0..model.channels.len())
         .map(|c| {
             let reach: f64 = (0..model.tiers.len())
-                .filter(|&t| base_overlap(model, d, t, c, &present) > 0.0)
+                .filter(|&t| base_overlap(model, d, at, t, c, &present) > 0.0)
                 .map(|t| model.tiers[t].accounts as f64)
                 .sum();
             if reach <= 0.0 {
@@ -178,12 +198,13 @@ pub fn pressure(model: &Model, d: usize, productive: &[f64]) -> Vec<f64> {
 pub fn intrusion(
     model: &Model,
     d: usize,
+    at: At,
     t: usize,
     pressure: &[f64],
     raise: f64,
 ) -> Vec<(usize, f64)> {
     let design = &model.designs[d];
-    let present = present(model, d);
+    let present = present(model, d, at);
     let clarity = 1.0 - model.conflict.clarity_effect * design.clarity;
     let credit = match design.credit {
         CreditRule::Single => 1.0,
@@ -192,7 +213,7 @@ pub fn intrusion(
     let mut out = Vec::new();
     let mut cum = 0.0f64;
     for (c, &pi) in pressure.iter().enumerate() {
-        let base = base_overlap(model, d, t, c, &present);
+        let base = base_overlap(model, d, at, t, c, &present);
         let q = (base * clarity * credit * pi * raise).clamp(0.0, 1.0);
         let q = q.min(1.0 - cum);
         if q > 0.0 {
@@ -204,15 +225,16 @@ pub fn intrusion(
 }
 
 /// The raise of conflict likelihood and hand-off failure on tier `t` of design `d` while moved
-/// accounts settle: `(conflict, hand-off)` multipliers, 1 when settled or not moved.
-fn raise(model: &Model, d: usize, t: usize, month: Option<u32>) -> (f64, f64) {
+/// accounts settle: `(conflict, hand-off)` multipliers, 1 when settled or not moved. Each step
+/// that moves the tier starts its own settling.
+fn raise(model: &Model, d: usize, at: At, t: usize) -> (f64, f64) {
     let design = &model.designs[d];
-    let excess = match month {
-        Some(m) if moved(model, d, t) => Settling::excess(
+    let excess = match settling_age(model, d, at, t) {
+        Some(age) => Settling::excess(
             model.settling.half_life(design.clarity, design.quarterback),
-            m,
+            age,
         ),
-        _ => 0.0,
+        None => 0.0,
     };
     let s = &model.settling;
     (
@@ -221,16 +243,16 @@ fn raise(model: &Model, d: usize, t: usize, month: Option<u32>) -> (f64, f64) {
     )
 }
 
-/// The hours of every role of design `d` with `productive` heads by channel, in `month` (for
-/// the settling raise of chasing on moved accounts; `None`: settled).
-pub fn effort(model: &Model, d: usize, productive: &[f64], month: Option<u32>) -> Effort {
+/// The hours of every role of design `d` with `productive` heads by channel, at `at` (its
+/// coverage then, and the settling raise of chasing on moved accounts).
+pub fn effort(model: &Model, d: usize, productive: &[f64], at: At) -> Effort {
     let design = &model.designs[d];
     let n_ch = model.channels.len();
-    let pressure = pressure(model, d, productive);
+    let pressure = pressure(model, d, at, productive);
     let mut demand = vec![0.0; n_ch];
     for (t, tier) in model.tiers.iter().enumerate() {
         let n = tier.accounts as f64;
-        let cov = &design.coverage[t];
+        let cov = &design.coverage_at(at)[t];
         let f = flow(model, t);
         // Coverage work, split evenly over the demand-generation stages.
         let demand_stages: Vec<usize> = (0..model.stages.len())
@@ -251,8 +273,8 @@ pub fn effort(model: &Model, d: usize, productive: &[f64], month: Option<u32>) -
             entering *= stage.conversion[t];
         }
         // Chasing: the intruders' hours on the opportunities they pursue.
-        let (conflict_raise, _) = raise(model, d, t, month);
-        for (c, q) in intrusion(model, d, t, &pressure, conflict_raise) {
+        let (conflict_raise, _) = raise(model, d, at, t);
+        for (c, q) in intrusion(model, d, at, t, &pressure, conflict_raise) {
             demand[c] += n * f * q * model.conflict.chase_hours;
         }
     }
@@ -283,19 +305,23 @@ fn multiplier(model: &Model, effort: &Effort, r: usize, coasting: f64) -> f64 {
 
 /// What a plan is built under, besides the design and tier.
 struct When<'a> {
+    /// The coverage and settling in force.
+    at: At,
     effort: &'a Effort,
     /// The month (for settling and the booking month) and the variable pay rate by channel and
     /// month; `None` for the steady plan.
     month: Option<(u32, &'a [Vec<f64>])>,
 }
 
-/// Steady plans for every (design, tier), indexed `d * tiers + t`: full staff, settled rules.
+/// Steady plans for every (design, tier), indexed `d * tiers + t`: full staff, settled rules,
+/// the coverage where the design ends.
 pub fn build(model: &Model) -> Vec<Plan> {
     let mut plans = Vec::with_capacity(model.designs.len() * model.tiers.len());
     for d in 0..model.designs.len() {
         let effort = steady_effort(model, d);
         for t in 0..model.tiers.len() {
             let when = When {
+                at: At::End,
                 effort: &effort,
                 month: None,
             };
@@ -305,9 +331,9 @@ pub fn build(model: &Model) -> Vec<Plan> {
     plans
 }
 
-/// The hours of design `d` at full staff, settled.
+/// The hours of design `d` at full staff, settled, in the coverage where it ends.
 pub fn steady_effort(model: &Model, d: usize) -> Effort {
-    effort(model, d, &model.designs[d].headcount, None)
+    effort(model, d, model.designs[d].headcount_at(At::End), At::End)
 }
 
 /// Plans for every (design, tier, month), indexed `(d * tiers + t) * months + m`: the heads
@@ -319,12 +345,13 @@ pub fn build_months(model: &Model, staffing: &[FixedCosts]) -> Vec<Plan> {
         let efforts: Vec<Effort> = (0..months)
             .map(|m| {
                 let productive: Vec<f64> = costs.staff.iter().map(|s| s.productive[m]).collect();
-                effort(model, d, &productive, Some(m as u32))
+                effort(model, d, &productive, At::Month(m as u32))
             })
             .collect();
         for t in 0..model.tiers.len() {
             for (m, effort) in efforts.iter().enumerate() {
                 let when = When {
+                    at: At::Month(m as u32),
                     effort,
                     month: Some((m as u32, &costs.pay_rate)),
                 };
@@ -358,15 +385,16 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
     let design = &model.designs[d];
     let close = model.close_stage;
     let n_stages = model.stages.len();
-    let coasting = if design.quarterback || !shared(model, d, t) {
+    let at = when.at;
+    let coasting = if design.quarterback || !shared(model, d, at, t) {
         0.0
     } else {
         model.coasting
     };
     let effort = when.effort;
     let mult = |r: usize| multiplier(model, effort, r, coasting);
-    let (conflict_raise, handoff_raise) = raise(model, d, t, when.month.map(|(m, _)| m));
-    let cov = &design.coverage[t];
+    let (conflict_raise, handoff_raise) = raise(model, d, at, t);
+    let cov = &design.coverage_at(at)[t];
 
     // Conversion: each group (up to the close; after it) weighs its stages by −ln(conversion).
     let conv: Vec<f64> = model.stages.iter().map(|s| s.conversion[t]).collect();
@@ -430,7 +458,7 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
     }
     let mut intruders = Vec::new();
     let mut cum = 0.0f64;
-    for (c, q) in intrusion(model, d, t, &effort.pressure, conflict_raise) {
+    for (c, q) in intrusion(model, d, at, t, &effort.pressure, conflict_raise) {
         cum += q;
         let pair = model.conflict_pair(closer, c);
         intruders.push(Intruder {
@@ -476,9 +504,9 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
     let credited = match design.credit {
         CreditRule::Single => Vec::new(),
         CreditRule::Double => {
-            let present = present(model, d);
+            let present = present(model, d, at);
             (0..model.channels.len())
-                .filter(|&c| base_overlap(model, d, t, c, &present) > 0.0)
+                .filter(|&c| base_overlap(model, d, at, t, c, &present) > 0.0)
                 .map(|c| (c, rate(c) * model.conflict.double_credit_share))
                 .filter(|&(_, r)| r > 0.0)
                 .collect()
@@ -519,7 +547,7 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
 /// handoff_failure_multiplier_at_start)`.
 pub fn in_flight(model: &Model, d: usize) -> Vec<Plan> {
     let design = &model.designs[d];
-    let own = steady_effort(model, d);
+    let own = effort(model, d, &design.headcount, At::Start);
     let from = design.transition_from.unwrap_or(d);
     let old = steady_effort(model, from);
     (0..model.tiers.len())
@@ -529,6 +557,7 @@ pub fn in_flight(model: &Model, d: usize) -> Vec<Plan> {
                 d,
                 t,
                 &When {
+                    at: At::Start,
                     effort: &own,
                     month: None,
                 },
@@ -541,12 +570,13 @@ pub fn in_flight(model: &Model, d: usize) -> Vec<Plan> {
                 from,
                 t,
                 &When {
+                    at: At::End,
                     effort: &old,
                     month: None,
                 },
             );
             let (o_old, o_new) = (p.closer, mine.closer);
-            if moved(model, d, t) && o_old != o_new {
+            if moved_at_start(model, d, t) && o_old != o_new {
                 let k = model.settling.handoff_failure_multiplier;
                 p.handover = threshold((model.handoff(o_old, o_new).failure * k).min(1.0));
             }

@@ -3,7 +3,7 @@
 //! the replacement joins. From them, each design's fixed costs per month and the variable pay
 //! rate of each channel in each month (onboarding pay plans).
 
-use crate::model::{ChannelKind, Model, OnboardingPlan};
+use crate::model::{At, ChannelKind, Model, OnboardingPlan};
 
 /// One channel of one design, month by month (index = month of the horizon, 0 = first).
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,9 @@ pub struct Heads {
     pub onboarding_productive: Vec<f64>,
     /// Heads joining in each month (transition hires and replacements).
     pub joining: Vec<f64>,
+    /// Heads a transition removes in each month (at its start, and at each step that plans
+    /// fewer heads), paid their exit cost.
+    pub exiting: Vec<f64>,
 }
 
 impl Heads {
@@ -42,20 +45,29 @@ struct Cohort {
 }
 
 /// Heads of channel `r` in design `d` over the model's months. Heads already in their seats
-/// are the design's headcount, or under a transition the part of it the previous design had;
-/// the rest join `hiring_lead_months` after the start. Each month a share `attrition_per_month` of every cohort leaves at
-/// the month's end; their replacements join `replacement_delay_months` later and ramp again.
+/// are the design's headcount, or under a transition the part of it the previous design had
+/// (where it ends); the rest join `hiring_lead_months` after the start, and the heads it has
+/// beyond the new headcount leave at the start. A later step that plans more heads hires the
+/// difference `hiring_lead_months` after its month; one that plans fewer removes them at its
+/// month: heads in their seats, those there before the horizon first, then by the month they
+/// joined; then hires not yet joined, the latest first. Each month a share
+/// `attrition_per_month` of every cohort leaves at the month's end; their replacements join
+/// `replacement_delay_months` later and ramp again.
 pub fn heads(model: &Model, d: usize, r: usize) -> Heads {
     let months = model.months as usize;
     let design = &model.designs[d];
     let ch = &model.channels[r];
-    let target = design.headcount[r];
-    let (tenured, hired) = match design.transition_from {
+    let mut target = design.headcount[r];
+    let (tenured, hired, exits) = match design.transition_from {
         Some(f) => {
-            let before = model.designs[f].headcount[r];
-            (target.min(before), (target - before).max(0.0))
+            let before = model.designs[f].headcount_at(At::End)[r];
+            (
+                target.min(before),
+                (target - before).max(0.0),
+                (before - target).max(0.0),
+            )
         }
-        None => (target, 0.0),
+        None => (target, 0.0, 0.0),
     };
     let mut cohorts = vec![Cohort {
         joined: None,
@@ -72,8 +84,32 @@ pub fn heads(model: &Model, d: usize, r: usize) -> Heads {
         onboarding: vec![0.0; months],
         onboarding_productive: vec![0.0; months],
         joining: vec![0.0; months],
+        exiting: vec![0.0; months],
     };
+    if months > 0 {
+        out.exiting[0] = exits;
+    }
     for m in 0..months {
+        if let Some(step) = design.steps.iter().find(|s| s.month as usize == m) {
+            let next = step.headcount[r];
+            if next > target {
+                joining[m + lead] += next - target;
+            } else if next < target {
+                let mut cut = target - next;
+                out.exiting[m] += cut;
+                for c in &mut cohorts {
+                    let k = c.heads.min(cut);
+                    c.heads -= k;
+                    cut -= k;
+                }
+                for j in joining[m..].iter_mut().rev() {
+                    let k = j.min(cut);
+                    *j -= k;
+                    cut -= k;
+                }
+            }
+            target = next;
+        }
         out.joining[m] = joining[m];
         if joining[m] > 0.0 {
             cohorts.push(Cohort {
@@ -153,17 +189,22 @@ impl Heads {
 
 pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
     let months = model.months as usize;
-    let years = model.months as f64 / 12.0;
     let design = &model.designs[d];
-    let mut used = vec![false; model.channels.len()];
-    for cov in &design.coverage {
-        for &o in &cov.owners {
-            used[o] = true;
-        }
-        for &s in cov.specialists.iter().flatten() {
-            used[s] = true;
-        }
-    }
+    // Channels given work in each month (a transition in steps may bring one in later).
+    let used: Vec<Vec<bool>> = (0..months)
+        .map(|m| {
+            let mut used = vec![false; model.channels.len()];
+            for cov in design.coverage_at(At::Month(m as u32)) {
+                for &o in &cov.owners {
+                    used[o] = true;
+                }
+                for &s in cov.specialists.iter().flatten() {
+                    used[s] = true;
+                }
+            }
+            used
+        })
+        .collect();
     let mut f = FixedCosts {
         heads: 0.0,
         specialists: 0.0,
@@ -180,10 +221,13 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
     for (r, ch) in model.channels.iter().enumerate() {
         let staff = heads(model, d, r);
         let per_month = ch.cost_per_head_per_year / 12.0;
-        let fixed_month = if used[r] || design.headcount[r] > 0.0 {
-            ch.fixed_cost_per_year / 12.0
-        } else {
-            0.0
+        // A channel's fixed cost runs in the months it has heads or is given work.
+        let fixed_in = |m: usize| {
+            if used[m][r] || design.headcount_at(At::Month(m as u32))[r] > 0.0 {
+                ch.fixed_cost_per_year / 12.0
+            } else {
+                0.0
+            }
         };
         let (saved, guarantee) = match design.onboarding.plan {
             OnboardingPlan::FullCommission { base_pay_saved, .. } => (base_pay_saved, 0.0),
@@ -199,7 +243,7 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
             head_months += staff.in_seat[m];
             onboarding_months += staff.onboarding[m];
             f.monthly[m] += (staff.in_seat[m] - saved * staff.onboarding[m]) * per_month
-                + fixed_month
+                + fixed_in(m)
                 + guarantee * staff.onboarding[m];
             if ch.capacity_hours_per_head_per_year.is_some() {
                 f.productive[m] += staff.productive[m];
@@ -212,19 +256,15 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
             });
         }
         let heads = (head_months - saved * onboarding_months) * ch.cost_per_head_per_year / 12.0;
-        let fixed = if fixed_month > 0.0 {
-            ch.fixed_cost_per_year * years
-        } else {
-            0.0
-        };
+        let fixed_months = (0..months).filter(|&m| fixed_in(m) > 0.0).count();
+        let fixed = ch.fixed_cost_per_year * (fixed_months as f64 / 12.0);
         let guaranteed = guarantee * onboarding_months;
-        // Heads a transition removes leave at the start, at their exit cost.
-        let exits = design.transition_from.map_or(0.0, |from| {
-            (model.designs[from].headcount[r] - design.headcount[r]).max(0.0)
-                * ch.exit_cost_per_head
-        });
-        if months > 0 {
-            f.monthly[0] += exits;
+        // Heads a transition removes leave at the start or at a step, at their exit cost.
+        let mut exits = 0.0;
+        for (m, &left) in staff.exiting.iter().enumerate() {
+            let cost = left * ch.exit_cost_per_head;
+            f.monthly[m] += cost;
+            exits += cost;
         }
         f.exits += exits;
         let mut recruiting = 0.0;

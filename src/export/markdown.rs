@@ -227,10 +227,16 @@ fn path_over_months(o: &mut String, r: &Results) {
             }
             continue;
         };
-        let from = design
-            .transition_from
-            .as_ref()
-            .map_or(String::new(), |f| format!(" (a transition from {f})"));
+        let from = design.transition_from.as_ref().map_or(String::new(), |f| {
+            let steps: Vec<String> = design.steps.iter().map(|m| m.to_string()).collect();
+            match steps.len() {
+                0 => format!(" (a transition from {f})"),
+                _ => format!(
+                    " (a transition from {f}, with later steps in month {})",
+                    steps.join(", ")
+                ),
+            }
+        });
         let _ = writeln!(
             o,
             "- **{}**{from}: {}",

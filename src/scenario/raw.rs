@@ -149,10 +149,22 @@ pub struct RawDesign {
     pub headcount: Vec<(Sp<String>, f64)>,
     pub coverage: Vec<RawCoverage>,
     pub coverage_span: Sp<()>,
+    /// Later steps of a transition (`[[designs.steps]]`), in file order.
+    pub steps: Vec<RawStep>,
     pub transition_from: Option<Sp<String>>,
     pub quarterback: bool,
     pub off_profile_cap: f64,
     pub onboarding: Onboarding,
+}
+
+/// `[[designs.steps]]`: from `month` (1-based) on, the tiers listed in its coverage take it.
+#[derive(Debug)]
+pub struct RawStep {
+    pub month: Option<Sp<u64>>,
+    /// Heads per channel that change at the step.
+    pub headcount: Vec<(Sp<String>, f64)>,
+    pub coverage: Vec<RawCoverage>,
+    pub span: Sp<()>,
 }
 
 #[derive(Debug)]
@@ -929,49 +941,22 @@ fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict 
     c
 }
 
-fn names_or_list(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Vec<Sp<String>> {
-    match v.get_ref() {
-        DeValue::Array(items) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| string(ctx, item, &format!("{path}[{i}]")))
-            .collect(),
-        _ => string(ctx, v, path).into_iter().collect(),
+/// `headcount = { channel = heads, ... }` of a design or a step (empty when absent).
+fn read_headcount(ctx: &mut Ctx, t: &mut Table) -> Vec<(Sp<String>, f64)> {
+    let mut headcount = Vec::new();
+    if let Some(mut h) = t.table_opt(ctx, "headcount") {
+        for (k, v) in h.entries() {
+            if let Some(x) = number(ctx, v, &k.path, Bound::ZeroOr(0.01, 1e6)) {
+                headcount.push((k, x));
+            }
+        }
+        h.finish(ctx);
     }
+    headcount
 }
 
-fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
-    let name = t.str_req(ctx, "name", "a design name such as \"leveraged\"");
-    let clarity = t.f64_or(ctx, "clarity", Bound::Probability, 0.5);
-    let credit = match t.choice_or(ctx, "credit", &["single", "double"], "single") {
-        "double" => CreditRule::Double,
-        _ => CreditRule::Single,
-    };
-    let territory_overlap = t.f64_or(ctx, "territory_overlap", Bound::Between(0.0, 10.0), 1.0);
-    let transition_from = t.str_opt(ctx, "transition_from");
-    let quarterback = boolean(ctx, &mut t, "quarterback").is_some_and(|b| b.value);
-    let off_profile_cap = t.f64_or(ctx, "off_profile_cap", Bound::Probability, 1.0);
-    let onboarding = t
-        .table_opt(ctx, "onboarding")
-        .map(|o| read_onboarding(ctx, o))
-        .unwrap_or_default();
-    let mut headcount = Vec::new();
-    match t.table_opt(ctx, "headcount") {
-        Some(mut h) => {
-            for (k, v) in h.entries() {
-                if let Some(x) = number(ctx, v, &k.path, Bound::ZeroOr(0.01, 1e6)) {
-                    headcount.push((k, x));
-                }
-            }
-            h.finish(ctx);
-        }
-        None if !t.has("headcount") => t.missing(
-            ctx,
-            "headcount",
-            "a table of heads per channel, e.g. `headcount = { field = 40, inside = 20 }`",
-        ),
-        None => {}
-    }
+/// `coverage` of a design or a step: one `[…coverage.<tier>]` table per tier.
+fn read_coverage(ctx: &mut Ctx, t: &mut Table, allowed: &str) -> (Vec<RawCoverage>, Sp<()>) {
     let mut coverage = Vec::new();
     let coverage_span;
     match t.table_opt(ctx, "coverage") {
@@ -1010,16 +995,89 @@ fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
             c.finish(ctx);
         }
         None => {
-            coverage_span = sp_unit(&t);
+            coverage_span = sp_unit(t);
             if !t.has("coverage") {
-                t.missing(
-                    ctx,
-                    "coverage",
-                    "`[designs.coverage.<tier>]` sections naming the owner of each stage",
-                );
+                t.missing(ctx, "coverage", allowed);
             }
         }
     }
+    (coverage, coverage_span)
+}
+
+fn names_or_list(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Vec<Sp<String>> {
+    match v.get_ref() {
+        DeValue::Array(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| string(ctx, item, &format!("{path}[{i}]")))
+            .collect(),
+        _ => string(ctx, v, path).into_iter().collect(),
+    }
+}
+
+fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
+    let name = t.str_req(ctx, "name", "a design name such as \"leveraged\"");
+    let clarity = t.f64_or(ctx, "clarity", Bound::Probability, 0.5);
+    let credit = match t.choice_or(ctx, "credit", &["single", "double"], "single") {
+        "double" => CreditRule::Double,
+        _ => CreditRule::Single,
+    };
+    let territory_overlap = t.f64_or(ctx, "territory_overlap", Bound::Between(0.0, 10.0), 1.0);
+    let transition_from = t.str_opt(ctx, "transition_from");
+    let quarterback = boolean(ctx, &mut t, "quarterback").is_some_and(|b| b.value);
+    let off_profile_cap = t.f64_or(ctx, "off_profile_cap", Bound::Probability, 1.0);
+    let onboarding = t
+        .table_opt(ctx, "onboarding")
+        .map(|o| read_onboarding(ctx, o))
+        .unwrap_or_default();
+    let headcount = read_headcount(ctx, &mut t);
+    if !t.has("headcount") {
+        t.missing(
+            ctx,
+            "headcount",
+            "a table of heads per channel, e.g. `headcount = { field = 40, inside = 20 }`",
+        );
+    }
+    let (coverage, coverage_span) = read_coverage(
+        ctx,
+        &mut t,
+        "`[designs.coverage.<tier>]` sections naming the owner of each stage",
+    );
+    let steps = t
+        .tables(ctx, "steps")
+        .into_iter()
+        .map(|mut st| {
+            let month = match st.get("month") {
+                Some(v) => {
+                    let span = v.span();
+                    let path = st.path_of("month");
+                    st.u64_opt(ctx, "month", 2, 10_000).map(|m| Sp {
+                        value: m,
+                        span,
+                        path,
+                    })
+                }
+                None => {
+                    st.missing(ctx, "month", "the month the step starts, from 2 to the horizon");
+                    None
+                }
+            };
+            let headcount = read_headcount(ctx, &mut st);
+            let span = sp_unit(&st);
+            let (coverage, _) = read_coverage(
+                ctx,
+                &mut st,
+                "`[designs.steps.coverage.<tier>]` sections naming the new owners of each tier the step moves",
+            );
+            st.finish(ctx);
+            RawStep {
+                month,
+                headcount,
+                coverage,
+                span,
+            }
+        })
+        .collect();
     t.finish(ctx);
     Some(RawDesign {
         name: name?,
@@ -1029,6 +1087,7 @@ fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
         headcount,
         coverage,
         coverage_span,
+        steps,
         transition_from,
         quarterback,
         off_profile_cap,

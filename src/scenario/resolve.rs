@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::raw::{PerTier, RawScenario};
+use super::raw::{PerTier, RawCoverage, RawScenario};
 use super::reader::{Ctx, Sp};
 use crate::diag::{Diagnostic, near_matches, one_of};
 use crate::model::*;
@@ -348,77 +348,16 @@ pub fn resolve(
             }
         }
         let mut coverage: Vec<Option<TierCoverage>> = vec![None; model_tiers.len()];
-        for cov in &d.coverage {
-            let Some(t) = tiers.find(ctx, &cov.tier) else {
-                continue;
-            };
-            let default_owner = cov.owner.as_ref().and_then(|o| channels.find(ctx, o));
-            let mut owners: Vec<Option<usize>> = vec![default_owner; model_stages.len()];
-            for (stage, ch) in &cov.owners {
-                if let (Some(s), Some(c)) = (stages.find(ctx, stage), channels.find(ctx, ch)) {
-                    owners[s] = Some(c);
-                }
-            }
-            let mut specialists = vec![Vec::new(); model_stages.len()];
-            for (stage, list) in &cov.specialists {
-                let Some(s) = stages.find(ctx, stage) else {
-                    continue;
-                };
-                for name in list {
-                    if let Some(c) = channels.find(ctx, name) {
-                        if model_channels
-                            .get(c)
-                            .is_some_and(|ch| ch.kind != ChannelKind::Specialist)
-                        {
-                            ctx.error(
-                                Some(name.span.clone()),
-                                &name.path,
-                                format!("\"{}\" is not a specialist channel", name.value),
-                                "a channel of kind \"specialist\"",
-                            );
-                        } else if specialists[s].contains(&c) {
-                            ctx.error(
-                                Some(name.span.clone()),
-                                &name.path,
-                                format!(
-                                    "specialist \"{}\" is listed twice at this stage",
-                                    name.value
-                                ),
-                                "each specialist once per stage",
-                            );
-                        } else {
-                            specialists[s].push(c);
-                        }
-                    }
-                }
-            }
-            let missing: Vec<&str> = owners
-                .iter()
-                .zip(&model_stages)
-                .filter(|(o, _)| o.is_none())
-                .map(|(_, s)| s.name.as_str())
-                .collect();
-            if !missing.is_empty() && cov.owner.is_none() {
-                ctx.error(
-                    Some(cov.tier.span.clone()),
-                    &format!("{}.owners", cov.tier.path),
-                    format!(
-                        "design \"{}\" has no owner for stage{} {} of tier \"{}\"",
-                        d.name.value,
-                        if missing.len() > 1 { "s" } else { "" },
-                        missing.join(", "),
-                        cov.tier.value
-                    ),
-                    "`owner = \"<channel>\"` for every stage, or an entry in `owners` per stage",
-                );
-            }
-            if missing.is_empty() {
-                coverage[t] = Some(TierCoverage {
-                    owners: owners.into_iter().map(|o| o.unwrap_or(0)).collect(),
-                    specialists,
-                });
-            }
-        }
+        resolve_coverage(
+            ctx,
+            &d.name.value,
+            &d.coverage,
+            &tiers,
+            &channels,
+            &stages,
+            &model_channels,
+            &mut coverage,
+        );
         let uncovered: Vec<&str> = coverage
             .iter()
             .zip(&model_tiers)
@@ -442,10 +381,91 @@ pub fn resolve(
                 "a `[designs.coverage.<tier>]` section for every tier",
             );
         }
-        // A channel with limited capacity that owns a stage needs heads.
-        if coverage.iter().all(Option::is_some) {
+        // Later steps: each replaces the coverage of the tiers it names from its month on.
+        if let (Some(first), None) = (d.steps.first(), &d.transition_from) {
+            ctx.error(
+                Some(first.span.span.clone()),
+                &first.span.path,
+                format!(
+                    "design \"{}\" moves in steps but is not a transition",
+                    d.name.value
+                ),
+                "`transition_from = \"<design>\"` naming the design whose coverage the steps leave",
+            );
+        }
+        let mut steps: Vec<(u32, Vec<Option<TierCoverage>>, Vec<f64>)> = Vec::new();
+        let mut last_month = 1u64;
+        for step in &d.steps {
+            let mut cov = steps
+                .last()
+                .map_or_else(|| coverage.clone(), |s| s.1.clone());
+            let mut heads = steps
+                .last()
+                .map_or_else(|| headcount.clone(), |s| s.2.clone());
+            for (name, h) in &step.headcount {
+                if let Some(ch) = channels.find(ctx, name) {
+                    heads[ch] = *h;
+                }
+            }
+            resolve_coverage(
+                ctx,
+                &d.name.value,
+                &step.coverage,
+                &tiers,
+                &channels,
+                &stages,
+                &model_channels,
+                &mut cov,
+            );
+            let Some(month) = &step.month else { continue };
+            let horizon = u64::from(raw.months);
+            if month.value <= last_month || month.value > horizon {
+                ctx.error(
+                    Some(month.span.clone()),
+                    &month.path,
+                    format!(
+                        "step month {} is {}",
+                        month.value,
+                        if month.value > horizon {
+                            format!("after the horizon of {} months", raw.months)
+                        } else {
+                            format!("not after the step before it (month {last_month})")
+                        }
+                    ),
+                    format!(
+                        "a month from {} to {}, later than the step before",
+                        last_month + 1,
+                        horizon
+                    ),
+                );
+            }
+            last_month = last_month.max(month.value);
+            steps.push(((month.value - 1) as u32, cov, heads));
+        }
+        // A channel with limited capacity that owns a stage needs heads, in every step.
+        let design_path = d.name.path.trim_end_matches(".name");
+        let epochs = std::iter::once((
+            &coverage,
+            &headcount,
+            &d.headcount,
+            &d.name.span,
+            design_path,
+        ))
+        .chain(steps.iter().zip(&d.steps).map(|((_, cov, heads), raw)| {
+            (
+                cov,
+                heads,
+                &raw.headcount,
+                &raw.span.span,
+                raw.span.path.as_str(),
+            )
+        }));
+        for (cov, heads, listed, place, place_path) in epochs {
+            if !cov.iter().all(Option::is_some) {
+                continue;
+            }
             let mut used = vec![false; n_ch];
-            for cov in coverage.iter().flatten() {
+            for cov in cov.iter().flatten() {
                 for &o in &cov.owners {
                     used[o] = true;
                 }
@@ -455,25 +475,20 @@ pub fn resolve(
             }
             for (ch, u) in used.iter().enumerate() {
                 if *u
-                    && headcount[ch] <= 0.0
+                    && heads[ch] <= 0.0
                     && model_channels
                         .get(ch)
                         .is_some_and(|c| c.capacity_hours_per_head_per_year.is_some())
                 {
-                    let at = d
-                        .headcount
+                    let at = listed
                         .iter()
                         .find(|(n, _)| n.value == channels.names[ch])
                         .map(|(n, _)| n.clone());
                     let (span, path) = match at {
                         Some(n) => (n.span, n.path),
                         None => (
-                            d.name.span.clone(),
-                            format!(
-                                "{}.headcount.{}",
-                                d.name.path.trim_end_matches(".name"),
-                                channels.names[ch]
-                            ),
+                            place.clone(),
+                            format!("{place_path}.headcount.{}", channels.names[ch]),
                         ),
                     };
                     ctx.error(
@@ -508,13 +523,13 @@ pub fn resolve(
             clarity: d.clarity,
             credit: d.credit,
             territory_overlap: d.territory_overlap,
-            coverage: coverage
+            coverage: complete(coverage),
+            steps: steps
                 .into_iter()
-                .map(|c| {
-                    c.unwrap_or(TierCoverage {
-                        owners: Vec::new(),
-                        specialists: Vec::new(),
-                    })
+                .map(|(month, cov, headcount)| Step {
+                    month,
+                    coverage: complete(cov),
+                    headcount,
                 })
                 .collect(),
         });
@@ -672,4 +687,104 @@ fn read_accounts(
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
     (accounts, hash)
+}
+
+/// Resolves the `coverage` tables `covs` of design `design` into `coverage` (index = tier),
+/// replacing the tiers they name.
+#[allow(clippy::too_many_arguments)]
+fn resolve_coverage(
+    ctx: &mut Ctx,
+    design: &str,
+    covs: &[RawCoverage],
+    tiers: &Names,
+    channels: &Names,
+    stages: &Names,
+    model_channels: &[Channel],
+    coverage: &mut [Option<TierCoverage>],
+) {
+    let n_stages = stages.names.len();
+    for cov in covs {
+        let Some(t) = tiers.find(ctx, &cov.tier) else {
+            continue;
+        };
+        let default_owner = cov.owner.as_ref().and_then(|o| channels.find(ctx, o));
+        let mut owners: Vec<Option<usize>> = vec![default_owner; n_stages];
+        for (stage, ch) in &cov.owners {
+            if let (Some(s), Some(c)) = (stages.find(ctx, stage), channels.find(ctx, ch)) {
+                owners[s] = Some(c);
+            }
+        }
+        let mut specialists = vec![Vec::new(); n_stages];
+        for (stage, list) in &cov.specialists {
+            let Some(s) = stages.find(ctx, stage) else {
+                continue;
+            };
+            for name in list {
+                if let Some(c) = channels.find(ctx, name) {
+                    if model_channels
+                        .get(c)
+                        .is_some_and(|ch| ch.kind != ChannelKind::Specialist)
+                    {
+                        ctx.error(
+                            Some(name.span.clone()),
+                            &name.path,
+                            format!("\"{}\" is not a specialist channel", name.value),
+                            "a channel of kind \"specialist\"",
+                        );
+                    } else if specialists[s].contains(&c) {
+                        ctx.error(
+                            Some(name.span.clone()),
+                            &name.path,
+                            format!(
+                                "specialist \"{}\" is listed twice at this stage",
+                                name.value
+                            ),
+                            "each specialist once per stage",
+                        );
+                    } else {
+                        specialists[s].push(c);
+                    }
+                }
+            }
+        }
+        let missing: Vec<&str> = owners
+            .iter()
+            .zip(&stages.names)
+            .filter(|(o, _)| o.is_none())
+            .map(|(_, s)| *s)
+            .collect();
+        if !missing.is_empty() && cov.owner.is_none() {
+            ctx.error(
+                Some(cov.tier.span.clone()),
+                &format!("{}.owners", cov.tier.path),
+                format!(
+                    "design \"{}\" has no owner for stage{} {} of tier \"{}\"",
+                    design,
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join(", "),
+                    cov.tier.value
+                ),
+                "`owner = \"<channel>\"` for every stage, or an entry in `owners` per stage",
+            );
+        }
+        if missing.is_empty() {
+            coverage[t] = Some(TierCoverage {
+                owners: owners.into_iter().map(|o| o.unwrap_or(0)).collect(),
+                specialists,
+            });
+        }
+    }
+}
+
+/// A design's coverage with every tier (a tier left unresolved, already reported, is empty).
+fn complete(coverage: Vec<Option<TierCoverage>>) -> Vec<TierCoverage> {
+    coverage
+        .into_iter()
+        .map(|c| {
+            c.unwrap_or(TierCoverage {
+                owners: Vec::new(),
+                specialists: Vec::new(),
+            })
+        })
+        .collect()
 }
