@@ -1,8 +1,9 @@
 //! The Monte Carlo engine: a resolved `Model` in, one row of metrics per (trial, design) out.
 //! No I/O, no printing, no locks. Trials run in parallel in fixed-size chunks and are written
 //! to their own rows, so the result is the same at any thread count; every design sees the
-//! same draws (common random numbers) because draws are made once per account-month and then
-//! evaluated against each design's precomputed plan.
+//! same draws (common random numbers): each account's possible opportunities come from one
+//! Poisson process at a design-independent envelope rate, thinned per design, and every draw
+//! is compared with each design's precomputed thresholds (docs/MODEL.md §3, §8).
 
 pub mod plan;
 pub mod staffing;
