@@ -1,22 +1,22 @@
 //! The Monte Carlo engine: a resolved `Model` in, one row of metrics per (trial, design) out.
 //! No I/O, no printing, no locks. Trials run in parallel in fixed-size chunks and are written
 //! to their own rows, so the result is the same at any thread count; every design sees the
-//! same draws (common random numbers) because draws are made once per account-month and then
-//! evaluated against each design's precomputed plan.
+//! same draws (common random numbers): each account's possible opportunities come from one
+//! Poisson process at a design-independent envelope rate, thinned per design, and every draw
+//! is compared with each design's precomputed thresholds (docs/MODEL.md §3, §8).
 
 pub mod plan;
 pub mod staffing;
 
 use std::ops::Range;
 
-use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use crate::metrics::{self, Layout, g, monthly};
 use crate::model::Model;
 use crate::rng::{self, bits53};
-use plan::{MAX_STAGES, Plan};
+use plan::Plan;
 use staffing::FixedCosts;
 
 /// Trials per parallel work item. Fixed, never derived from the thread count.
@@ -60,56 +60,81 @@ struct Prepared<'m> {
     model: &'m Model,
     /// Plans by (design, tier, month), indexed `(d * tiers + t) * months + m`.
     plans: Vec<Plan>,
+    /// The thresholds the engine compares the shared draws with, one per plan of `plans`.
+    steps: Vec<Step>,
     /// Plans of the deals in flight at the start, indexed `d * tiers + t`.
     in_flight: Vec<Plan>,
+    in_flight_steps: Vec<Step>,
     fixed: Vec<FixedCosts>,
     layout: Layout,
-    /// Per tier, the threshold of P(N = 0) at the largest monthly rate any design reaches in
-    /// the horizon: a draw below it brings no opportunity to any design.
-    none: Vec<u64>,
-    /// The same for the months before the start (deals in flight).
-    run_in_none: Vec<u64>,
+    /// Per tier, the mean gap in months between an account's possible opportunities: 1 / the
+    /// envelope rate, the full-coverage rate `flow / 12` that no design exceeds (docs/MODEL.md
+    /// §3); 0 where the tier brings no opportunity.
+    mean_gap: Vec<f64>,
+    /// Per tier, the distribution function of the number of possible opportunities of an
+    /// account in the horizon: Poisson at envelope rate × months.
+    horizon_counts: Vec<Vec<u64>>,
     /// Months before the start whose deals may book inside the horizon: the longest delay to
     /// booking of any in-flight plan, rounded up.
     run_in_months: u32,
-    /// Whether any design can lose an account to churn in some month.
-    churn: bool,
+    /// Per (design, tier), indexed `(d * tiers + t) * months + m`: the threshold of
+    /// P(the account has churned by the end of month m) on its churn draw; empty when no design
+    /// can lose an account to churn.
+    churned_by: Vec<u64>,
     /// 1 / (prospected + inbound opportunities per year), per tier: an opportunity's share of
     /// annual potential.
     deal_share: Vec<f64>,
 }
 
-/// Thresholds of the Poisson distribution function at `rate`: entry k is P(N ≤ k) as a 53-bit
-/// threshold; the last is above every draw, so a count is at most `len − 1`.
-fn poisson_thresholds(rate: f64) -> Vec<u64> {
-    let mut cdf = Vec::new();
-    if rate > 0.0 {
-        let cap = (rate + 12.0 * rate.sqrt() + 30.0) as usize;
-        let mut p = (-rate).exp();
-        let mut sum = p;
-        for k in 0..cap {
-            cdf.push(rng::threshold(sum));
-            if sum >= 1.0 - 1e-16 {
-                break;
-            }
-            p *= rate / (k + 1) as f64;
-            sum += p;
-        }
-    }
-    cdf.push(u64::MAX);
-    cdf
+/// What the engine compares an opportunity's shared draws with under one plan (docs/MODEL.md
+/// §3–4): every probability of the plan as a 53-bit threshold on one draw.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    /// A possible opportunity is one of this plan's when its `thin` draw is below this:
+    /// the plan's rate ÷ the envelope rate.
+    see: u64,
+    /// The `outcome` draw: below `win` every stage up to the close passes and no hand-off
+    /// fails; in `[win, stages_pass)` every stage passes but a hand-off fails (lost to the
+    /// hand-off); from `stages_pass` on a stage fails (not won). A failed hand-off is counted
+    /// in `[win, handoff_counted)`: the deal reached the hand-off that failed first.
+    win: u64,
+    stages_pass: u64,
+    handoff_counted: u64,
+    /// The `post_sale` draw: below this every post-sale stage and hand-off holds.
+    post_sale_holds: u64,
 }
 
-/// The number of opportunities a plan sees at the account-month's draw `u`: the Poisson
-/// distribution function at the plan's rate, inverted. The same `u` for every design, so a
-/// design with a higher rate sees every opportunity a lower one sees, and more.
-#[inline(always)]
-fn count(plan: &Plan, u: u64) -> u32 {
-    let mut k = 0;
-    while u >= plan.counts[k] {
-        k += 1;
+impl Step {
+    fn of(plan: &Plan, n_stages: usize, close: usize, envelope: f64) -> Step {
+        let p = |s: usize| plan.pass[s] as f64 / rng::UNIT;
+        let f = |s: usize| plan.fail[s] as f64 / rng::UNIT;
+        // Up to the close, in the deal's order: the hand-off into stage s, then stage s.
+        let mut pass = 1.0; // P(stages before s pass)
+        let mut hold = 1.0; // P(hand-offs before s hold)
+        let mut counted = 0.0; // P(the first failed hand-off is reached)
+        for s in 0..=close {
+            if s > 0 {
+                counted += pass * hold * f(s);
+                hold *= 1.0 - f(s);
+            }
+            pass *= p(s);
+        }
+        let post: f64 = (close + 1..n_stages).map(|s| p(s) * (1.0 - f(s))).product();
+        let stages_pass = rng::threshold(pass);
+        Step {
+            see: if envelope > 0.0 {
+                rng::threshold(plan.rate / envelope)
+            } else {
+                0
+            },
+            win: rng::threshold(pass * hold),
+            stages_pass,
+            // P(win) + P(counted) ≥ P(stages pass): a hand-off failing on a deal whose stages
+            // all pass was reached. `max` only absorbs rounding.
+            handoff_counted: rng::threshold(pass * hold + counted).max(stages_pass),
+            post_sale_holds: rng::threshold(post),
+        }
     }
-    k as u32
 }
 
 impl<'m> Prepared<'m> {
@@ -117,42 +142,70 @@ impl<'m> Prepared<'m> {
         let fixed: Vec<FixedCosts> = (0..model.designs.len())
             .map(|d| staffing::fixed_costs(model, d))
             .collect();
-        let mut plans = plan::build_months(model, &fixed);
-        let mut in_flight: Vec<Plan> = (0..model.designs.len())
+        let plans = plan::build_months(model, &fixed);
+        let in_flight: Vec<Plan> = (0..model.designs.len())
             .flat_map(|d| plan::in_flight(model, d))
             .collect();
         let months = model.months as usize;
         let n_tiers = model.tiers.len();
-        let tier_of_month_plan = |i: usize| (i / months) % n_tiers;
-        let mut gate_rate = vec![0.0f64; n_tiers];
+        let n_stages = model.stages.len();
+        let close = model.close_stage;
+        // The envelope: the full-coverage rate, which no plan exceeds (σ ≤ 1), so it does not
+        // depend on the designs; `max` keeps thinning exact should a plan ever exceed it.
+        let mut envelope: Vec<f64> = (0..n_tiers).map(|t| plan::flow(model, t) / 12.0).collect();
         for (i, p) in plans.iter().enumerate() {
-            let t = tier_of_month_plan(i);
-            gate_rate[t] = gate_rate[t].max(p.rate);
+            let t = (i / months) % n_tiers;
+            envelope[t] = envelope[t].max(p.rate);
         }
-        let mut run_in_rate = vec![0.0f64; n_tiers];
         for (i, p) in in_flight.iter().enumerate() {
-            run_in_rate[i % n_tiers] = run_in_rate[i % n_tiers].max(p.rate);
+            envelope[i % n_tiers] = envelope[i % n_tiers].max(p.rate);
         }
-        for p in plans.iter_mut().chain(in_flight.iter_mut()) {
-            p.counts = poisson_thresholds(p.rate);
-        }
-        let none = |rate: f64| rng::threshold((-rate).exp());
+        let steps = plans
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Step::of(p, n_stages, close, envelope[(i / months) % n_tiers]))
+            .collect();
+        let in_flight_steps = in_flight
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Step::of(p, n_stages, close, envelope[i % n_tiers]))
+            .collect();
         let run_in_months = in_flight
             .iter()
             .map(|p| p.delay_months.ceil() as u32)
             .max()
             .unwrap_or(0);
+        // Churn: the monthly hazards of a (design, tier) as one distribution function over the
+        // months, inverted at the account's one churn draw.
+        let mut churned_by = Vec::new();
+        if plans.iter().any(|p| p.churn > 0) {
+            for by_month in plans.chunks(months.max(1)) {
+                let mut stays = 1.0;
+                for p in by_month {
+                    stays *= 1.0 - p.churn as f64 / rng::UNIT;
+                    churned_by.push(rng::threshold(1.0 - stays));
+                }
+            }
+        }
         Prepared {
             model,
             fixed,
             layout: Layout::of(model),
-            none: gate_rate.into_iter().map(none).collect(),
-            run_in_none: run_in_rate.into_iter().map(none).collect(),
+            mean_gap: envelope
+                .iter()
+                .map(|&e| if e > 0.0 { 1.0 / e } else { 0.0 })
+                .collect(),
+            horizon_counts: envelope
+                .iter()
+                .map(|&e| poisson_thresholds(e * months as f64))
+                .collect(),
             run_in_months,
-            churn: plans.iter().any(|p| p.churn > 0),
+            churned_by,
             deal_share: (0..n_tiers).map(|t| 1.0 / plan::flow(model, t)).collect(),
             plans,
+            steps,
             in_flight,
+            in_flight_steps,
         }
     }
 }
@@ -226,33 +279,79 @@ fn fill(
     })
 }
 
-/// The shared draws of one opportunity: what every design evaluates.
+/// The shared draws of one possible opportunity: what every design evaluates. Draw `j` of the
+/// opportunity's keyed stream is, by `j`: 0 thinning, 1 outcome up to the close, 2 post-sale,
+/// 3 conflict, 4 conflict loss, 5 customer loss, 6 churn after a failed post-sale, 7 hand-over
+/// at the start. The stream is a counter, so the ones rarely needed are computed only when a
+/// design needs them, and are the same whichever design asks.
 struct Draws {
-    stage: [u64; MAX_STAGES],
-    handoff: [u64; MAX_STAGES],
+    ev: rng::EventStream,
+    thin: u64,
+    outcome: u64,
     conflict: u64,
-    conflict_loss: u64,
-    customer_loss: u64,
-    post_sale_churn: u64,
-    handover: u64,
 }
 
 impl Draws {
-    /// The opportunity's draws, in a fixed order from its own keyed stream.
     #[inline(always)]
-    fn fill(&mut self, ev: &mut rng::EventStream, n_stages: usize) {
-        for s in 0..n_stages {
-            self.stage[s] = bits53(ev.next_u64());
+    fn of(ev: rng::EventStream) -> Draws {
+        Draws {
+            thin: bits53(ev.at(0)),
+            outcome: bits53(ev.at(1)),
+            conflict: bits53(ev.at(3)),
+            ev,
         }
-        for s in 1..n_stages {
-            self.handoff[s] = bits53(ev.next_u64());
-        }
-        self.conflict = bits53(ev.next_u64());
-        self.conflict_loss = bits53(ev.next_u64());
-        self.customer_loss = bits53(ev.next_u64());
-        self.post_sale_churn = bits53(ev.next_u64());
-        self.handover = bits53(ev.next_u64());
     }
+    #[inline(always)]
+    fn post_sale(&self) -> u64 {
+        bits53(self.ev.at(2))
+    }
+    #[inline(always)]
+    fn conflict_loss(&self) -> u64 {
+        bits53(self.ev.at(4))
+    }
+    #[inline(always)]
+    fn customer_loss(&self) -> u64 {
+        bits53(self.ev.at(5))
+    }
+    #[inline(always)]
+    fn post_sale_churn(&self) -> u64 {
+        bits53(self.ev.at(6))
+    }
+    #[inline(always)]
+    fn handover(&self) -> u64 {
+        bits53(self.ev.at(7))
+    }
+}
+
+/// Thresholds of the Poisson distribution function at `mean`: entry k is P(N ≤ k) as a 53-bit
+/// threshold; the last is above every draw, so a count is at most `len − 1`.
+fn poisson_thresholds(mean: f64) -> Vec<u64> {
+    let mut cdf = Vec::new();
+    if mean > 0.0 {
+        let cap = (mean + 12.0 * mean.sqrt() + 30.0) as usize;
+        let mut p = (-mean).exp();
+        let mut sum = p;
+        for k in 0..cap {
+            cdf.push(rng::threshold(sum));
+            if sum >= 1.0 - 1e-16 {
+                break;
+            }
+            p *= mean / (k + 1) as f64;
+            sum += p;
+        }
+    }
+    cdf.push(u64::MAX);
+    cdf
+}
+
+/// The Poisson count at draw `u`: the distribution function of [`poisson_thresholds`] inverted.
+#[inline(always)]
+fn poisson(cdf: &[u64], u: u64) -> usize {
+    let mut k = 0;
+    while u >= cdf[k] {
+        k += 1;
+    }
+    k
 }
 
 /// Bits of an opportunity's place in time below its month: `(month << 20) | k`.
@@ -262,13 +361,60 @@ fn end_of(m: u32) -> u64 {
     (u64::from(m) << IN_MONTH) | ((1 << IN_MONTH) - 1)
 }
 
+/// The possible opportunities of one account before the start: a Poisson process at the
+/// envelope rate going back in time from the start, from exponential gaps of mean `mean_gap`
+/// months drawn from `gaps`, while inside `limit` months. Going backward, a longer run-in only
+/// adds older points, so its length (which depends on the designs) changes no other point.
+/// Yields the month of each (negative) and its place `k` in that month, in the order drawn.
+struct RunIn {
+    gaps: rng::EventStream,
+    mean_gap: f64,
+    time: f64,
+    limit: f64,
+    month: i32,
+    k: u32,
+}
+
+impl RunIn {
+    fn new(gaps: rng::EventStream, mean_gap: f64, limit: u32) -> Self {
+        RunIn {
+            gaps,
+            mean_gap,
+            time: 0.0,
+            limit: f64::from(limit),
+            month: 0,
+            k: 0,
+        }
+    }
+}
+
+impl Iterator for RunIn {
+    type Item = (i32, u32);
+    #[inline(always)]
+    fn next(&mut self) -> Option<(i32, u32)> {
+        if self.mean_gap <= 0.0 || self.limit <= 0.0 {
+            return None;
+        }
+        self.time -= rng::exponential(self.gaps.next_u64()) * self.mean_gap;
+        if self.time < -self.limit {
+            return None;
+        }
+        let month = self.time.floor() as i32;
+        if month == self.month {
+            self.k += 1;
+        } else {
+            self.month = month;
+            self.k = 0;
+        }
+        Some((month, self.k))
+    }
+}
+
 fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let model = prep.model;
     let layout = prep.layout;
     let width = layout.width();
     let n_tiers = model.tiers.len();
-    let n_stages = model.stages.len();
-    let close = model.close_stage;
     let months = model.months;
     let n_months = months as usize;
     let vol = model.potential_volatility;
@@ -276,19 +422,8 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let horizon_years = months as f64 / 12.0;
     let key = rng::trial_key(model.seed, trial);
     let mut rng = rng::stream(model.seed, trial);
-    let mut draws = Draws {
-        stage: [0; MAX_STAGES],
-        handoff: [0; MAX_STAGES],
-        conflict: 0,
-        conflict_loss: 0,
-        customer_loss: 0,
-        post_sale_churn: 0,
-        handover: 0,
-    };
     let acc = &model.accounts;
     let ctx = Ctx {
-        n_stages,
-        close,
         months,
         gm,
         layout,
@@ -297,8 +432,11 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     // Per design, the last place in time (`(month << 20) | k`) at which the account is still a
     // customer; `u64::MAX` while it stays.
     let mut lost_after = vec![u64::MAX; model.designs.len()];
-    // Per design, the number of opportunities of the account-month it sees.
-    let mut seen = vec![0u32; model.designs.len()];
+    // The potential of the horizon is the same for every design: summed once, in account order.
+    let mut potential_total = 0.0;
+    // The places in time of an account's possible opportunities in the horizon (raw draws,
+    // sorted); reused across accounts.
+    let mut places: Vec<u64> = Vec::with_capacity(64);
 
     for a in 0..acc.len() {
         let t = acc.tier[a] as usize;
@@ -309,74 +447,79 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             potential *= (vol * z - 0.5 * vol * vol).exp();
         }
         let value = potential * prep.deal_share[t];
-        let horizon_potential = potential * horizon_years;
-        for row in rows.chunks_mut(width) {
-            row[g::POTENTIAL] += horizon_potential;
-        }
+        potential_total += potential * horizon_years;
         lost_after.fill(u64::MAX);
+        let ix = rng::splitmix64(a as u64);
+        let stream = |month: i32, slot: u32| rng::EventStream::of_hashed(key, ix, month, slot);
 
-        // Deals in flight at the start: the months before it, keyed so that how many there are
-        // never shifts any other draw.
-        for back in 1..=prep.run_in_months {
-            let m = -(back as i32);
-            let u =
-                bits53(rng::EventStream::of(key, a as u64, m, rng::slot::RUN_IN_COUNT).next_u64());
-            if u < prep.run_in_none[t] {
-                continue;
+        // Churn: one draw per account, inverted in each design's distribution of the churn
+        // month; lost at the end of that month, after its opportunities.
+        if !prep.churned_by.is_empty() {
+            let u = bits53(stream(0, rng::slot::CHURN).at(0));
+            for (d, lost) in lost_after.iter_mut().enumerate() {
+                let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
+                if u < by[n_months - 1] {
+                    let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
+                    *lost = end_of(m as u32);
+                }
             }
-            let plans = |d: usize| &prep.in_flight[d * n_tiers + t];
-            let most = counts(&mut seen, u, plans);
-            for k in 0..most {
-                draws.fill(&mut rng::EventStream::of(key, a as u64, m, k), n_stages);
-                for (d, row) in rows.chunks_mut(width).enumerate() {
-                    if k < seen[d] {
-                        if let Some(b) = in_flight(plans(d), &draws, &ctx, m, value, t, row) {
-                            lost_after[d] = lost_after[d].min(end_of(b));
-                        }
+        }
+
+        // Deals in flight at the start: the possible opportunities of the months before it,
+        // drawn backward from the start, so how many months there are shifts no draw.
+        let run_in = RunIn::new(
+            stream(0, rng::slot::RUN_IN),
+            prep.mean_gap[t],
+            prep.run_in_months,
+        );
+        for (m, k) in run_in {
+            let draws = Draws::of(stream(m, k));
+            for (d, row) in rows.chunks_mut(width).enumerate() {
+                let i = d * n_tiers + t;
+                let step = &prep.in_flight_steps[i];
+                if draws.thin < step.see {
+                    let plan = &prep.in_flight[i];
+                    if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
+                        lost_after[d] = lost_after[d].min(end_of(b));
                     }
                 }
             }
         }
 
-        for m in 0..months {
-            let u = bits53(rng.next_u64());
-            if u >= prep.none[t] {
-                let plans = |d: usize| &prep.plans[(d * n_tiers + t) * n_months + m as usize];
-                let most = counts(&mut seen, u, plans);
-                for k in 0..most {
-                    // The opportunity's own draws, keyed by (trial, account, month, k): the same
-                    // for every design, and never shifting the draws of any other.
-                    draws.fill(
-                        &mut rng::EventStream::of(key, a as u64, m as i32, k),
-                        n_stages,
-                    );
-                    let at = (u64::from(m) << IN_MONTH) | u64::from(k);
-                    for (d, row) in rows.chunks_mut(width).enumerate() {
-                        // This design sees the first `seen[d]` opportunities of the month; a
-                        // customer it has lost brings it no more.
-                        if k >= seen[d] || at > lost_after[d] {
-                            continue;
-                        }
-                        let after = evaluate(plans(d), &draws, &ctx, m, value, t, row);
-                        if after.customer_lost {
-                            lost_after[d] = lost_after[d].min(at);
-                            row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
-                        }
-                        if let Some(b) = after.churn_at {
-                            lost_after[d] = lost_after[d].min(end_of(b));
-                        }
-                    }
-                }
+        // The horizon's possible opportunities: a Poisson number of them, at places uniform
+        // over the horizon, taken in time order.
+        let arrivals = stream(0, rng::slot::ARRIVALS);
+        let n = poisson(&prep.horizon_counts[t], bits53(arrivals.at(0)));
+        places.clear();
+        places.extend((1..=n as u64).map(|j| arrivals.at(j)));
+        places.sort_unstable();
+        let (mut month, mut k) = (u32::MAX, 0u32);
+        for &place in &places {
+            let m = ((u128::from(place) * u128::from(months)) >> 64) as u32;
+            if m == month {
+                k += 1;
+            } else {
+                (month, k) = (m, 0);
             }
-            if prep.churn {
-                let u = bits53(
-                    rng::EventStream::of(key, a as u64, m as i32, rng::slot::CHURN).next_u64(),
-                );
-                for (d, lost) in lost_after.iter_mut().enumerate() {
-                    let plan = &prep.plans[(d * n_tiers + t) * n_months + m as usize];
-                    if u < plan.churn {
-                        *lost = (*lost).min(end_of(m));
-                    }
+            // The opportunity's own draws, keyed by (trial, account, month, k): the same for
+            // every design, and never shifting the draws of any other.
+            let draws = Draws::of(stream(m as i32, k));
+            let at = (u64::from(m) << IN_MONTH) | u64::from(k);
+            for (d, row) in rows.chunks_mut(width).enumerate() {
+                let i = (d * n_tiers + t) * n_months + m as usize;
+                let step = &prep.steps[i];
+                // This design sees the possible opportunity when its thinning draw says so; a
+                // customer it has lost brings it no more.
+                if draws.thin >= step.see || at > lost_after[d] {
+                    continue;
+                }
+                let after = evaluate(&prep.plans[i], step, &draws, &ctx, m, value, t, row);
+                if after.customer_lost {
+                    lost_after[d] = lost_after[d].min(at);
+                    row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
+                }
+                if let Some(b) = after.churn_at {
+                    lost_after[d] = lost_after[d].min(end_of(b));
                 }
             }
         }
@@ -391,25 +534,13 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
 
     let accounts = acc.len() as f64;
     for (d, row) in rows.chunks_mut(width).enumerate() {
+        row[g::POTENTIAL] = potential_total;
         finish_row(prep, d, row, accounts);
     }
 }
 
-/// Fills `seen` with each design's count of opportunities at draw `u` and returns the largest.
-#[inline]
-fn counts<'p>(seen: &mut [u32], u: u64, plans: impl Fn(usize) -> &'p Plan) -> u32 {
-    let mut most = 0;
-    for (d, n) in seen.iter_mut().enumerate() {
-        *n = count(plans(d), u);
-        most = most.max(*n);
-    }
-    most
-}
-
 /// What does not change between the opportunities of a trial.
 struct Ctx {
-    n_stages: usize,
-    close: usize,
     months: u32,
     gm: f64,
     layout: Layout,
@@ -435,8 +566,10 @@ fn intruder<'p>(plan: &'p Plan, draws: &Draws) -> Option<&'p plan::Intruder> {
 }
 
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn evaluate(
     plan: &Plan,
+    step: &Step,
     draws: &Draws,
     ctx: &Ctx,
     month: u32,
@@ -454,27 +587,6 @@ fn evaluate(
     row[g::OPPORTUNITIES] += 1.0;
     row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += 1.0;
 
-    // Up to the close: the first stage that fails and the first hand-off that fails.
-    let decided = ctx.close + 1;
-    let mut first_stage_failure = decided;
-    for s in 0..decided {
-        if draws.stage[s] >= plan.pass[s] {
-            first_stage_failure = s;
-            break;
-        }
-    }
-    let mut first_handoff_failure = decided;
-    for s in 1..decided {
-        if draws.handoff[s] < plan.fail[s] {
-            first_handoff_failure = s;
-            break;
-        }
-    }
-    // A hand-off is only attempted when the deal got that far; only the first failure counts.
-    if first_handoff_failure < decided && first_stage_failure >= first_handoff_failure {
-        row[g::FAILED_HANDOFFS] += 1.0;
-        row[at(monthly::FAILED_HANDOFFS)] += 1.0;
-    }
     let intruder = intruder(plan, draws);
     if let Some(i) = intruder {
         row[g::CONFLICTS] += 1.0;
@@ -484,19 +596,24 @@ fn evaluate(
         row[at(monthly::CONTRIBUTION)] -= i.duplicate_cost;
         row[layout.role(i.channel, metrics::ROLE_COST)] += i.duplicate_cost;
         // The turf battle may cost the customer, whatever becomes of the deal.
-        after.customer_lost = draws.customer_loss < i.customer_loss;
+        after.customer_lost = draws.customer_loss() < i.customer_loss;
     }
 
-    if first_stage_failure < decided {
-        row[g::NOT_WON] += value;
-        return after;
-    }
-    if first_handoff_failure < decided {
-        row[g::LOST_TO_HANDOFFS] += value;
+    // Up to the close: won, lost to a failed hand-off, or not won (§4), from one draw.
+    if draws.outcome >= step.win {
+        if draws.outcome < step.handoff_counted {
+            row[g::FAILED_HANDOFFS] += 1.0;
+            row[at(monthly::FAILED_HANDOFFS)] += 1.0;
+        }
+        if draws.outcome < step.stages_pass {
+            row[g::LOST_TO_HANDOFFS] += value;
+        } else {
+            row[g::NOT_WON] += value;
+        }
         return after;
     }
     if let Some(i) = intruder {
-        if after.customer_lost || draws.conflict_loss < i.loss {
+        if after.customer_lost || draws.conflict_loss() < i.loss {
             row[g::LOST_TO_CONFLICT] += value;
             return after;
         }
@@ -507,6 +624,7 @@ fn evaluate(
     }
     after.churn_at = book(
         plan,
+        step,
         plan.book_month,
         draws,
         ctx,
@@ -521,8 +639,10 @@ fn evaluate(
 /// A deal in flight at the start (arisen in month `month` < 0) under its in-flight plan: it is
 /// counted only if it books inside the horizon, or if a moved account's hand-over at the start
 /// loses it. Returns the month at whose end a failed post-sale loses the customer.
+#[allow(clippy::too_many_arguments)]
 fn in_flight(
     plan: &Plan,
+    step: &Step,
     draws: &Draws,
     ctx: &Ctx,
     month: i32,
@@ -530,28 +650,25 @@ fn in_flight(
     tier: usize,
     row: &mut [f64],
 ) -> Option<u32> {
-    let decided = ctx.close + 1;
-    if (0..decided).any(|s| draws.stage[s] >= plan.pass[s])
-        || (1..decided).any(|s| draws.handoff[s] < plan.fail[s])
-    {
+    if draws.outcome >= step.win {
         return None;
     }
     let intruder = intruder(plan, draws);
-    if intruder.is_some_and(|i| draws.conflict_loss < i.loss) {
+    if intruder.is_some_and(|i| draws.conflict_loss() < i.loss) {
         return None;
     }
     let b = (f64::from(month) + plan.delay_months).floor();
     if b < 0.0 || b >= f64::from(ctx.months) {
         return None;
     }
-    if draws.handover < plan.handover {
+    if draws.handover() < plan.handover {
         row[g::FAILED_HANDOFFS] += 1.0;
         row[ctx.layout.month(0, monthly::FAILED_HANDOFFS)] += 1.0;
         row[g::IN_FLIGHT_LOST_AT_HANDOVER] += value;
         return None;
     }
     row[g::IN_FLIGHT_BOOKED] += value;
-    book(plan, b as u32, draws, ctx, intruder, value, tier, row)
+    book(plan, step, b as u32, draws, ctx, intruder, value, tier, row)
 }
 
 /// Books a won deal in month `book_month`: revenue, its costs, credit by role, post-sale.
@@ -560,6 +677,7 @@ fn in_flight(
 #[allow(clippy::too_many_arguments)]
 fn book(
     plan: &Plan,
+    step: &Step,
     book_month: u32,
     draws: &Draws,
     ctx: &Ctx,
@@ -603,14 +721,11 @@ fn book(
     // After the close: post-sale work and its hand-offs never undo the booked deal, but a
     // failure puts the customer at risk.
     let mut churn_at = None;
-    for s in ctx.close + 1..ctx.n_stages {
-        if draws.stage[s] >= plan.pass[s] || draws.handoff[s] < plan.fail[s] {
-            row[g::POST_SALE_FAILURES] += 1.0;
-            row[g::REVENUE_AT_RISK_POST_SALE] += revenue;
-            if draws.post_sale_churn < ctx.churn_after_post_sale {
-                churn_at = Some(book_month);
-            }
-            break;
+    if draws.post_sale() >= step.post_sale_holds {
+        row[g::POST_SALE_FAILURES] += 1.0;
+        row[g::REVENUE_AT_RISK_POST_SALE] += revenue;
+        if draws.post_sale_churn() < ctx.churn_after_post_sale {
+            churn_at = Some(book_month);
         }
     }
     let booked = |which: usize| layout.month(book_month as usize, which);

@@ -28,9 +28,6 @@ pub struct Plan {
     /// Expected opportunities per account in a month: prospected ones thinned by the surfacing
     /// response, plus inbound ones.
     pub rate: f64,
-    /// Thresholds of the Poisson distribution function at `rate`: `counts[k]` for P(N ≤ k),
-    /// the last above every draw (set by the engine).
-    pub counts: Vec<u64>,
     /// Share of the tier's prospecting potential the coverage surfaces, 0–1.
     pub response: f64,
     pub pass: [u64; MAX_STAGES],
@@ -514,7 +511,6 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
     };
     Plan {
         rate: monthly,
-        counts: Vec::new(),
         response: surfacing,
         pass,
         fail,
