@@ -306,9 +306,11 @@ fn scenario_md_documents_every_key_with_its_default() {
                 }
                 (covsim::scenario::registry::Default::Param(to), _) => {
                     let last = to.rsplit('.').next().unwrap();
+                    // By name, or as "the `[conflict]` values" for a whole table.
+                    let table_of = format!("[{}]", to.split('.').next().unwrap());
                     if key_is_the_whole_rest
                         && !default.contains(last)
-                        && !default.contains("As above")
+                        && !default.contains(&table_of)
                     {
                         problems.push(format!(
                             "{name}: `{}` falls back to `{to}`, SCENARIO.md says {default}",

@@ -104,13 +104,7 @@ impl Scenario {
         let built = build(&mut ctx, doc.borrow_dependent(), &mut keep);
         let registry = Registry::new(std::mem::take(&mut ctx.params), &ctx.names);
         // Problems of the correlations are reported with those of the rest, all at once.
-        let checked = correlations(
-            &src,
-            &registry,
-            &ctx.uncertain,
-            &ctx.correlations,
-            built.is_ok(),
-        );
+        let checked = correlations(&src, &registry, &ctx.uncertain, &ctx.correlations);
         let (model, correlations) = match (built, checked) {
             (Ok(m), Ok(c)) => (m, c),
             (Err(mut a), Err(b)) => {
@@ -289,21 +283,19 @@ fn correlations(
     registry: &Registry,
     uncertain: &[Uncertain],
     raw: &[raw::RawCorrelation],
-    inputs_known: bool,
 ) -> Result<Vec<Correlation>, Vec<Diagnostic>> {
     const ALLOWED: &str = "the key path of an input given as a distribution (`{ dist = ... }`)";
     let mut diags = Vec::new();
     let mut out: Vec<Correlation> = Vec::new();
     let input = |name: &reader::Sp<String>, diags: &mut Vec<Diagnostic>| {
-        let found = registry.check_path(&name.value).map(|p| p.path.clone());
-        match found {
+        match registry.check_path(&name.value) {
             Err(message) => {
                 diags.push(src.diag(Some(name.span.clone()), &name.path, message, ALLOWED))
             }
-            Ok(path) => match uncertain.iter().position(|u| u.path == path) {
+            Ok(p) => match uncertain.iter().position(|u| u.path == p.path) {
                 Some(j) => return Some(j),
                 // An input whose distribution is wrong is reported where it is written.
-                None if !inputs_known => {}
+                None if p.value.is_nan() => {}
                 None => diags.push(src.diag(
                     Some(name.span.clone()),
                     &name.path,
