@@ -2,7 +2,7 @@
 //! ÷ seconds) on scenarios/bench.toml, on one thread and on all threads; and the time to load a
 //! 1,000,000-row account CSV. Run: cargo bench --bench engine
 
-use std::fmt::Write as _;
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -44,17 +44,7 @@ fn throughput(c: &mut Criterion) {
 
 fn csv_loading(c: &mut Criterion) {
     let rows = 1_000_000;
-    let mut csv = String::with_capacity(rows * 32);
-    csv.push_str("id,potential,fit,segment\n");
-    for i in 0..rows {
-        let _ = writeln!(
-            csv,
-            "ACC{i:07},{}.5,{:.3},{}",
-            1000 + (i * 7919) % 900_000,
-            (i % 997) as f64 / 997.0,
-            ["smb", "mid", "ent"][i % 3]
-        );
-    }
+    let csv = common::account_csv(rows);
     let start = BENCH.find("[accounts]").unwrap();
     let end = BENCH.find("# Tiers by potential").unwrap();
     let text = format!(

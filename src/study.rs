@@ -57,6 +57,17 @@ pub fn simulate(
     lhs_block: u64,
     progress: &dyn Progress,
 ) -> Result<Run, Vec<Diagnostic>> {
+    // Fixed values by positional key path, however the caller named them.
+    let fixed: &HashMap<String, f64> = &fixed
+        .iter()
+        .map(|(k, &v)| {
+            let path = sc
+                .registry
+                .find(k)
+                .map_or_else(|| k.clone(), |p| p.path.clone());
+            (path, v)
+        })
+        .collect();
     let base: Model = if fixed.is_empty() {
         sc.model.clone()
     } else {
@@ -77,7 +88,35 @@ pub fn simulate(
         check_finite(sc, &run)?;
         return Ok(run);
     }
-    let draws = uncertain::draw(&inputs, base.seed, trials.clone(), base.sampling, lhs_block);
+    // The correlations between the inputs still drawn, by their index among them.
+    let index: Vec<Option<usize>> = sc
+        .uncertain
+        .iter()
+        .scan(0, |next, u| {
+            let kept = !fixed.contains_key(&u.path);
+            *next += usize::from(kept);
+            Some(kept.then(|| *next - 1))
+        })
+        .collect();
+    let correlations: Vec<uncertain::Correlation> = sc
+        .correlations
+        .iter()
+        .filter_map(|c| {
+            Some(uncertain::Correlation {
+                a: index[c.a]?,
+                b: index[c.b]?,
+                rank: c.rank,
+            })
+        })
+        .collect();
+    let draws = uncertain::draw_correlated(
+        &inputs,
+        &correlations,
+        base.seed,
+        trials.clone(),
+        base.sampling,
+        lhs_block,
+    );
     let k = inputs.len();
     let start = trials.start;
     let model_for = |t: u64| -> Result<Model, String> {

@@ -103,7 +103,9 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         )]));
     }
     study.model.trials = header.total_trials;
-    study.model.seed = header.seed;
+    study
+        .set_seed(header.seed)
+        .map_err(|d| Failure::Input(render_all(&d)))?;
     let inputs = study.uncertain.clone();
     let paths_now: Vec<&str> = inputs.iter().map(|u| u.path.as_str()).collect();
     if paths_now != header.inputs.iter().map(String::as_str).collect::<Vec<_>>() {

@@ -87,7 +87,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         study.model.trials = t;
     }
     if let Some(s) = args.seed {
-        study.model.seed = s;
+        study
+            .set_seed(s)
+            .map_err(|d| Failure::Input(render_all(&d)))?;
     }
     let model = &study.model;
     let shard = match &args.shard {

@@ -44,7 +44,7 @@ impl Common {
             sc.model.trials = t;
         }
         if let Some(s) = self.seed {
-            sc.model.seed = s;
+            sc.set_seed(s).map_err(|d| Failure::Input(render_all(&d)))?;
         }
         memory::check(
             sc.model.trials,

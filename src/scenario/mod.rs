@@ -6,16 +6,19 @@
 pub mod accounts_csv;
 pub mod raw;
 pub mod reader;
+pub mod registry;
 pub mod resolve;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use toml::Spanned;
 use toml::de::DeTable;
 
-use crate::diag::{Diagnostic, Source, near_matches};
+use crate::diag::{Diagnostic, Source};
 use crate::model::Model;
-use crate::uncertain::Uncertain;
+use crate::uncertain::{Correlation, Uncertain};
+pub use registry::{Param, Registry};
 
 /// The example scenario built into the binary (`covsim run` with no file, `covsim init`).
 pub const BUILTIN_NAME: &str = "scenarios/leverage.toml";
@@ -31,19 +34,37 @@ pub fn load(
     Scenario::load(text, file_name, read_file).map(|s| s.model)
 }
 
-/// A scenario that can be read again with some values replaced: at a sweep point, at a
-/// tornado swing, or with one trial's draws of its uncertain inputs.
+type Tree<'a> = Spanned<DeTable<'a>>;
+
+self_cell::self_cell!(
+    /// The scenario text with its TOML tree, parsed once and kept for every variant.
+    struct Document {
+        owner: String,
+        #[covariant]
+        dependent: Tree,
+    }
+    impl {Debug}
+);
+
+/// A scenario parsed once, from which variants are built by value edits: a sweep point, a
+/// tornado swing, one trial's draws of its uncertain inputs, another seed. A variant walks the
+/// parsed tree again with the edited values (never the text), and reuses the account base
+/// unless an edited parameter shapes it.
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    text: String,
+    doc: Arc<Document>,
     file_name: String,
     /// Files the scenario named (an account CSV), kept to read it again without I/O.
     files: HashMap<String, Vec<u8>>,
+    /// The seed given instead of the file's (`--seed`), if any.
+    seed: Option<u64>,
     /// The nominal model: every uncertain input at its median.
     pub model: Model,
     pub uncertain: Vec<Uncertain>,
-    /// Every real-valued key path of the scenario, including those left to their default.
-    pub numeric_paths: Vec<String>,
+    /// Rank correlations between uncertain inputs (indices into `uncertain`).
+    pub correlations: Vec<Correlation>,
+    /// Every real-valued key of the scenario, including those left to their default.
+    pub registry: Arc<Registry>,
 }
 
 impl Scenario {
@@ -58,27 +79,63 @@ impl Scenario {
             files.insert(p.to_string(), bytes.clone());
             Ok(bytes)
         };
-        let (model, ctx) = read(text, file_name, &HashMap::new(), None, &mut keep)?;
-        let mut numeric_paths = ctx.numeric_paths;
-        let mut seen = std::collections::HashSet::new();
-        numeric_paths.retain(|p| seen.insert(p.clone()));
+        let src = Source::new(file_name, text);
+        let mut errors = Vec::new();
+        let doc = Document::new(text.to_string(), |t| {
+            let (root, e) = DeTable::parse_recoverable(t);
+            errors = e;
+            root
+        });
+        if !errors.is_empty() {
+            return Err(errors
+                .iter()
+                .map(|e| {
+                    let message = e.message().lines().next().unwrap_or("invalid TOML");
+                    src.diag(
+                        e.span(),
+                        "",
+                        format!("TOML syntax: {message}"),
+                        "valid TOML (https://toml.io)",
+                    )
+                })
+                .collect());
+        }
+        let mut ctx = reader::Ctx::new(src);
+        let built = build(&mut ctx, doc.borrow_dependent(), &mut keep);
+        let registry = Registry::new(std::mem::take(&mut ctx.params), &ctx.names);
+        // Problems of the correlations are reported with those of the rest, all at once.
+        let checked = correlations(&src, &registry, &ctx.uncertain, &ctx.correlations);
+        let (model, correlations) = match (built, checked) {
+            (Ok(m), Ok(c)) => (m, c),
+            (Err(mut a), Err(b)) => {
+                a.extend(b);
+                return Err(a);
+            }
+            (Err(d), _) | (_, Err(d)) => return Err(d),
+        };
         let scenario = Scenario {
-            text: text.to_string(),
+            correlations,
+            doc: Arc::new(doc),
             file_name: file_name.to_string(),
             files,
+            seed: None,
             model,
             uncertain: ctx.uncertain,
-            numeric_paths,
+            registry: Arc::new(registry),
         };
         scenario.check_extremes(&ctx.uncertain_spans)?;
         Ok(scenario)
+    }
+
+    fn text(&self) -> &str {
+        self.doc.borrow_owner()
     }
 
     /// Checks the rules between keys over the whole range of every uncertain input, not only at
     /// its median: each input alone at its lowest and highest possible value, then all inputs
     /// at their lowest together and at their highest together. A failure points at the input.
     fn check_extremes(&self, spans: &[reader::Span]) -> Result<(), Vec<Diagnostic>> {
-        let src = Source::new(&self.file_name, &self.text);
+        let src = Source::new(&self.file_name, self.text());
         let ends = |u: &Uncertain| match u.spec.support() {
             Some((lo, hi)) => (
                 lo.clamp(u.clamp.0, u.clamp.1),
@@ -154,14 +211,45 @@ impl Scenario {
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
-    /// The scenario with `overrides` (key path → value) in place of what the file says. The
-    /// seed and trial count are those of `self.model` (which the caller may have changed).
+    /// The scenario with `overrides` (key path, positional or by name → value) in place of
+    /// what the file says: value edits checked against the registry's bounds. The seed and
+    /// trial count are those of `self.model` (which the caller may have changed).
     pub fn with(&self, overrides: &HashMap<String, f64>) -> Result<Model, Vec<Diagnostic>> {
-        let reuse = if overrides.keys().any(|p| p.starts_with("accounts.")) {
-            None
-        } else {
-            Some((Arc::clone(&self.model.accounts), self.model.hash.clone()))
-        };
+        let src = Source::new(&self.file_name, self.text());
+        let edits = self.registry.check_edits(&src, overrides)?;
+        let mut m = self.variant(edits, self.seed)?;
+        m.seed = self.model.seed;
+        m.trials = self.model.trials;
+        m.hash = self.model.hash.clone();
+        Ok(m)
+    }
+
+    /// Runs with `seed` in place of the file's `simulation.seed`: like the file's seed, it
+    /// generates the account base (when the file has segments, not a CSV) and the trials.
+    pub fn set_seed(&mut self, seed: u64) -> Result<(), Vec<Diagnostic>> {
+        let trials = self.model.trials;
+        let mut model = self.variant(HashMap::new(), Some(seed))?;
+        model.trials = trials;
+        self.model = model;
+        self.seed = Some(seed);
+        Ok(())
+    }
+
+    /// Builds the model from the parsed tree with `edits` (positional path → value, already
+    /// checked), reusing the nominal account base unless the seed or an edit shapes it.
+    fn variant(
+        &self,
+        edits: HashMap<String, f64>,
+        seed: Option<u64>,
+    ) -> Result<Model, Vec<Diagnostic>> {
+        let src = Source::new(&self.file_name, self.text());
+        let mut ctx = reader::Ctx::new(src);
+        ctx.record = false;
+        ctx.seed = seed;
+        if seed == self.seed && !self.registry.shapes_accounts(edits.keys()) {
+            ctx.reuse = Some((Arc::clone(&self.model.accounts), self.model.hash.clone()));
+        }
+        ctx.overrides = edits;
         let files = &self.files;
         let mut read_file = |p: &str| -> Result<Vec<u8>, String> {
             files
@@ -169,77 +257,126 @@ impl Scenario {
                 .cloned()
                 .ok_or_else(|| format!("{p} was not read when the scenario was loaded"))
         };
-        let (mut m, _) = read(
-            &self.text,
-            &self.file_name,
-            overrides,
-            reuse,
-            &mut read_file,
-        )?;
-        m.seed = self.model.seed;
-        m.trials = self.model.trials;
-        m.hash = self.model.hash.clone();
-        Ok(m)
+        build(&mut ctx, self.doc.borrow_dependent(), &mut read_file)
     }
 
     /// The scenario as written: file name, text, and the files it named (an account CSV).
     pub fn source(&self) -> (&str, &str, &HashMap<String, Vec<u8>>) {
-        (&self.file_name, &self.text, &self.files)
+        (&self.file_name, self.text(), &self.files)
+    }
+
+    /// The seed the results depend on: `--seed` if given, else the file's.
+    pub fn seed(&self) -> u64 {
+        self.model.seed
     }
 
     /// Checks that `path` names a real-valued key; the error lists the nearest ones.
     pub fn check_path(&self, path: &str) -> Result<(), String> {
-        if self.numeric_paths.iter().any(|p| p == path) {
-            return Ok(());
-        }
-        let near = near_matches(path, self.numeric_paths.iter().map(String::as_str));
-        Err(if near.is_empty() {
-            format!(
-                "unknown key path `{path}`; the real-valued keys are listed in docs/SCENARIO.md (e.g. `{}`)",
-                self.numeric_paths.first().map_or("", String::as_str)
-            )
-        } else {
-            format!(
-                "unknown key path `{path}`; did you mean {}?",
-                near.iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
+        self.registry.check_path(path).map(|_| ())
     }
 }
 
-fn read<'s>(
-    text: &'s str,
-    file_name: &'s str,
-    overrides: &HashMap<String, f64>,
-    reuse: Option<(Arc<crate::model::Accounts>, String)>,
-    read_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
-) -> Result<(Model, reader::Ctx<'s>), Vec<Diagnostic>> {
-    let src = Source::new(file_name, text);
-    let (root, errors) = DeTable::parse_recoverable(text);
-    let mut ctx = reader::Ctx::new(src);
-    ctx.overrides = overrides.clone();
-    ctx.reuse = reuse;
-    if !errors.is_empty() {
-        for e in errors {
-            let message = e
-                .message()
-                .lines()
-                .next()
-                .unwrap_or("invalid TOML")
-                .to_string();
-            ctx.error(
-                e.span(),
-                "",
-                format!("TOML syntax: {message}"),
-                "valid TOML (https://toml.io)",
-            );
+/// The `[[correlations]]` as pairs of uncertain inputs, each named by either key path; every
+/// problem is reported, and the whole set must be one a joint distribution can have.
+fn correlations(
+    src: &Source,
+    registry: &Registry,
+    uncertain: &[Uncertain],
+    raw: &[raw::RawCorrelation],
+) -> Result<Vec<Correlation>, Vec<Diagnostic>> {
+    const ALLOWED: &str = "the key path of an input given as a distribution (`{ dist = ... }`)";
+    let mut diags = Vec::new();
+    let mut out: Vec<Correlation> = Vec::new();
+    let input = |name: &reader::Sp<String>, diags: &mut Vec<Diagnostic>| {
+        match registry.check_path(&name.value) {
+            Err(message) => {
+                diags.push(src.diag(Some(name.span.clone()), &name.path, message, ALLOWED))
+            }
+            Ok(p) => match uncertain.iter().position(|u| u.path == p.path) {
+                Some(j) => return Some(j),
+                // An input whose distribution is wrong is reported where it is written.
+                None if p.value.is_nan() => {}
+                None => diags.push(src.diag(
+                    Some(name.span.clone()),
+                    &name.path,
+                    format!(
+                        "`{}` is not an uncertain input: it is a plain number",
+                        name.value
+                    ),
+                    ALLOWED,
+                )),
+            },
         }
-        return Err(ctx.diags);
+        None
+    };
+    for c in raw {
+        let (a, b) = (input(&c.a, &mut diags), input(&c.b, &mut diags));
+        let (Some(a), Some(b)) = (a, b) else {
+            continue;
+        };
+        let pair = |x: &Correlation| (x.a.min(x.b), x.a.max(x.b));
+        let here = Correlation { a, b, rank: c.rank };
+        if a == b || out.iter().any(|x| pair(x) == pair(&here)) {
+            diags.push(src.diag(
+                Some(c.at.span.clone()),
+                &c.at.path,
+                if a == b {
+                    "an input is correlated with itself".to_string()
+                } else {
+                    "this pair of inputs is correlated twice".to_string()
+                },
+                "one correlation per pair of two different uncertain inputs",
+            ));
+            continue;
+        }
+        out.push(here);
     }
-    let raw = raw::read(&mut ctx, &root);
-    let model = resolve::resolve(&mut ctx, raw, read_file)?;
-    Ok((model, ctx))
+    if diags.is_empty() && !crate::uncertain::check_correlations(uncertain.len(), &out) {
+        let first = &raw[0].at;
+        diags.push(src.diag(
+            Some(first.span.clone()),
+            "correlations",
+            "the correlations contradict each other: no joint distribution has them (their matrix is not positive semi-definite)",
+            "correlations that can hold together (if a–b and b–c are strongly positive, a–c cannot be strongly negative)",
+        ));
+    }
+    for u in uncertain
+        .iter()
+        .filter(|u| u.path.starts_with("correlations"))
+    {
+        diags.push(src.diag(
+            None,
+            &u.path,
+            "a correlation is a plain number, not a distribution",
+            "a number from -1 to 1",
+        ));
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Reads the parsed tree into the model (step one, `raw`, then step two, `resolve`).
+fn build(
+    ctx: &mut reader::Ctx,
+    root: &Tree<'_>,
+    read_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+) -> Result<Model, Vec<Diagnostic>> {
+    let raw = raw::read(ctx, root);
+    if ctx.record {
+        ctx.names = vec![
+            raw.accounts
+                .segments
+                .iter()
+                .map(|s| s.name.value.clone())
+                .collect(),
+            raw.tiers.iter().map(|t| t.name.value.clone()).collect(),
+            raw.channels.iter().map(|c| c.name.value.clone()).collect(),
+            raw.stages.iter().map(|s| s.name.value.clone()).collect(),
+            raw.designs.iter().map(|d| d.name.value.clone()).collect(),
+        ];
+    }
+    resolve::resolve(ctx, raw, read_file)
 }

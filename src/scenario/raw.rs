@@ -167,6 +167,15 @@ pub struct RawStep {
     pub span: Sp<()>,
 }
 
+/// A requested rank correlation between two uncertain inputs (`[[correlations]]`).
+#[derive(Debug, Clone)]
+pub struct RawCorrelation {
+    pub a: Sp<String>,
+    pub b: Sp<String>,
+    pub rank: f64,
+    pub at: Sp<()>,
+}
+
 #[derive(Debug)]
 pub struct RawCoverage {
     pub tier: Sp<String>,
@@ -225,6 +234,8 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
             raw.name = t.str_opt(ctx, "name");
             raw.trials = t.u64_or(ctx, "trials", 2, 100_000_000, defaults::TRIALS);
             raw.seed = t.u64_or(ctx, "seed", 0, u64::MAX, defaults::SEED);
+            ctx.run_setting_spans
+                .extend(["seed", "trials"].iter().filter_map(|k| t.value_span(k)));
             raw.months = t.u64_or(ctx, "months", 1, 120, defaults::MONTHS) as u32;
             if let Some(c) = t.str_opt(ctx, "currency") {
                 raw.currency = c.value;
@@ -235,6 +246,10 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         }
         None if !doc.has("simulation") => {}
         None => {}
+    }
+
+    if let Some(seed) = ctx.seed {
+        raw.seed = seed;
     }
 
     if let Some(mut t) = doc.table_opt(ctx, "economics") {
@@ -414,6 +429,17 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         .collect();
     if !doc.has("designs") {
         doc.missing(ctx, "designs", "two or more `[[designs]]` sections");
+    }
+
+    for mut t in doc.tables(ctx, "correlations") {
+        let a = t.str_req(ctx, "a", "the key path of an uncertain input");
+        let b = t.str_req(ctx, "b", "the key path of an uncertain input");
+        let rank = t.f64_req(ctx, "rank", Bound::Between(-1.0, 1.0));
+        let at = sp_unit(&t);
+        t.finish(ctx);
+        if let (Some(a), Some(b), Some(rank), true) = (a, b, rank, ctx.record) {
+            ctx.correlations.push(RawCorrelation { a, b, rank, at });
+        }
     }
     doc.finish(ctx);
     raw

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::registry::Param;
 use crate::diag::{Diagnostic, Source, near_matches, one_of};
 use crate::dist::{DIST_KINDS, DistSpec};
 use crate::model::Accounts;
@@ -32,7 +33,7 @@ pub const MAX_MAGNITUDE: f64 = 1e12;
 pub const MIN_POSITIVE: f64 = 1e-6;
 
 /// The allowed range of a number. Every bound also keeps numbers within `MAX_MAGNITUDE`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bound {
     Any,
     NonNegative,
@@ -95,8 +96,20 @@ pub struct Ctx<'s> {
     /// Values that replace whatever the file says (or leaves to its default) at these key
     /// paths: a sweep point, a tornado swing, one trial's draws of the uncertain inputs.
     pub overrides: HashMap<String, f64>,
-    /// Every real-valued key path read, in reading order: what `--param` may name.
-    pub numeric_paths: Vec<String>,
+    /// Whether to record the parameters met (the first reading of a scenario, not its variants).
+    pub record: bool,
+    /// Every real-valued key read, in reading order: the registry's entries.
+    pub params: Vec<Param>,
+    /// A seed that replaces the file's `simulation.seed` (`--seed`): run settings are not
+    /// part of the document.
+    pub seed: Option<u64>,
+    /// Where the run settings (`simulation.seed`, `simulation.trials`) are written: left out
+    /// of the scenario hash, which identifies the model, not the run.
+    pub run_setting_spans: Vec<Span>,
+    /// The names of the named tables (segments, tiers, channels, stages, designs), in order.
+    pub names: Vec<Vec<String>>,
+    /// The `[[correlations]]` between uncertain inputs, checked once the inputs are known.
+    pub correlations: Vec<super::raw::RawCorrelation>,
     /// Inputs given as a distribution instead of a number.
     pub uncertain: Vec<Uncertain>,
     /// Where each of `uncertain` is written (same order).
@@ -112,7 +125,12 @@ impl<'s> Ctx<'s> {
             src,
             diags: Vec::new(),
             overrides: HashMap::new(),
-            numeric_paths: Vec::new(),
+            record: true,
+            params: Vec::new(),
+            seed: None,
+            run_setting_spans: Vec::new(),
+            names: Vec::new(),
+            correlations: Vec::new(),
             uncertain: Vec::new(),
             uncertain_spans: Vec::new(),
             reuse: None,
@@ -120,8 +138,17 @@ impl<'s> Ctx<'s> {
     }
 
     /// An overriding value for `path`, checked against its bound; records the path.
-    fn overridden(&mut self, span: Option<Span>, path: &str, bound: Bound) -> Option<Option<f64>> {
-        self.numeric_paths.push(path.to_string());
+    fn overridden(
+        &mut self,
+        span: Option<Span>,
+        path: &str,
+        bound: Bound,
+        written: bool,
+    ) -> Option<Option<f64>> {
+        if self.record {
+            self.params
+                .push(Param::new(path, bound, span.clone(), written));
+        }
         let x = *self.overrides.get(path)?;
         if bound.admits(x) {
             Some(Some(x))
@@ -136,6 +163,19 @@ impl<'s> Ctx<'s> {
                 bound.describe(),
             );
             Some(None)
+        }
+    }
+
+    /// Completes the record of parameter `id` (pushed by `overridden`) with its default and
+    /// the value read.
+    fn settle(&mut self, id: usize, default: Option<f64>, value: Option<f64>) {
+        if let Some(p) = self.params.get_mut(id).filter(|_| self.record) {
+            if let Some(d) = default {
+                p.default = super::registry::Default::Const(d);
+            }
+            if let Some(v) = value.or(default).filter(|_| p.value.is_nan()) {
+                p.value = v;
+            }
         }
     }
 
@@ -183,7 +223,14 @@ pub fn type_name(v: &DeValue<'_>) -> &'static str {
 /// Reads a number (integer or float) and checks its bound. A value overridden by the caller
 /// wins; a `{ dist = ... }` table makes the key an uncertain input, read as its median.
 pub fn number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) -> Option<f64> {
-    if let Some(x) = ctx.overridden(Some(v.span()), path, bound) {
+    let id = ctx.params.len();
+    let x = number_at(ctx, v, path, bound);
+    ctx.settle(id, None, x);
+    x
+}
+
+fn number_at(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) -> Option<f64> {
+    if let Some(x) = ctx.overridden(Some(v.span()), path, bound, true) {
         return x;
     }
     if let DeValue::Table(t) = v.get_ref() {
@@ -375,7 +422,12 @@ impl<'t, 'i> Table<'t, 'i> {
         if self.table.get(key).is_some() {
             return None;
         }
-        ctx.overridden(Some(self.span.clone()), &self.path_of(key), bound)
+        ctx.overridden(Some(self.span.clone()), &self.path_of(key), bound, false)
+    }
+
+    /// Where the value of `key` is written, if it is.
+    pub fn value_span(&self, key: &str) -> Option<Span> {
+        self.table.get(key).map(|v| v.span())
     }
 
     pub fn f64_req(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound) -> Option<f64> {
@@ -395,14 +447,18 @@ impl<'t, 'i> Table<'t, 'i> {
     /// A number with a default; a bad value is reported and the default returned so reading
     /// can go on and find further problems.
     pub fn f64_or(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound, default: f64) -> f64 {
-        if let Some(x) = self.absent_override(ctx, key, bound) {
+        let id = ctx.params.len();
+        let x = if let Some(x) = self.absent_override(ctx, key, bound) {
             self.known.push(key);
-            return x.unwrap_or(default);
-        }
-        match self.get(key) {
-            Some(v) => number(ctx, v, &self.path_of(key), bound).unwrap_or(default),
-            None => default,
-        }
+            x.unwrap_or(default)
+        } else {
+            match self.get(key) {
+                Some(v) => number(ctx, v, &self.path_of(key), bound).unwrap_or(default),
+                None => default,
+            }
+        };
+        ctx.settle(id, Some(default), Some(x));
+        x
     }
 
     pub fn f64_opt(&mut self, ctx: &mut Ctx, key: &'static str, bound: Bound) -> Option<f64> {

@@ -628,7 +628,17 @@ fn read_accounts(
     read_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
 ) -> (Accounts, String) {
     let mut hasher = Sha256::new();
-    hasher.update(ctx.src.text.as_bytes());
+    // The text without the values of the run settings (seed, trials): the hash names the
+    // model, and the run settings are recorded beside it.
+    let text = ctx.src.text;
+    let mut spans = ctx.run_setting_spans.clone();
+    spans.sort_by_key(|s| s.start);
+    let mut at = 0;
+    for s in spans {
+        hasher.update(&text.as_bytes()[at..s.start.max(at)]);
+        at = s.end.max(at);
+    }
+    hasher.update(&text.as_bytes()[at..]);
     let mut accounts = Accounts::default();
     if let Some(csv) = &raw.accounts.csv {
         match read_file(&csv.value) {
