@@ -7,8 +7,10 @@
 pub mod charts;
 pub mod diag;
 pub mod dist;
+pub mod driver;
 pub mod engine;
 pub mod export;
+pub mod format;
 pub mod metrics;
 pub mod model;
 pub mod results;

@@ -71,6 +71,102 @@ pub mod g {
     pub const COUNT: usize = 34;
 }
 
+/// A global metric: its identity. Its key, label, unit and direction come from the one table
+/// (`GLOBAL`), so no key string is written anywhere else (tests/architecture.rs checks `src/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(usize)]
+pub enum Metric {
+    PotentialRevenue = g::POTENTIAL,
+    Revenue = g::REVENUE,
+    GrossMargin = g::GROSS_MARGIN,
+    Contribution = g::CONTRIBUTION,
+    CostOfSales = g::COST_OF_SALES,
+    MarginErodedByConflict = g::MARGIN_ERODED_BY_CONFLICT,
+    RevenueLostToFailedHandoffs = g::LOST_TO_HANDOFFS,
+    RevenueLostToConflict = g::LOST_TO_CONFLICT,
+    RevenueNotWon = g::NOT_WON,
+    RevenueDeferred = g::DEFERRED,
+    WonListValue = g::WON_LIST_VALUE,
+    ChannelDiscounts = g::CHANNEL_DISCOUNTS,
+    CostOfGoods = g::COST_OF_GOODS,
+    CostHeads = g::COST_HEADS,
+    CostSpecialists = g::COST_SPECIALISTS,
+    CostChannelFixed = g::COST_CHANNEL_FIXED,
+    VariablePay = g::VARIABLE_PAY,
+    PartnerMargin = g::PARTNER_MARGIN,
+    DuplicatedEffort = g::DUPLICATED_EFFORT,
+    RevenuePerCostOfSales = g::REVENUE_PER_COST_OF_SALES,
+    RevenuePerHeadYear = g::REVENUE_PER_HEAD_YEAR,
+    Opportunities = g::OPPORTUNITIES,
+    Wins = g::WINS,
+    Conflicts = g::CONFLICTS,
+    FailedHandoffs = g::FAILED_HANDOFFS,
+    WinRate = g::WIN_RATE,
+    Pipeline = g::PIPELINE,
+    PotentialNotSurfaced = g::NOT_SURFACED,
+    PostSaleFailures = g::POST_SALE_FAILURES,
+    RevenueAtRiskPostSale = g::REVENUE_AT_RISK_POST_SALE,
+    InFlightBooked = g::IN_FLIGHT_BOOKED,
+    InFlightLostAtHandover = g::IN_FLIGHT_LOST_AT_HANDOVER,
+    CustomersLost = g::CUSTOMERS_LOST,
+    CustomersLostToConflict = g::CUSTOMERS_LOST_TO_CONFLICT,
+}
+
+impl Metric {
+    /// Every global metric, in row order.
+    pub const ALL: [Metric; g::COUNT] = [
+        Metric::PotentialRevenue,
+        Metric::Revenue,
+        Metric::GrossMargin,
+        Metric::Contribution,
+        Metric::CostOfSales,
+        Metric::MarginErodedByConflict,
+        Metric::RevenueLostToFailedHandoffs,
+        Metric::RevenueLostToConflict,
+        Metric::RevenueNotWon,
+        Metric::RevenueDeferred,
+        Metric::WonListValue,
+        Metric::ChannelDiscounts,
+        Metric::CostOfGoods,
+        Metric::CostHeads,
+        Metric::CostSpecialists,
+        Metric::CostChannelFixed,
+        Metric::VariablePay,
+        Metric::PartnerMargin,
+        Metric::DuplicatedEffort,
+        Metric::RevenuePerCostOfSales,
+        Metric::RevenuePerHeadYear,
+        Metric::Opportunities,
+        Metric::Wins,
+        Metric::Conflicts,
+        Metric::FailedHandoffs,
+        Metric::WinRate,
+        Metric::Pipeline,
+        Metric::PotentialNotSurfaced,
+        Metric::PostSaleFailures,
+        Metric::RevenueAtRiskPostSale,
+        Metric::InFlightBooked,
+        Metric::InFlightLostAtHandover,
+        Metric::CustomersLost,
+        Metric::CustomersLostToConflict,
+    ];
+
+    /// The metric's key in summary.json and summary.csv, e.g. `contribution`.
+    pub const fn key(self) -> &'static str {
+        GLOBAL[self as usize].0
+    }
+
+    /// Its place in a design's row (`g::*`).
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The metric with this key, if it is a global one.
+    pub fn from_key(key: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
 use Better::{Higher, Lower, Neither};
 use Unit::{Count, Currency, CurrencyPerHead, Ratio};
 
@@ -367,4 +463,18 @@ pub fn catalogue(model: &Model) -> Vec<MetricDef> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_identity_is_the_table_row() {
+        for (i, m) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(m.index(), i);
+            assert_eq!(Metric::from_key(m.key()), Some(m));
+        }
+        assert_eq!(Metric::Contribution.index(), g::CONTRIBUTION);
+    }
 }

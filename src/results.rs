@@ -1,13 +1,14 @@
 //! The results of a run, as `summary.json` holds them: everything the tables and charts need,
 //! and nothing that depends on the machine or thread count. Built from the per-trial matrix.
 
+use crate::metrics::Metric;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{TrialMatrix, plan, staffing};
 use crate::metrics::{Better, MetricDef, catalogue};
 use crate::metrics::{Layout, monthly};
 use crate::model::{At, Model};
-use crate::stats::{DiffStats, Stats, percentile_sorted, summarize};
+use crate::stats::{DiffStats, Stats, summarize};
 use crate::study::{Precision, Run};
 use crate::uncertain::{Sampling, correlation};
 
@@ -35,29 +36,7 @@ pub struct Results {
     pub monthly: Vec<MonthlyResult>,
 }
 
-/// The spread of a quantity across trials: mean, and the 5th, 50th and 95th percentiles.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Band {
-    pub mean: f64,
-    pub p5: f64,
-    pub p50: f64,
-    pub p95: f64,
-}
-
-impl Band {
-    pub fn of(xs: &[f64], scratch: &mut Vec<f64>) -> Band {
-        let n = xs.len().max(1) as f64;
-        scratch.clear();
-        scratch.extend_from_slice(xs);
-        scratch.sort_by(f64::total_cmp);
-        Band {
-            mean: xs.iter().sum::<f64>() / n,
-            p5: percentile_sorted(scratch, 0.05),
-            p50: percentile_sorted(scratch, 0.5),
-            p95: percentile_sorted(scratch, 0.95),
-        }
-    }
-}
+pub use crate::stats::Band;
 
 /// One design, month by month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -458,11 +437,43 @@ impl Results {
     /// the baseline); when the baseline is the best, (the best other design, the baseline).
     pub fn deciding_pair(&self) -> Option<(usize, usize)> {
         let b = self.baseline_index();
-        let mean = |d: usize| self.stat(d, "contribution").map_or(f64::MIN, |s| s.mean);
+        let mean = |d: usize| {
+            self.stat(d, Metric::Contribution.key())
+                .map_or(f64::MIN, |s| s.mean)
+        };
         let best = (0..self.designs.len())
             .filter(|&d| d != b)
             .max_by(|&x, &y| mean(x).total_cmp(&mean(y)))?;
         Some((best, b))
+    }
+
+    /// The design with the highest mean contribution (the last of equals), if any.
+    pub fn best_design(&self) -> Option<usize> {
+        crate::stats::best((0..self.designs.len()).map(|d| {
+            self.stat(d, Metric::Contribution.key())
+                .map_or(0.0, |s| s.mean)
+        }))
+    }
+
+    /// The channels at work in design `d`, in catalogue order: those with heads, hours of
+    /// work to do, revenue closed or a cost. One definition for every table of roles.
+    pub fn channels_at_work(&self, d: usize) -> Vec<usize> {
+        let Some(design) = self.designs.get(d) else {
+            return Vec::new();
+        };
+        (0..self.scenario.channels.len())
+            .filter(|&c| {
+                let name = &self.scenario.channels[c].name;
+                let st = |w: &str| {
+                    self.stat(d, &format!("role.{name}.{w}"))
+                        .map_or(0.0, |x| x.mean)
+                };
+                design.headcount.get(c).copied().unwrap_or(0.0) != 0.0
+                    || design.hours_needed.get(c).copied().unwrap_or(0.0) != 0.0
+                    || st(Metric::Revenue.key()) != 0.0
+                    || st("cost") != 0.0
+            })
+            .collect()
     }
 
     pub fn metric_index(&self, key: &str) -> Option<usize> {

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
+use crate::driver::{Finished, Plan, Study};
 use crate::engine::Progress;
 use crate::results::Results;
 use crate::scenario::Scenario;
-use crate::study;
 
 /// An input to swing, with its low and high values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,8 +52,18 @@ fn figure(r: &Results, d: usize, metric: &str) -> f64 {
     r.diff(d, metric).map_or(0.0, |x| x.diff.mean)
 }
 
+/// Every uncertain input of `sc` at its median: the tornado's base, around which one input
+/// swings at a time.
+pub fn medians(sc: &Scenario) -> HashMap<String, f64> {
+    sc.uncertain
+        .iter()
+        .map(|u| (u.path.clone(), u.median))
+        .collect()
+}
+
 /// Swings every `(path, low, high)` and ranks them. `design` picks the design compared with the
-/// baseline (default: the best by mean contribution at the medians).
+/// baseline (default: the best by mean contribution at the medians). Every run covers all of
+/// the scenario's trials, through the study driver.
 pub fn tornado(
     sc: &Scenario,
     inputs: &[(String, f64, f64)],
@@ -61,17 +71,31 @@ pub fn tornado(
     design: Option<usize>,
     progress: &dyn Progress,
 ) -> Result<Tornado, Vec<Diagnostic>> {
-    let medians: HashMap<String, f64> = sc
-        .uncertain
-        .iter()
-        .map(|u| (u.path.clone(), u.median))
-        .collect();
-    let run_with = |fixed: &HashMap<String, f64>| -> Result<Results, Vec<Diagnostic>> {
-        let model = sc.with(fixed)?;
-        let run = study::simulate(sc, fixed, 0..sc.model.trials, sc.model.trials, progress)?;
-        Ok(Results::from_run(&model, &run))
+    let study = Study::Sensitivity {
+        inputs: inputs.to_vec(),
+        metric: metric.to_string(),
+        design,
     };
-    let base_results = run_with(&medians)?;
+    match study
+        .run(sc, &Plan::Trials(0..sc.model.trials), progress)?
+        .0
+    {
+        Finished::Tornado(t) => Ok(*t),
+        _ => unreachable!("a sensitivity study finishes as a tornado"),
+    }
+}
+
+/// The tornado from the results of its runs, in the order of
+/// [`Study::variants`](crate::driver::Study::variants): the medians first, then each input's
+/// low and high.
+pub fn assemble(
+    inputs: &[(String, f64, f64)],
+    metric: &str,
+    design: Option<usize>,
+    results: Vec<Results>,
+) -> Tornado {
+    let mut results = results.into_iter();
+    let base_results = results.next().expect("the run at the medians");
     let d = match design {
         Some(d) => d,
         None => base_results.deciding_pair().map_or(0, |(d, _)| d),
@@ -80,10 +104,8 @@ pub fn tornado(
     let mut swings = Vec::new();
     for (path, low, high) in inputs {
         let mut at = [0.0; 2];
-        for (k, v) in [*low, *high].into_iter().enumerate() {
-            let mut fixed = medians.clone();
-            fixed.insert(path.clone(), v);
-            at[k] = figure(&run_with(&fixed)?, d, metric);
+        for slot in &mut at {
+            *slot = figure(&results.next().expect("a run per swing"), d, metric);
         }
         swings.push(Swing {
             path: path.clone(),
@@ -104,7 +126,7 @@ pub fn tornado(
             base_results.designs[d].name, base_results.designs[b].name
         )
     };
-    Ok(Tornado {
+    Tornado {
         figure: figure_name,
         metric: metric.to_string(),
         design: base_results.designs[d].name.clone(),
@@ -112,5 +134,5 @@ pub fn tornado(
         base,
         swings,
         results: base_results,
-    })
+    }
 }

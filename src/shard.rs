@@ -15,6 +15,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::driver::Study;
 use crate::engine::TrialMatrix;
 use crate::study::Run;
 
@@ -57,6 +58,13 @@ pub struct Header {
     /// How long the shard took and on how many threads (not part of any result).
     pub simulate_seconds: f64,
     pub threads: usize,
+    /// The study the shard belongs to (`sweep`, `sensitivity`); absent for a plain run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub study: Option<Study>,
+    /// The uncertain inputs drawn per trial by each variant of the study after the first
+    /// (whose inputs are `inputs`); their rows and draws follow the first variant's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variant_inputs: Vec<Vec<String>>,
 }
 
 /// A part file's content.
@@ -130,11 +138,33 @@ impl Part {
                 payload_sha256: String::new(),
                 simulate_seconds: 0.0,
                 threads: 0,
+                study: None,
+                variant_inputs: Vec::new(),
             },
             files,
             values: m.values.clone(),
             draws: run.draws.clone(),
         }
+    }
+
+    /// This part as a shard of `study`, whose first variant's run made the part and whose
+    /// other variants made `more` (over the same trials).
+    pub fn of_study(mut self, study: Study, more: &[Run]) -> Part {
+        for run in more {
+            debug_assert_eq!(run.matrix.first_trial, self.header.first_trial);
+            self.values.extend_from_slice(&run.matrix.values);
+            self.draws.extend_from_slice(&run.draws);
+            self.header
+                .variant_inputs
+                .push(run.inputs.iter().map(|u| u.path.clone()).collect());
+        }
+        self.header.study = Some(study);
+        self
+    }
+
+    /// How many variants the part holds (1 for a plain run).
+    pub fn variants(&self) -> usize {
+        1 + self.header.variant_inputs.len()
     }
 
     fn payload(&self) -> Vec<u8> {
@@ -178,10 +208,16 @@ impl Part {
             .map_err(|e| format!("damaged part header: {e}"))?;
         let payload = &rest[len..];
         let sizes = (|| {
+            let variants = 1 + header.variant_inputs.len();
             let values = (header.trials as usize)
                 .checked_mul(header.designs)?
-                .checked_mul(header.width)?;
-            let draws = (header.trials as usize).checked_mul(header.inputs.len())?;
+                .checked_mul(header.width)?
+                .checked_mul(variants)?;
+            let inputs = header
+                .variant_inputs
+                .iter()
+                .try_fold(header.inputs.len(), |a, v| a.checked_add(v.len()))?;
+            let draws = (header.trials as usize).checked_mul(inputs)?;
             let file_bytes = header
                 .files
                 .values()
@@ -237,8 +273,8 @@ impl Part {
 #[derive(Debug, Clone)]
 pub struct Merged {
     pub header: Header,
-    pub matrix: TrialMatrix,
-    pub draws: Vec<f64>,
+    /// Per variant of the study (one for a plain run): its rows and its draws, in trial order.
+    pub runs: Vec<(TrialMatrix, Vec<f64>)>,
     /// The account files the scenario names, as the parts stored them.
     pub files: BTreeMap<String, Vec<u8>>,
 }
@@ -260,6 +296,8 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
             h.designs,
             h.width,
             h.inputs.clone(),
+            serde_json::to_string(&h.study).unwrap_or_default(),
+            h.variant_inputs.clone(),
         )
     };
     let mut counts: BTreeMap<_, usize> = BTreeMap::new();
@@ -303,6 +341,9 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
                 h.covsim_version, reference.3
             ));
         }
+        if why.is_empty() && (h.study != ours_study(&reference.7)) {
+            why.push("another study (run, sweep or sensitivity)".into());
+        }
         if why.is_empty() {
             why.push("a different layout of results".into());
         }
@@ -344,24 +385,47 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
     }
     let header = ours[0].1.header.clone();
     let files = ours[0].1.files.clone();
-    let mut values = Vec::with_capacity(total as usize * header.designs * header.width);
-    let mut draws = Vec::with_capacity(total as usize * header.inputs.len());
+    let rows = header.designs * header.width;
+    let widths: Vec<usize> = std::iter::once(header.inputs.len())
+        .chain(header.variant_inputs.iter().map(Vec::len))
+        .collect();
+    let mut runs: Vec<(TrialMatrix, Vec<f64>)> = widths
+        .iter()
+        .map(|&k| {
+            (
+                TrialMatrix {
+                    first_trial: 0,
+                    trials: total,
+                    designs: header.designs,
+                    width: header.width,
+                    values: Vec::with_capacity(total as usize * rows),
+                },
+                Vec::with_capacity(total as usize * k),
+            )
+        })
+        .collect();
     for (_, p) in ours {
-        values.extend(p.values);
-        draws.extend(p.draws);
+        let n = p.header.trials as usize;
+        let (mut at_value, mut at_draw) = (0, 0);
+        for ((matrix, draws), &k) in runs.iter_mut().zip(&widths) {
+            matrix
+                .values
+                .extend_from_slice(&p.values[at_value..at_value + n * rows]);
+            draws.extend_from_slice(&p.draws[at_draw..at_draw + n * k]);
+            at_value += n * rows;
+            at_draw += n * k;
+        }
     }
     Ok(Merged {
-        matrix: TrialMatrix {
-            first_trial: 0,
-            trials: total,
-            designs: header.designs,
-            width: header.width,
-            values,
-        },
         header,
-        draws,
+        runs,
         files,
     })
+}
+
+/// The study a merge key names (for the message on a foreign part).
+fn ours_study(json: &str) -> Option<Study> {
+    serde_json::from_str(json).ok().flatten()
 }
 
 #[cfg(test)]

@@ -103,6 +103,52 @@ pub fn summarize(xs: &[f64], scratch: &mut Vec<f64>) -> Stats {
     }
 }
 
+/// Mean and standard error (sd/√n, sample sd with n − 1) of `xs`, summed in order.
+pub fn mean_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// Trial-by-trial differences `a − b` of two designs run on the same random numbers.
+pub fn paired(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(x, y)| x - y).collect()
+}
+
+/// "The best design": the index of the highest of `means` (the last of equals), if any.
+pub fn best(means: impl IntoIterator<Item = f64>) -> Option<usize> {
+    means
+        .into_iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+/// The spread of a quantity across trials: mean, and the 5th, 50th and 95th percentiles.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    pub mean: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl Band {
+    pub fn of(xs: &[f64], scratch: &mut Vec<f64>) -> Band {
+        let n = xs.len().max(1) as f64;
+        scratch.clear();
+        scratch.extend_from_slice(xs);
+        scratch.sort_by(f64::total_cmp);
+        Band {
+            mean: xs.iter().sum::<f64>() / n,
+            p5: percentile_sorted(scratch, 0.05),
+            p50: percentile_sorted(scratch, 0.5),
+            p95: percentile_sorted(scratch, 0.95),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +163,13 @@ mod tests {
         assert_eq!(s.p25, 2.0);
         assert!((s.p5 - 1.2).abs() < 1e-12);
         assert_eq!((s.min, s.max), (1.0, 5.0));
+        let (mean, se) = mean_se(&xs);
+        assert_eq!(mean, 3.0);
+        assert!((se - (2.5f64 / 5.0).sqrt()).abs() < 1e-12);
+        assert_eq!(paired(&[3.0, 5.0], &[1.0, 1.0]), vec![2.0, 4.0]);
+        assert_eq!(best([1.0, 3.0, 3.0, 2.0]), Some(2));
+        assert_eq!(best(Vec::<f64>::new()), None);
+        let b = Band::of(&xs, &mut Vec::new());
+        assert_eq!((b.mean, b.p50), (3.0, 3.0));
     }
 }

@@ -215,11 +215,9 @@ pub struct Precision {
 /// The largest 95% half-width, relative to |baseline mean contribution|, over every design's
 /// mean contribution and every paired difference against the baseline.
 pub fn relative_half_width(m: &TrialMatrix, baseline: usize) -> f64 {
-    let n = m.trials as f64;
     let half = |xs: &[f64]| -> (f64, f64) {
-        let mean = xs.iter().sum::<f64>() / n;
-        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0);
-        (mean, Z95 * (var / n).sqrt())
+        let (mean, se) = crate::stats::mean_se(xs);
+        (mean, Z95 * se)
     };
     let base = m.column(baseline, g::CONTRIBUTION);
     let (base_mean, mut worst) = half(&base);
@@ -229,8 +227,7 @@ pub fn relative_half_width(m: &TrialMatrix, baseline: usize) -> f64 {
         }
         let xs = m.column(d, g::CONTRIBUTION);
         worst = worst.max(half(&xs).1);
-        let diffs: Vec<f64> = xs.iter().zip(&base).map(|(a, b)| a - b).collect();
-        worst = worst.max(half(&diffs).1);
+        worst = worst.max(half(&crate::stats::paired(&xs, &base)).1);
     }
     if base_mean.abs() > 0.0 {
         worst / base_mean.abs()
@@ -240,7 +237,8 @@ pub fn relative_half_width(m: &TrialMatrix, baseline: usize) -> f64 {
 }
 
 /// Adds batches of `batch` trials until `relative_half_width ≤ target` or `max_trials`. Only
-/// whole batches are checked, so the stopping point does not depend on threads.
+/// whole batches are checked, so the stopping point does not depend on threads. One variant
+/// through the study driver ([`crate::driver::Plan::Precision`]).
 pub fn simulate_to_precision(
     sc: &Scenario,
     fixed: &HashMap<String, f64>,
@@ -249,24 +247,14 @@ pub fn simulate_to_precision(
     max_trials: u64,
     progress: &dyn Progress,
 ) -> Result<(Run, Precision), Vec<Diagnostic>> {
-    let batch = batch.max(2);
-    let mut run = simulate(sc, fixed, 0..batch.min(max_trials), batch, progress)?;
-    loop {
-        let reached = relative_half_width(&run.matrix, sc.model.baseline);
-        let done = run.matrix.trials;
-        if reached <= target || done >= max_trials {
-            return Ok((
-                run,
-                Precision {
-                    target,
-                    reached,
-                    batch,
-                    max_trials,
-                    met: reached <= target,
-                },
-            ));
-        }
-        let next = done..(done + batch).min(max_trials);
-        run.append(simulate(sc, fixed, next, batch, progress)?);
-    }
+    let plan = crate::driver::Plan::Precision {
+        target,
+        batch,
+        max_trials,
+    };
+    let mut outcome = crate::driver::run(sc, std::slice::from_ref(fixed), &plan, progress)?;
+    let precision = outcome
+        .precision
+        .expect("a precision plan reports its precision");
+    Ok((outcome.runs.remove(0), precision))
 }

@@ -1,17 +1,16 @@
 //! Sweeps and break-even points: the scenario at each value of one key, with the same random
 //! numbers at every point, and where the design with the highest contribution changes.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
+use crate::driver::{Finished, Plan, Study};
 use crate::engine::Progress;
 use crate::metrics::g;
 use crate::results::Results;
 use crate::scenario::Scenario;
-use crate::stats::Z95;
-use crate::study;
+use crate::stats::{Z95, best, mean_se, paired};
+use crate::study::Run;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sweep {
@@ -58,57 +57,56 @@ impl BreakEven {
     }
 }
 
-/// A parameter value for sentences: up to 4 significant digits.
-pub fn fmt(x: f64) -> String {
-    if x == 0.0 {
-        return "0".into();
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 10) as usize;
-    let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
+/// A parameter value for sentences (see [`crate::format::param`]).
+pub use crate::format::param as fmt;
 
-/// Runs `sc` at every value of `param` (same seed, so the same random events at every point).
+/// Runs `sc` at every value of `param` (same seed, so the same random events at every point),
+/// every point over all of the scenario's trials, through the study driver.
 pub fn run(
     sc: &Scenario,
     param: &str,
     values: &[f64],
     progress: &dyn Progress,
 ) -> Result<Sweep, Vec<Diagnostic>> {
-    let mut points = Vec::with_capacity(values.len());
-    // Per point, per design: contribution in each trial.
-    let mut contribution: Vec<Vec<Vec<f64>>> = Vec::new();
-    for &v in values {
-        let fixed = HashMap::from([(param.to_string(), v)]);
-        let model = sc.with(&fixed)?;
-        let run = study::simulate(sc, &fixed, 0..sc.model.trials, sc.model.trials, progress)?;
-        contribution.push(
-            (0..run.matrix.designs)
-                .map(|d| run.matrix.column(d, g::CONTRIBUTION))
-                .collect(),
-        );
-        points.push(Point {
-            value: v,
-            results: Results::from_run(&model, &run),
-        });
+    let study = Study::Sweep {
+        param: param.to_string(),
+        values: values.to_vec(),
+    };
+    match study
+        .run(sc, &Plan::Trials(0..sc.model.trials), progress)?
+        .0
+    {
+        Finished::Sweep(s) => Ok(s),
+        _ => unreachable!("a sweep study finishes as a sweep"),
     }
-    let break_evens = break_evens(values, &contribution, &points);
-    Ok(Sweep {
+}
+
+/// Per design, the contribution of each trial of a run.
+pub fn contribution(run: &Run) -> Vec<Vec<f64>> {
+    (0..run.matrix.designs)
+        .map(|d| run.matrix.column(d, g::CONTRIBUTION))
+        .collect()
+}
+
+/// The sweep from the results of its points and, per point and design, the contribution in
+/// each trial (see [`contribution`]).
+pub fn assemble(
+    param: &str,
+    values: &[f64],
+    results: Vec<Results>,
+    contribution: &[Vec<Vec<f64>>],
+) -> Sweep {
+    let points: Vec<Point> = values
+        .iter()
+        .zip(results)
+        .map(|(&value, results)| Point { value, results })
+        .collect();
+    let break_evens = break_evens(values, contribution, &points);
+    Sweep {
         param: param.to_string(),
         points,
         break_evens,
-    })
-}
-
-fn mean_se(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, (var / n).sqrt())
+    }
 }
 
 /// Values of `v` where the piecewise-linear `y(v)` crosses zero.
@@ -131,13 +129,7 @@ fn crossings(v: &[f64], y: &[f64]) -> Vec<f64> {
 fn break_evens(values: &[f64], contribution: &[Vec<Vec<f64>>], points: &[Point]) -> Vec<BreakEven> {
     let leader = |p: usize| -> usize {
         let designs = contribution[p].len();
-        (0..designs)
-            .max_by(|&a, &b| {
-                let (ma, _) = mean_se(&contribution[p][a]);
-                let (mb, _) = mean_se(&contribution[p][b]);
-                ma.total_cmp(&mb)
-            })
-            .unwrap_or(0)
+        best((0..designs).map(|d| mean_se(&contribution[p][d]).0)).unwrap_or(0)
     };
     let mut out = Vec::new();
     for i in 0..values.len().saturating_sub(1) {
@@ -148,8 +140,7 @@ fn break_evens(values: &[f64], contribution: &[Vec<Vec<f64>>], points: &[Point])
         // Paired difference a − b at every point: positive where a leads.
         let (mut mean, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
         for c in contribution {
-            let diff: Vec<f64> = c[a].iter().zip(&c[b]).map(|(x, y)| x - y).collect();
-            let (m, se) = mean_se(&diff);
+            let (m, se) = mean_se(&paired(&c[a], &c[b]));
             mean.push(m);
             lo.push(m - Z95 * se);
             hi.push(m + Z95 * se);
@@ -204,7 +195,5 @@ mod tests {
     fn crossings_interpolate_linearly() {
         assert_eq!(crossings(&[0.0, 1.0, 2.0], &[2.0, 1.0, -1.0]), vec![1.5]);
         assert_eq!(crossings(&[0.0, 1.0], &[1.0, 2.0]), Vec::<f64>::new());
-        assert_eq!(fmt(0.213_891), "0.2139");
-        assert_eq!(fmt(125_000.0), "125000");
     }
 }

@@ -3,6 +3,7 @@
 //! the money-side items, so the bridge has two parts on two scales: potential down to the deals
 //! that reach the close, then from there down to contribution.
 
+use crate::metrics::Metric;
 use plotters::prelude::DrawingBackend;
 
 use super::ChartError;
@@ -28,9 +29,12 @@ enum Step {
 use Step::{Minus, Plus, Start, Subtotal};
 
 const TOP: [Step; 4] = [
-    Start("Potential revenue", &["potential_revenue"], &[]),
-    Minus("Not surfaced by coverage", &["potential_not_surfaced"]),
-    Minus("Not won at a stage", &["revenue_not_won"]),
+    Start("Potential revenue", &[Metric::PotentialRevenue.key()], &[]),
+    Minus(
+        "Not surfaced by coverage",
+        &[Metric::PotentialNotSurfaced.key()],
+    ),
+    Minus("Not won at a stage", &[Metric::RevenueNotWon.key()]),
     Subtotal("Reached the close"),
 ];
 
@@ -38,34 +42,43 @@ const BOTTOM: [Step; 14] = [
     Start(
         "Reached the close",
         &[
-            "won_list_value",
-            "revenue_lost_to_failed_handoffs",
-            "revenue_lost_to_conflict",
-            "revenue_deferred",
+            Metric::WonListValue.key(),
+            Metric::RevenueLostToFailedHandoffs.key(),
+            Metric::RevenueLostToConflict.key(),
+            Metric::RevenueDeferred.key(),
         ],
-        &["in_flight_booked"],
+        &[Metric::InFlightBooked.key()],
     ),
     Minus(
         "Lost to failed hand-offs",
-        &["revenue_lost_to_failed_handoffs"],
+        &[Metric::RevenueLostToFailedHandoffs.key()],
     ),
-    Minus("Lost to channel conflict", &["revenue_lost_to_conflict"]),
-    Minus("Closes after the horizon", &["revenue_deferred"]),
-    Plus("In flight at the start, booked", &["in_flight_booked"]),
+    Minus(
+        "Lost to channel conflict",
+        &[Metric::RevenueLostToConflict.key()],
+    ),
+    Minus("Closes after the horizon", &[Metric::RevenueDeferred.key()]),
+    Plus(
+        "In flight at the start, booked",
+        &[Metric::InFlightBooked.key()],
+    ),
     Subtotal("Won, at list price"),
-    Minus("Channel discounts", &["channel_discounts"]),
-    Minus("Margin eroded by conflict", &["margin_eroded_by_conflict"]),
+    Minus("Channel discounts", &[Metric::ChannelDiscounts.key()]),
+    Minus(
+        "Margin eroded by conflict",
+        &[Metric::MarginErodedByConflict.key()],
+    ),
     Subtotal("Revenue"),
-    Minus("Cost of goods", &["cost_of_goods"]),
-    Minus("Partner margin", &["partner_margin"]),
-    Minus("Duplicated effort", &["duplicated_effort"]),
+    Minus("Cost of goods", &[Metric::CostOfGoods.key()]),
+    Minus("Partner margin", &[Metric::PartnerMargin.key()]),
+    Minus("Duplicated effort", &[Metric::DuplicatedEffort.key()]),
     Minus(
         "Heads, pay, fixed costs",
         &[
-            "cost_heads",
-            "cost_specialists",
-            "cost_channel_fixed",
-            "variable_pay",
+            Metric::CostHeads.key(),
+            Metric::CostSpecialists.key(),
+            Metric::CostChannelFixed.key(),
+            Metric::VariablePay.key(),
         ],
     ),
     Subtotal("Contribution"),
@@ -140,7 +153,7 @@ pub fn won_split(r: &Results, d: usize) -> Vec<(&'static str, f64)> {
             _ => None,
         })
         .collect();
-    out.push(("Contribution", sum(&["contribution"])));
+    out.push(("Contribution", sum(&[Metric::Contribution.key()])));
     out
 }
 

@@ -597,67 +597,7 @@ fn nice_step(raw: f64) -> f64 {
     10.0 * mag
 }
 
-/// Money for axis ticks on a slide: `0`, `250k`, `2.5M`, `12M`, `−1.25B`.
-pub fn money(x: f64) -> String {
-    money_digits(x, true)
-}
-
-/// Money for data labels, always three significant digits: `5.30M`, `42.0M`, `540M`.
-pub fn value(x: f64) -> String {
-    money_digits(x, false)
-}
-
-fn money_digits(x: f64, trim: bool) -> String {
-    let a = x.abs();
-    let sign = if x < 0.0 { "−" } else { "" };
-    let (v, unit) = if a >= 1e9 {
-        (a / 1e9, "B")
-    } else if a >= 1e6 {
-        (a / 1e6, "M")
-    } else if a >= 1e3 {
-        (a / 1e3, "k")
-    } else {
-        (a, "")
-    };
-    let digits = if v >= 100.0 {
-        0
-    } else if v >= 10.0 {
-        1
-    } else {
-        2
-    };
-    let mut s = format!("{v:.digits$}");
-    if trim && s.contains('.') {
-        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    if s.trim_end_matches(['0', '.']).is_empty() {
-        return "0".to_string();
-    }
-    format!("{sign}{s}{unit}")
-}
-
-/// `money` with an explicit sign: `+1.2M`, `−300k`, `0`.
-pub fn signed_money(x: f64) -> String {
-    with_sign(x, money(x))
-}
-
-/// `value` with an explicit sign: `+5.30M`.
-pub fn signed_value(x: f64) -> String {
-    with_sign(x, value(x))
-}
-
-fn with_sign(x: f64, s: String) -> String {
-    if x > 0.0 && s != "0" {
-        format!("+{s}")
-    } else {
-        s
-    }
-}
-
-/// `12345` → `12,345`.
-pub fn group_thousands(n: u64) -> String {
-    crate::export::thousands(n as f64)
-}
+pub use crate::format::{group_thousands, money, signed_money, signed_value, value};
 
 #[cfg(test)]
 mod tests {

@@ -2,11 +2,12 @@
 //! (paired), as a forest plot: the mean difference, its 95% interval, the middle 90% of trials,
 //! a zero line for the baseline, and the share of trials in which the design does better.
 
+use crate::metrics::Metric;
 use plotters::prelude::DrawingBackend;
 
 use super::ChartError;
 use super::canvas::*;
-use crate::export::percent;
+use crate::format::percent;
 use crate::results::Results;
 
 pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), ChartError> {
@@ -22,7 +23,7 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
     )?;
     let rows: Vec<(usize, &crate::stats::DiffStats)> = (0..r.designs.len())
         .filter(|&d| d != b)
-        .filter_map(|d| r.diff(d, "contribution").map(|s| (d, s)))
+        .filter_map(|d| r.diff(d, Metric::Contribution.key()).map(|s| (d, s)))
         .collect();
     if rows.is_empty() {
         return c.empty(

@@ -1,6 +1,7 @@
 //! Chart 1, designs side by side: revenue, gross margin, cost of sales and contribution per
 //! design, as grouped bars of the mean with the 5th–95th percentile of trials as whiskers.
 
+use crate::metrics::Metric;
 use plotters::prelude::DrawingBackend;
 
 use super::ChartError;
@@ -8,10 +9,10 @@ use super::canvas::*;
 use crate::results::Results;
 
 const GROUPS: [(&str, &str); 4] = [
-    ("revenue", "Revenue"),
-    ("gross_margin", "Gross margin"),
-    ("cost_of_sales", "Cost of sales"),
-    ("contribution", "Contribution"),
+    (Metric::Revenue.key(), "Revenue"),
+    (Metric::GrossMargin.key(), "Gross margin"),
+    (Metric::CostOfSales.key(), "Cost of sales"),
+    (Metric::Contribution.key(), "Contribution"),
 ];
 
 pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), ChartError> {

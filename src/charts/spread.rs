@@ -1,6 +1,7 @@
 //! Chart 4, spread of outcomes: the distribution of contribution per design across trials, as
 //! box plots, so that a design with a wide or low tail looks risky.
 
+use crate::metrics::Metric;
 use plotters::prelude::DrawingBackend;
 
 use super::ChartError;
@@ -17,7 +18,7 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
         "Box: the middle 50% of trials, line at the median. Whiskers: the middle 90%. Diamond: mean. Circles: the worst and best trial.",
     )?;
     let rows: Vec<(usize, &crate::stats::Stats)> = (0..r.designs.len())
-        .filter_map(|d| r.stat(d, "contribution").map(|s| (d, s)))
+        .filter_map(|d| r.stat(d, Metric::Contribution.key()).map(|s| (d, s)))
         .collect();
     if rows.is_empty() {
         return c.empty(body, "No designs in these results.");

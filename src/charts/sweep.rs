@@ -1,18 +1,20 @@
 //! Sweep charts: one metric per chart, one line per design (mean) with its band (the middle
 //! 90% of trials) across the swept values, and the break-even points found.
 
+use crate::metrics::Metric;
 use plotters::prelude::{DrawingArea, DrawingBackend};
 
 use super::canvas::*;
 use super::{ChartError, Drawing};
-use crate::sweep::{Sweep, fmt};
+use crate::format::param as fmt;
+use crate::sweep::Sweep;
 
 /// The metrics a sweep draws, with their titles.
 pub const METRICS: [(&str, &str); 4] = [
-    ("contribution", "Contribution"),
-    ("revenue", "Revenue"),
-    ("gross_margin", "Gross margin"),
-    ("cost_of_sales", "Cost of sales"),
+    (Metric::Contribution.key(), "Contribution"),
+    (Metric::Revenue.key(), "Revenue"),
+    (Metric::GrossMargin.key(), "Gross margin"),
+    (Metric::CostOfSales.key(), "Cost of sales"),
 ];
 
 pub struct SweepChart<'a> {

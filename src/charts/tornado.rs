@@ -5,8 +5,8 @@ use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
 
 use super::canvas::*;
 use super::{ChartError, Drawing};
+use crate::format::param as fmt;
 use crate::sensitivity::Tornado;
-use crate::sweep::fmt;
 
 /// Colours of the low and high swing (Okabe–Ito sky blue and vermillion).
 const LOW: RGBColor = RGBColor(0x56, 0xb4, 0xe9);

@@ -6,13 +6,15 @@ use std::path::PathBuf;
 use clap::Args;
 
 use covsim::diag::render_all;
-use covsim::results::Results;
+use covsim::driver::{Finished, Outcome, Study};
+use covsim::export::timing::Timing;
 use covsim::scenario::Scenario;
 use covsim::shard::{self, Part};
 use covsim::study::Run;
+use covsim::uncertain::Uncertain;
 
 use super::run::Written;
-use super::{Failure, files, memory, outdir};
+use super::{Failure, memory, outdir};
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
@@ -74,8 +76,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     };
     let Some(shard::Merged {
         header,
-        matrix,
-        draws,
+        runs,
         files: stored,
     }) = merged
     else {
@@ -106,9 +107,29 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     study
         .set_seed(header.seed)
         .map_err(|d| Failure::Input(render_all(&d)))?;
-    let inputs = study.uncertain.clone();
-    let paths_now: Vec<&str> = inputs.iter().map(|u| u.path.as_str()).collect();
-    if paths_now != header.inputs.iter().map(String::as_str).collect::<Vec<_>>() {
+    let what = header.study.clone().unwrap_or(Study::Run);
+    let variants = what.variants(&study);
+    // Each variant draws the uncertain inputs it does not fix, as `study::simulate` does.
+    let inputs: Vec<Vec<Uncertain>> = variants
+        .iter()
+        .map(|v| {
+            study
+                .uncertain
+                .iter()
+                .filter(|u| !v.contains_key(&u.path))
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let stored_inputs: Vec<&Vec<String>> = std::iter::once(&header.inputs)
+        .chain(&header.variant_inputs)
+        .collect();
+    let same_inputs = inputs.len() == stored_inputs.len()
+        && inputs
+            .iter()
+            .zip(&stored_inputs)
+            .all(|(a, b)| a.iter().map(|u| &u.path).eq(b.iter()));
+    if !same_inputs {
         return Err(refuse(&[
             "the parts' uncertain inputs differ from their scenario's".into(),
         ]));
@@ -127,34 +148,55 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             width
         )]));
     }
-    let run = Run {
-        matrix,
-        inputs,
-        draws,
+    let runs: Vec<Run> = runs
+        .into_iter()
+        .zip(inputs)
+        .map(|((matrix, draws), inputs)| Run {
+            matrix,
+            inputs,
+            draws,
+        })
+        .collect();
+    for run in &runs {
+        covsim::study::check_finite(&study, run).map_err(|d| Failure::Input(render_all(&d)))?;
+    }
+    let trials = runs[0].matrix.trials;
+    let outcome = Outcome {
+        runs,
+        precision: None,
     };
-    covsim::study::check_finite(&study, &run).map_err(|d| Failure::Input(render_all(&d)))?;
-    let results = Results::from_run(model, &run);
+    let finished = what
+        .finish(&study, &outcome)
+        .map_err(|d| Failure::Input(render_all(&d)))?;
     let out_dir = args
         .out
-        .unwrap_or_else(|| PathBuf::from("outputs").join(files::folder_name(&model.name)));
+        .unwrap_or_else(|| super::driver::default_out(&model.name, &what));
     let lock = outdir::lock(&out_dir)?;
-    let timing = serde_json::json!({
-        "covsim_version": env!("CARGO_PKG_VERSION"),
-        "parts": paths.len(),
-        "trials": run.matrix.trials,
-        "accounts": model.accounts.len(),
-        "months": model.months,
-        "designs": model.designs.len(),
-    });
-    Written {
-        results: &results,
-        matrix: &run.matrix,
-        per_trial: args.per_trial,
-        charts: !args.no_charts,
-        deck: args.deck,
-        timing,
+    let charts = !args.no_charts;
+    match finished {
+        Finished::Run(results) => Written {
+            results: &results,
+            matrix: &outcome.runs[0].matrix,
+            per_trial: args.per_trial,
+            charts,
+            deck: args.deck,
+            timing: Timing {
+                account_month_designs_per_second: None,
+                accounts: model.accounts.len(),
+                covsim_version: env!("CARGO_PKG_VERSION").to_string(),
+                designs: model.designs.len(),
+                months: model.months,
+                parts: Some(paths.len()),
+                simulate_seconds: None,
+                threads: None,
+                trials,
+                variants: None,
+            },
+        }
+        .write(&out_dir, &lock)?,
+        Finished::Sweep(s) => super::study::write_sweep(&s, charts, &out_dir, &lock)?,
+        Finished::Tornado(t) => super::study::write_tornado(&t, charts, &out_dir, &lock)?,
     }
-    .write(&out_dir, &lock)?;
     super::out(&format!(
         "merged {} parts: trials 0..{} of scenario {} (seed {})\n",
         paths.len(),

@@ -2,6 +2,7 @@
 //! 130 interrupted (Ctrl-C) with the earlier results left as they were.
 
 mod deck;
+mod driver;
 mod files;
 mod memory;
 mod merge;
@@ -79,7 +80,13 @@ pub fn main() -> ExitCode {
         Command::Init { path, force } => init(&path, force),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => match STDOUT_ERROR.get() {
+            Some(e) => {
+                eprintln!("error: cannot write to standard output: {e}");
+                ExitCode::from(2)
+            }
+            None => ExitCode::SUCCESS,
+        },
         Err(Failure::Input(msg)) => {
             eprint!("{msg}");
             ExitCode::from(1)
@@ -99,12 +106,21 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Writes to stdout; a closed pipe (`covsim run | head`) is not an error.
+/// The first error writing to stdout other than a closed pipe, reported when the command ends.
+static STDOUT_ERROR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Writes to stdout; a closed pipe (`covsim run | head`) is not an error, any other failure
+/// (a full disk behind `> file`) makes the command fail with exit status 2 once it is done.
 pub fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout
+    if let Err(e) = stdout
         .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush());
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = STDOUT_ERROR.set(e.to_string());
+        }
+    }
 }
 
 fn validate(path: &std::path::Path) -> Result<(), Failure> {

@@ -1,5 +1,6 @@
 //! The summary printed on stdout after a run.
 
+use covsim::metrics::Metric;
 use std::fmt::Write as _;
 
 use covsim::export::{compact, percent};
@@ -29,10 +30,10 @@ pub fn summary(r: &Results) -> String {
         o,
         "\n{:<name_w$}{:>10}{:>10}{:>10}{:>28}{:>30}{:>10}",
         "design",
-        "revenue",
+        Metric::Revenue.key(),
         "margin",
         "cost",
-        "contribution",
+        Metric::Contribution.key(),
         "Δ contribution vs baseline",
         "P(beats)"
     );
@@ -44,9 +45,9 @@ pub fn summary(r: &Results) -> String {
             o,
             "{:<name_w$}{:>10}{:>10}{:>10}{:>28}{:>30}{:>10}",
             design.name,
-            compact(mean("revenue")),
-            compact(mean("gross_margin")),
-            compact(mean("cost_of_sales")),
+            compact(mean(Metric::Revenue.key())),
+            compact(mean(Metric::GrossMargin.key())),
+            compact(mean(Metric::CostOfSales.key())),
             contribution,
             delta,
             share
@@ -55,7 +56,12 @@ pub fn summary(r: &Results) -> String {
     let _ = writeln!(
         o,
         "\n{:<name_w$}{:>14}{:>14}{:>14}{:>12}{:>12}",
-        "design", "eroded", "lost hand-off", "lost conflict", "conflicts", "win rate"
+        "design",
+        "eroded",
+        "lost hand-off",
+        "lost conflict",
+        Metric::Conflicts.key(),
+        "win rate"
     );
     for (d, design) in r.designs.iter().enumerate() {
         let mean = |k: &str| r.stat(d, k).map_or(0.0, |s| s.mean);
@@ -63,11 +69,11 @@ pub fn summary(r: &Results) -> String {
             o,
             "{:<name_w$}{:>14}{:>14}{:>14}{:>12}{:>12}",
             design.name,
-            compact(mean("margin_eroded_by_conflict")),
-            compact(mean("revenue_lost_to_failed_handoffs")),
-            compact(mean("revenue_lost_to_conflict")),
-            compact(mean("conflicts")),
-            percent(mean("win_rate"))
+            compact(mean(Metric::MarginErodedByConflict.key())),
+            compact(mean(Metric::RevenueLostToFailedHandoffs.key())),
+            compact(mean(Metric::RevenueLostToConflict.key())),
+            compact(mean(Metric::Conflicts.key())),
+            percent(mean(Metric::WinRate.key()))
         );
     }
     o

@@ -357,9 +357,9 @@ fn assumptions_slide(r: &Results) -> String {
                 "{}: {}, P10 {} · median {} · P90 {} (correlation with the deciding difference {:+.2})",
                 i.path,
                 i.distribution,
-                crate::sweep::fmt(i.p10),
-                crate::sweep::fmt(i.median),
-                crate::sweep::fmt(i.p90),
+                crate::format::param(i.p10),
+                crate::format::param(i.median),
+                crate::format::param(i.p90),
                 i.correlation
             )));
         }

@@ -1,5 +1,6 @@
 //! `summary.md`: the results as a report an analyst can read and paste from.
 
+use crate::metrics::Metric;
 use std::fmt::Write as _;
 
 use super::tables::{self, ACTIVITY, BRIDGE};
@@ -15,10 +16,13 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
     let mut o = String::new();
     let b = r.baseline_index();
     let cur = &r.scenario.currency;
-    let mean = |d: usize| r.stat(d, "contribution").map_or(0.0, |s| s.mean);
+    let mean = |d: usize| {
+        r.stat(d, Metric::Contribution.key())
+            .map_or(0.0, |s| s.mean)
+    };
     let best = (0..r.designs.len()).max_by(|&x, &y| mean(x).total_cmp(&mean(y)));
     if let (Some(best), Some((other, _))) = (best, r.deciding_pair()) {
-        let diff = r.diff(other, "contribution");
+        let diff = r.diff(other, Metric::Contribution.key());
         if best != b {
             if let Some(x) = diff {
                 let _ = write!(
@@ -210,9 +214,12 @@ fn path_over_months(o: &mut String, r: &Results) {
         let Some(p) = r.monthly_of(d).and_then(|m| m.payback.as_ref()) else {
             // A steady design: its rate, which the horizon's total is a multiple of.
             let monthly = r.monthly_of(d).and_then(|m| {
-                m.metrics.iter().find(|x| x.key == "contribution").map(|x| {
-                    x.months.iter().map(|b| b.mean).sum::<f64>() / x.months.len().max(1) as f64
-                })
+                m.metrics
+                    .iter()
+                    .find(|x| x.key == Metric::Contribution.key())
+                    .map(|x| {
+                        x.months.iter().map(|b| b.mean).sum::<f64>() / x.months.len().max(1) as f64
+                    })
             });
             if let Some(per_month) = monthly {
                 let _ = writeln!(

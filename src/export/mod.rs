@@ -8,9 +8,12 @@ pub mod json;
 pub mod markdown;
 pub mod monthly;
 pub mod per_trial;
+pub mod study;
 pub mod tables;
+pub mod timing;
 pub mod workbook;
 
+pub use crate::format::{compact, percent, signed, thousands};
 use crate::results::Results;
 
 pub trait Exporter {
@@ -50,54 +53,6 @@ pub fn facts(r: &Results) -> String {
     )
 }
 
-/// `1234567.8` → `1,234,568`.
-pub fn thousands(x: f64) -> String {
-    let neg = x < 0.0;
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if neg && out != "0" {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
-/// Compact money for tables read on a slide: `12.3M`, `450k`, `980`.
-pub fn compact(x: f64) -> String {
-    let a = x.abs();
-    let sign = if x < 0.0 { "-" } else { "" };
-    if a >= 1e9 {
-        format!("{sign}{:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}{:.2}M", a / 1e6)
-    } else if a >= 1e4 {
-        format!("{sign}{:.0}k", a / 1e3)
-    } else if a >= 1e3 {
-        format!("{sign}{:.1}k", a / 1e3)
-    } else {
-        format!("{sign}{a:.0}")
-    }
-}
-
-/// A signed compact figure: `+1.20M`.
-pub fn signed(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{}", compact(x))
-    } else {
-        compact(x)
-    }
-}
-
-pub fn percent(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
 /// The headline cells of design `d`: contribution with its interval, the paired difference of
 /// contribution against the baseline with its interval, and the share of trials it beats the
 /// baseline. `open`/`sep`/`close` shape the intervals (`[a, b]` on a terminal, `(a – b)` in
@@ -109,19 +64,4 @@ pub fn headline_cells(
     baseline: (&str, &str),
 ) -> [String; 3] {
     tables::headline_cells(r, d, baseline).map(|c| c.text(shape))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn number_formats() {
-        assert_eq!(thousands(1234567.8), "1,234,568");
-        assert_eq!(thousands(-999.0), "-999");
-        assert_eq!(compact(12_345_678.0), "12.35M");
-        assert_eq!(compact(-45_600.0), "-46k");
-        assert_eq!(signed(1500.0), "+1.5k");
-        assert_eq!(percent(0.1234), "12.3%");
-    }
 }

@@ -2,6 +2,7 @@
 //! `summary.md` writes a cell as text (`12.35M`, `(8.35M – 8.53M)`), `summary.xlsx` as a
 //! number with a number format. One table, one place.
 
+use crate::metrics::Metric;
 use crate::metrics::Unit;
 use crate::results::Results;
 
@@ -98,56 +99,56 @@ fn col(header: impl Into<String>, kind: Kind) -> Column {
 
 /// The bridge from potential revenue to contribution, in `summary.md`'s order.
 pub const BRIDGE: &[&str] = &[
-    "potential_revenue",
-    "potential_not_surfaced",
-    "pipeline",
-    "revenue_not_won",
-    "revenue_lost_to_failed_handoffs",
-    "revenue_lost_to_conflict",
-    "revenue_deferred",
-    "in_flight_booked",
-    "won_list_value",
-    "channel_discounts",
-    "margin_eroded_by_conflict",
-    "revenue",
-    "cost_of_goods",
-    "gross_margin",
-    "cost_heads",
-    "cost_specialists",
-    "cost_channel_fixed",
-    "variable_pay",
-    "partner_margin",
-    "duplicated_effort",
-    "cost_of_sales",
-    "contribution",
+    Metric::PotentialRevenue.key(),
+    Metric::PotentialNotSurfaced.key(),
+    Metric::Pipeline.key(),
+    Metric::RevenueNotWon.key(),
+    Metric::RevenueLostToFailedHandoffs.key(),
+    Metric::RevenueLostToConflict.key(),
+    Metric::RevenueDeferred.key(),
+    Metric::InFlightBooked.key(),
+    Metric::WonListValue.key(),
+    Metric::ChannelDiscounts.key(),
+    Metric::MarginErodedByConflict.key(),
+    Metric::Revenue.key(),
+    Metric::CostOfGoods.key(),
+    Metric::GrossMargin.key(),
+    Metric::CostHeads.key(),
+    Metric::CostSpecialists.key(),
+    Metric::CostChannelFixed.key(),
+    Metric::VariablePay.key(),
+    Metric::PartnerMargin.key(),
+    Metric::DuplicatedEffort.key(),
+    Metric::CostOfSales.key(),
+    Metric::Contribution.key(),
 ];
 
 pub const ACTIVITY: &[&str] = &[
-    "opportunities",
-    "wins",
-    "win_rate",
-    "conflicts",
-    "failed_handoffs",
-    "revenue_per_cost_of_sales",
-    "revenue_per_head_year",
-    "post_sale_failures",
-    "revenue_at_risk_post_sale",
-    "in_flight_lost_at_handover",
-    "customers_lost",
-    "customers_lost_to_conflict",
+    Metric::Opportunities.key(),
+    Metric::Wins.key(),
+    Metric::WinRate.key(),
+    Metric::Conflicts.key(),
+    Metric::FailedHandoffs.key(),
+    Metric::RevenuePerCostOfSales.key(),
+    Metric::RevenuePerHeadYear.key(),
+    Metric::PostSaleFailures.key(),
+    Metric::RevenueAtRiskPostSale.key(),
+    Metric::InFlightLostAtHandover.key(),
+    Metric::CustomersLost.key(),
+    Metric::CustomersLostToConflict.key(),
 ];
 
 /// Contribution with its interval, the paired difference against the baseline with its
 /// interval, and the share of trials beating the baseline; `baseline` fills the baseline's row.
 pub fn headline_cells(r: &Results, d: usize, baseline: (&str, &str)) -> [Cell; 3] {
-    let contribution = r
-        .stat(d, "contribution")
-        .map_or(Cell::Text(String::new()), |c| Cell::Interval {
-            mean: c.mean,
-            low: c.ci95_low,
-            high: c.ci95_high,
-            signed: false,
-        });
+    let contribution =
+        r.stat(d, Metric::Contribution.key())
+            .map_or(Cell::Text(String::new()), |c| Cell::Interval {
+                mean: c.mean,
+                low: c.ci95_low,
+                high: c.ci95_high,
+                signed: false,
+            });
     if d == r.baseline_index() {
         return [
             contribution,
@@ -155,7 +156,7 @@ pub fn headline_cells(r: &Results, d: usize, baseline: (&str, &str)) -> [Cell; 3
             Cell::Text(baseline.1.to_string()),
         ];
     }
-    match r.diff(d, "contribution") {
+    match r.diff(d, Metric::Contribution.key()) {
         Some(x) => [
             contribution,
             Cell::Interval {
@@ -182,9 +183,9 @@ pub fn headline(r: &Results) -> Table {
             let [contribution, delta, share] = headline_cells(r, d, ("baseline", "–"));
             vec![
                 Cell::Text(r.designs[d].name.clone()),
-                Cell::Money(st("revenue")),
-                Cell::Money(st("gross_margin")),
-                Cell::Money(st("cost_of_sales")),
+                Cell::Money(st(Metric::Revenue.key())),
+                Cell::Money(st(Metric::GrossMargin.key())),
+                Cell::Money(st(Metric::CostOfSales.key())),
                 contribution,
                 delta,
                 share,
@@ -238,17 +239,15 @@ pub fn roles(r: &Results) -> Table {
     let dash = |x: Option<f64>, cell: fn(f64) -> Cell| x.map_or(Cell::Text("–".into()), cell);
     let mut rows = Vec::new();
     for (d, design) in r.designs.iter().enumerate() {
-        for (c, ch) in r.scenario.channels.iter().enumerate() {
+        for c in r.channels_at_work(d) {
+            let ch = &r.scenario.channels[c];
             let st = |w: &str| {
                 r.stat(d, &format!("role.{}.{w}", ch.name))
                     .map_or(0.0, |x| x.mean)
             };
-            let (rev, cost) = (st("revenue"), st("cost"));
+            let (rev, cost) = (st(Metric::Revenue.key()), st("cost"));
             let heads = design.headcount.get(c).copied().unwrap_or(0.0);
             let needed = design.hours_needed.get(c).copied().unwrap_or(0.0);
-            if heads == 0.0 && rev == 0.0 && cost == 0.0 && needed == 0.0 {
-                continue;
-            }
             let available = design.hours_available.get(c).copied().flatten();
             let role = design.roles.get(c);
             rows.push(vec![

@@ -15,6 +15,7 @@ use super::tables::{self, Cell, Kind, Table};
 use crate::charts::bridge::won_split;
 use crate::charts::canvas::design_colour;
 use crate::engine::TrialMatrix;
+use crate::metrics::Metric;
 use crate::results::Results;
 use crate::sensitivity::Tornado;
 use crate::sweep::Sweep;
@@ -373,10 +374,10 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
     data.set_name(DATA)?;
     // Block 1 (rows 0..): designs side by side — metric, then per design mean, minus, plus.
     const SIDE: [(&str, &str); 4] = [
-        ("revenue", "Revenue"),
-        ("gross_margin", "Gross margin"),
-        ("cost_of_sales", "Cost of sales"),
-        ("contribution", "Contribution"),
+        (Metric::Revenue.key(), "Revenue"),
+        (Metric::GrossMargin.key(), "Gross margin"),
+        (Metric::CostOfSales.key(), "Cost of sales"),
+        (Metric::Contribution.key(), "Contribution"),
     ];
     data.write_string_with_format(0, 0, "Designs side by side: mean per trial; the whiskers span the middle 90% of trials (P5 to P95)", &f.title)?;
     data.write_string_with_format(1, 0, "Metric", &f.header_text)?;
@@ -429,7 +430,7 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
     for (i, &d) in others.iter().enumerate() {
         let row = b2 + 2 + i as u32;
         data.write_string(row, 0, &r.designs[d].name)?;
-        if let Some(x) = r.diff(d, "contribution") {
+        if let Some(x) = r.diff(d, Metric::Contribution.key()) {
             let s = &x.diff;
             for (c, v) in [
                 s.mean,
@@ -504,7 +505,7 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
             super::thousands(r.trials as f64)
         ),
         money_axis(largest(
-            (0..n).filter_map(|d| r.stat(d, "revenue").map(|s| s.p95)),
+            (0..n).filter_map(|d| r.stat(d, Metric::Revenue.key()).map(|s| s.p95)),
         )),
     );
     for d in 0..n {
@@ -543,11 +544,9 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
                 "Contribution minus {}, paired by trial: mean, whiskers over the middle 90% of trials",
                 r.baseline
             ),
-            money_axis(largest(
-                others
-                    .iter()
-                    .filter_map(|&d| r.diff(d, "contribution").map(|x| x.diff.p95)),
-            )),
+            money_axis(largest(others.iter().filter_map(|&d| {
+                r.diff(d, Metric::Contribution.key()).map(|x| x.diff.p95)
+            }))),
         );
         let bars = ChartErrorBars::new()
             .set_type(ChartErrorBarsType::Custom(
@@ -571,7 +570,7 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
             .set_label_position(ChartAxisLabelPosition::Low);
         let (lo, hi) = others
             .iter()
-            .filter_map(|&d| r.diff(d, "contribution"))
+            .filter_map(|&d| r.diff(d, Metric::Contribution.key()))
             .fold((0.0f64, 0.0f64), |(lo, hi), x| {
                 (lo.min(x.diff.p5), hi.max(x.diff.p95))
             });
@@ -859,7 +858,10 @@ fn build_sweep(s: &Sweep, sentences: &[String]) -> Result<Vec<u8>, XlsxError> {
         let row = 2 + i as u32;
         data.write_number(row, 0, p.value)?;
         for d in 0..n {
-            let v = p.results.stat(d, "contribution").map_or(0.0, |x| x.mean);
+            let v = p
+                .results
+                .stat(d, Metric::Contribution.key())
+                .map_or(0.0, |x| x.mean);
             data.write_number_with_format(row, 1 + d as u16, v, &f.money)?;
         }
     }
@@ -877,7 +879,11 @@ fn build_sweep(s: &Sweep, sentences: &[String]) -> Result<Vec<u8>, XlsxError> {
             s.param
         ),
         money_axis(largest(s.points.iter().flat_map(|p| {
-            (0..n).filter_map(|d| p.results.stat(d, "contribution").map(|x| x.mean))
+            (0..n).filter_map(|d| {
+                p.results
+                    .stat(d, Metric::Contribution.key())
+                    .map(|x| x.mean)
+            })
         }))),
     );
     for d in 0..n {

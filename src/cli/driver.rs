@@ -1,0 +1,331 @@
+//! What `run`, `sweep` and `sensitivity` share: one argument group, and one way to run a study
+//! (load, plan, memory check, lock, progress bar, simulate through `covsim::driver`, and for a
+//! shard write its part file).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use covsim::diag::render_all;
+use covsim::driver::{Finished, Outcome, Plan, Study};
+use covsim::engine::Progress;
+use covsim::export::timing::Timing;
+use covsim::scenario::Scenario;
+use covsim::shard;
+
+use super::{Failure, files, memory, out, outdir};
+
+/// The arguments every simulating command takes.
+#[derive(Args, Debug)]
+pub struct Common {
+    /// Scenario file (TOML); the built-in example when left out.
+    pub scenario: Option<PathBuf>,
+    /// Number of trials (overrides `simulation.trials`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    pub trials: Option<u64>,
+    /// Random seed (overrides `simulation.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Output folder (default: outputs/<scenario name>, and a subfolder for sweeps and
+    /// sensitivity).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run batches of trials until every 95% interval of mean contribution and of each paired
+    /// difference is within ± this share of the baseline's mean contribution (e.g. 0.01); for
+    /// a sweep or a tornado, at every point, all points running the same trials.
+    #[arg(long, value_parser = parse_share)]
+    pub precision: Option<f64>,
+    /// With --precision: the most trials to run.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    pub max_trials: u64,
+    /// With --precision: trials per batch; stopping is checked only after whole batches.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
+    pub batch: u64,
+    /// Run only shard I of N (0-based), trials [⌊I·T/N⌋, ⌊(I+1)·T/N⌋), and write a part file for
+    /// `covsim merge` to --out (default: the output folder's parts/). `auto` takes I and N from
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or I from JOB_COMPLETION_INDEX with `auto/N`.
+    #[arg(long, value_name = "I/N|auto|auto/N")]
+    pub shard: Option<String>,
+    /// Skip the charts (tables only).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// No progress bar and no throughput line on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!(
+            "`{s}` is not a share between 0 and 1 (e.g. 0.01 for ±1%)"
+        )),
+    }
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn advance(&self, trials: u64) {
+        self.0.inc(trials);
+    }
+}
+
+/// A study run in this process, ready to be written.
+pub struct Done {
+    pub finished: Finished,
+    pub outcome: Outcome,
+    pub out_dir: PathBuf,
+    pub lock: outdir::Lock,
+    pub timing: Timing,
+}
+
+/// The output folder of a study: `outputs/<scenario>` for a run, a subfolder for the others.
+pub fn default_out(name: &str, study: &Study) -> PathBuf {
+    let base = PathBuf::from("outputs").join(files::folder_name(name));
+    match study {
+        Study::Run => base,
+        Study::Sweep { param, .. } => base.join(format!("sweep_{}", files::folder_name(param))),
+        Study::Sensitivity { .. } => base.join("sensitivity"),
+    }
+}
+
+impl Common {
+    /// The scenario with --trials and --seed applied.
+    pub fn load(&self) -> Result<Scenario, Failure> {
+        let mut sc = files::load_study(self.scenario.as_deref())?;
+        if let Some(t) = self.trials {
+            sc.model.trials = t;
+        }
+        if let Some(s) = self.seed {
+            sc.set_seed(s).map_err(|d| Failure::Input(render_all(&d)))?;
+        }
+        Ok(sc)
+    }
+
+    /// Runs `study` of `sc`. A shard writes its part file and returns `None`; a whole run
+    /// returns its results with its output folder locked. `refused_with_shard` names the
+    /// command's own flags that a shard cannot take (they belong to `covsim merge`).
+    pub fn execute(
+        &self,
+        sc: &Scenario,
+        study: &Study,
+        per_trial_csv: bool,
+        refused_with_shard: &[(&str, bool)],
+    ) -> Result<Option<Done>, Failure> {
+        let model = &sc.model;
+        let shard = match &self.shard {
+            Some(spec) => {
+                let mut refused: Vec<&str> = refused_with_shard
+                    .iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(name, _)| *name)
+                    .collect();
+                if self.precision.is_some() {
+                    refused.insert(0, "--precision");
+                }
+                if !refused.is_empty() {
+                    return Err(Failure::Usage(format!(
+                        "error: --shard cannot be combined with {} (give --per-trial and --deck to `covsim merge`)\n",
+                        refused.join(", ")
+                    )));
+                }
+                Some(parse_shard(spec, &|k| std::env::var(k).ok())?)
+            }
+            None => None,
+        };
+        let default = default_out(&model.name, study);
+        let out_dir = self.out.clone().unwrap_or_else(|| match shard {
+            Some(_) => default.join("parts"),
+            None => default,
+        });
+        let plan = match (self.precision, shard) {
+            (Some(target), _) => Plan::Precision {
+                target,
+                batch: self.batch,
+                max_trials: self.max_trials,
+            },
+            (None, Some((i, n))) => Plan::Trials(shard::range(i, n, model.trials)),
+            (None, None) => Plan::Trials(0..model.trials),
+        };
+        let variants = study.variants(sc);
+        memory::check(
+            plan.most_trials().saturating_mul(variants.len() as u64),
+            memory::per_trial(model, sc.uncertain.len(), per_trial_csv),
+            "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines (`covsim merge` then needs the memory of the whole run); memory grows with trials × designs × months × sweep points (docs/PERFORMANCE.md).",
+        )?;
+        // A shard writes one part file into a folder shared with the other shards; a whole run
+        // owns its folder while it works.
+        let lock = match shard {
+            Some(_) => None,
+            None => Some(outdir::lock(&out_dir)?),
+        };
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.threads {
+            pool = pool.num_threads(n as usize);
+        }
+        let pool = pool
+            .build()
+            .map_err(|e| Failure::Io(format!("cannot start worker threads: {e}")))?;
+        let threads = pool.current_num_threads();
+
+        let bar = ProgressBar::new(plan.most_trials() * variants.len() as u64);
+        if self.quiet || !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        } else {
+            bar.set_style(
+                ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials, {eta} left")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            bar.set_message(format!("simulating {} designs", model.designs.len()));
+        }
+        let progress = Bar(bar);
+        let started = Instant::now();
+        let outcome = pool.install(|| covsim::driver::run(sc, &variants, &plan, &progress));
+        let seconds = started.elapsed().as_secs_f64();
+        progress.0.finish_and_clear();
+        let outcome = outcome.map_err(|d| Failure::Input(render_all(&d)))?;
+        let trials = outcome.runs.first().map_or(0, |r| r.matrix.trials);
+
+        if let Some((i, n)) = shard {
+            let range = shard::range(i, n, model.trials);
+            let (file, text, named) = sc.source();
+            let (first, more) = outcome.runs.split_first().expect("a study has a variant");
+            let mut part = shard::Part::new(
+                first,
+                i,
+                n,
+                model.trials,
+                model.seed,
+                &model.name,
+                &model.hash,
+                file,
+                text,
+                named.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            );
+            if *study != Study::Run {
+                part = part.of_study(study.clone(), more);
+            }
+            part.header.simulate_seconds = seconds;
+            part.header.threads = threads;
+            let name = format!(
+                "{}.part-{i:04}-of-{n:04}.{}",
+                files::folder_name(&model.name),
+                shard::EXTENSION
+            );
+            files::write_all(&out_dir, &[(name.clone(), part.to_bytes())])?;
+            out(&format!(
+                "wrote {} (shard {i} of {n}: trials {}..{} of {}); merge the parts with `covsim merge {}`\n",
+                out_dir.join(&name).display(),
+                range.start,
+                range.end,
+                model.trials,
+                out_dir.display()
+            ));
+            return Ok(None);
+        }
+
+        let finished = study
+            .finish(sc, &outcome)
+            .map_err(|d| Failure::Input(render_all(&d)))?;
+        let work = model.accounts.len() as f64
+            * model.months as f64
+            * model.designs.len() as f64
+            * trials as f64
+            * variants.len() as f64;
+        let throughput = work / seconds.max(1e-9);
+        if !self.quiet {
+            eprintln!(
+                "simulated {}{} trials × {} designs × {} accounts × {} months in {:.2} s on {} thread{}: {:.1} million account-month-designs per second",
+                if variants.len() > 1 {
+                    format!("{} variants × ", variants.len())
+                } else {
+                    String::new()
+                },
+                trials,
+                model.designs.len(),
+                model.accounts.len(),
+                model.months,
+                seconds,
+                threads,
+                if threads == 1 { "" } else { "s" },
+                throughput / 1e6
+            );
+        }
+        Ok(Some(Done {
+            finished,
+            outcome,
+            out_dir,
+            lock: lock.expect("a whole run holds its lock"),
+            timing: Timing {
+                account_month_designs_per_second: Some(throughput),
+                accounts: model.accounts.len(),
+                covsim_version: env!("CARGO_PKG_VERSION").to_string(),
+                designs: model.designs.len(),
+                months: model.months,
+                parts: None,
+                simulate_seconds: Some(seconds),
+                threads: Some(threads),
+                trials,
+                variants: (variants.len() > 1).then_some(variants.len()),
+            },
+        }))
+    }
+}
+
+/// `I/N`, `auto` (Slurm array) or `auto/N` (Kubernetes Indexed Job, or Slurm with N given).
+pub fn parse_shard(
+    spec: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(u64, u64), Failure> {
+    let bad = |why: String| {
+        Failure::Usage(format!(
+            "error: --shard {spec}: {why}; expected I/N with 0 ≤ I < N (e.g. 3/16), `auto` or `auto/N`\n"
+        ))
+    };
+    let number = |what: &str, s: &str| -> Result<u64, Failure> {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| bad(format!("{what} `{s}` is not a whole number")))
+    };
+    let (index, count) = spec.split_once('/').unwrap_or((spec, ""));
+    let i = if index == "auto" {
+        if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
+            let min = env("SLURM_ARRAY_TASK_MIN")
+                .map_or(Ok(0), |m| number("SLURM_ARRAY_TASK_MIN", &m))?;
+            number("SLURM_ARRAY_TASK_ID", &id)?
+                .checked_sub(min)
+                .ok_or_else(|| bad("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN".into()))?
+        } else if let Some(id) = env("JOB_COMPLETION_INDEX") {
+            number("JOB_COMPLETION_INDEX", &id)?
+        } else {
+            return Err(bad(
+                "neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set".into(),
+            ));
+        }
+    } else {
+        number("the index", index)?
+    };
+    let n = if count.is_empty() {
+        if index != "auto" {
+            return Err(bad("no shard count".into()));
+        }
+        let c = env("SLURM_ARRAY_TASK_COUNT").ok_or_else(|| {
+            bad("SLURM_ARRAY_TASK_COUNT is not set; give the count as auto/N".into())
+        })?;
+        number("SLURM_ARRAY_TASK_COUNT", &c)?
+    } else {
+        number("the count", count)?
+    };
+    if n == 0 || i >= n {
+        return Err(bad(format!("shard {i} of {n} does not exist")));
+    }
+    Ok((i, n))
+}

@@ -1,0 +1,206 @@
+//! The one study driver: a set of variants of a scenario run over a trial plan. `run`,
+//! `sweep` and `sensitivity` are builders of variants ([`Study::variants`]) and readers of
+//! their runs ([`Study::finish`]); a precision target, a shard's range of trials and the
+//! progress bar therefore work the same for all of them. Still no I/O.
+//!
+//! A variant is a set of fixed values at key paths (a sweep point, a tornado swing; none for a
+//! plain run); every variant runs the same trials, so every variant sees the same random events.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Diagnostic;
+use crate::engine::Progress;
+use crate::results::Results;
+use crate::scenario::Scenario;
+use crate::sensitivity::{self, Tornado};
+use crate::study::{self, Precision, Run, relative_half_width};
+use crate::sweep::{self, Sweep};
+
+/// Fixed values at key paths, in place of the scenario's.
+pub type Variant = HashMap<String, f64>;
+
+/// Which trials every variant runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// A fixed range of trials out of the scenario's `trials` (all of them, or a shard's).
+    Trials(Range<u64>),
+    /// Whole batches of trials, every variant in step, until every variant's 95% intervals
+    /// are within `target` (see [`study::relative_half_width`]) or `max_trials` is reached.
+    Precision {
+        target: f64,
+        batch: u64,
+        max_trials: u64,
+    },
+}
+
+impl Plan {
+    /// The most trials one variant runs under this plan (for the progress bar and memory).
+    pub fn most_trials(&self) -> u64 {
+        match self {
+            Plan::Trials(r) => r.end - r.start,
+            Plan::Precision { max_trials, .. } => *max_trials,
+        }
+    }
+}
+
+/// The runs of every variant, in the order given, and how a precision plan went.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub runs: Vec<Run>,
+    pub precision: Option<Precision>,
+}
+
+/// Runs every variant of `sc` over `plan`. The Latin hypercube block is the scenario's trial
+/// count for a fixed range (so a shard draws what the unsplit run draws) and the batch under a
+/// precision plan; the stopping point is checked only after whole batches of every variant, so
+/// it depends neither on threads nor on the number of variants' order of completion.
+pub fn run(
+    sc: &Scenario,
+    variants: &[Variant],
+    plan: &Plan,
+    progress: &dyn Progress,
+) -> Result<Outcome, Vec<Diagnostic>> {
+    match *plan {
+        Plan::Trials(ref trials) => {
+            let runs = variants
+                .iter()
+                .map(|v| study::simulate(sc, v, trials.clone(), sc.model.trials, progress))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Outcome {
+                runs,
+                precision: None,
+            })
+        }
+        Plan::Precision {
+            target,
+            batch,
+            max_trials,
+        } => {
+            let batch = batch.max(2);
+            let first = 0..batch.min(max_trials);
+            let mut runs = variants
+                .iter()
+                .map(|v| study::simulate(sc, v, first.clone(), batch, progress))
+                .collect::<Result<Vec<_>, _>>()?;
+            loop {
+                let reached = runs
+                    .iter()
+                    .map(|r| relative_half_width(&r.matrix, sc.model.baseline))
+                    .fold(0.0, f64::max);
+                let done = runs.first().map_or(max_trials, |r| r.matrix.trials);
+                if reached <= target || done >= max_trials {
+                    return Ok(Outcome {
+                        runs,
+                        precision: Some(Precision {
+                            target,
+                            reached,
+                            batch,
+                            max_trials,
+                            met: reached <= target,
+                        }),
+                    });
+                }
+                let next = done..(done + batch).min(max_trials);
+                for (run, v) in runs.iter_mut().zip(variants) {
+                    run.append(study::simulate(sc, v, next.clone(), batch, progress)?);
+                }
+            }
+        }
+    }
+}
+
+/// What a command studies: the variants it builds and what it makes of their runs. Stored in a
+/// shard's part file, so `covsim merge` finishes the study the shards ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Study {
+    /// The scenario as it is: one variant with nothing fixed.
+    Run,
+    /// `param` at each of `values`.
+    Sweep { param: String, values: Vec<f64> },
+    /// Every uncertain input at its median, then each `(path, low, high)` swung to its low and
+    /// its high value; `metric` of `design` (index; default the best) minus the baseline.
+    Sensitivity {
+        inputs: Vec<(String, f64, f64)>,
+        metric: String,
+        design: Option<usize>,
+    },
+}
+
+/// A finished study.
+#[derive(Debug, Clone)]
+pub enum Finished {
+    Run(Box<Results>),
+    Sweep(Sweep),
+    Tornado(Box<Tornado>),
+}
+
+impl Study {
+    /// The variants to run, in order.
+    pub fn variants(&self, sc: &Scenario) -> Vec<Variant> {
+        match self {
+            Study::Run => vec![Variant::new()],
+            Study::Sweep { param, values } => values
+                .iter()
+                .map(|&v| Variant::from([(param.clone(), v)]))
+                .collect(),
+            Study::Sensitivity { inputs, .. } => {
+                let medians = sensitivity::medians(sc);
+                let mut out = vec![medians.clone()];
+                for (path, low, high) in inputs {
+                    for v in [*low, *high] {
+                        let mut fixed = medians.clone();
+                        fixed.insert(path.clone(), v);
+                        out.push(fixed);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// Runs the study: its variants over `plan`, then [`Study::finish`].
+    pub fn run(
+        &self,
+        sc: &Scenario,
+        plan: &Plan,
+        progress: &dyn Progress,
+    ) -> Result<(Finished, Outcome), Vec<Diagnostic>> {
+        let outcome = run(sc, &self.variants(sc), plan, progress)?;
+        Ok((self.finish(sc, &outcome)?, outcome))
+    }
+
+    /// The study's results from the runs of its variants (in the order of `variants`), from
+    /// one process or merged from shards.
+    pub fn finish(&self, sc: &Scenario, outcome: &Outcome) -> Result<Finished, Vec<Diagnostic>> {
+        let variants = self.variants(sc);
+        let mut results = Vec::with_capacity(variants.len());
+        for (v, run) in variants.iter().zip(&outcome.runs) {
+            let model = if v.is_empty() {
+                sc.model.clone()
+            } else {
+                sc.with(v)?
+            };
+            let mut r = Results::from_run(&model, run);
+            r.precision = outcome.precision.clone();
+            results.push(r);
+        }
+        Ok(match self {
+            Study::Run => Finished::Run(Box::new(results.remove(0))),
+            Study::Sweep { param, values } => {
+                let contribution: Vec<_> = outcome.runs.iter().map(sweep::contribution).collect();
+                Finished::Sweep(sweep::assemble(param, values, results, &contribution))
+            }
+            Study::Sensitivity {
+                inputs,
+                metric,
+                design,
+            } => Finished::Tornado(Box::new(sensitivity::assemble(
+                inputs, metric, *design, results,
+            ))),
+        })
+    }
+}

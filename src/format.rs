@@ -1,0 +1,147 @@
+//! Number formatting, in one place for the tables (Markdown, terminal, workbook text) and the
+//! charts: thousands separators, compact money, signed figures, percentages, parameter values.
+
+/// `1234567.8` → `1,234,568`.
+pub fn thousands(x: f64) -> String {
+    let neg = x < 0.0;
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if neg && out != "0" {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Compact money for tables read on a slide: `12.3M`, `450k`, `980`.
+pub fn compact(x: f64) -> String {
+    let a = x.abs();
+    let sign = if x < 0.0 { "-" } else { "" };
+    if a >= 1e9 {
+        format!("{sign}{:.2}B", a / 1e9)
+    } else if a >= 1e6 {
+        format!("{sign}{:.2}M", a / 1e6)
+    } else if a >= 1e4 {
+        format!("{sign}{:.0}k", a / 1e3)
+    } else if a >= 1e3 {
+        format!("{sign}{:.1}k", a / 1e3)
+    } else {
+        format!("{sign}{a:.0}")
+    }
+}
+
+/// A signed compact figure: `+1.20M`.
+pub fn signed(x: f64) -> String {
+    if x >= 0.0 {
+        format!("+{}", compact(x))
+    } else {
+        compact(x)
+    }
+}
+
+pub fn percent(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// Money for axis ticks on a slide: `0`, `250k`, `2.5M`, `12M`, `−1.25B`.
+pub fn money(x: f64) -> String {
+    money_digits(x, true)
+}
+
+/// Money for data labels, always three significant digits: `5.30M`, `42.0M`, `540M`.
+pub fn value(x: f64) -> String {
+    money_digits(x, false)
+}
+
+fn money_digits(x: f64, trim: bool) -> String {
+    let a = x.abs();
+    let sign = if x < 0.0 { "−" } else { "" };
+    let (v, unit) = if a >= 1e9 {
+        (a / 1e9, "B")
+    } else if a >= 1e6 {
+        (a / 1e6, "M")
+    } else if a >= 1e3 {
+        (a / 1e3, "k")
+    } else {
+        (a, "")
+    };
+    let digits = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let mut s = format!("{v:.digits$}");
+    if trim && s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    if s.trim_end_matches(['0', '.']).is_empty() {
+        return "0".to_string();
+    }
+    format!("{sign}{s}{unit}")
+}
+
+/// `money` with an explicit sign: `+1.2M`, `−300k`, `0`.
+pub fn signed_money(x: f64) -> String {
+    with_sign(x, money(x))
+}
+
+/// `value` with an explicit sign: `+5.30M`.
+pub fn signed_value(x: f64) -> String {
+    with_sign(x, value(x))
+}
+
+fn with_sign(x: f64, s: String) -> String {
+    if x > 0.0 && s != "0" {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// `12345` → `12,345`.
+pub fn group_thousands(n: u64) -> String {
+    thousands(n as f64)
+}
+
+/// A parameter value for sentences: up to 4 significant digits.
+pub fn param(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 10) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(thousands(1234567.8), "1,234,568");
+        assert_eq!(thousands(-999.0), "-999");
+        assert_eq!(compact(12_345_678.0), "12.35M");
+        assert_eq!(compact(-45_600.0), "-46k");
+        assert_eq!(signed(1500.0), "+1.5k");
+        assert_eq!(percent(0.1234), "12.3%");
+        assert_eq!(money(2.5e6), "2.5M");
+        assert_eq!(value(5.3e6), "5.30M");
+        assert_eq!(signed_money(-3e5), "−300k");
+        assert_eq!(group_thousands(12345), "12,345");
+        assert_eq!(param(0.213_891), "0.2139");
+        assert_eq!(param(125_000.0), "125000");
+    }
+}

@@ -1,0 +1,178 @@
+//! Architecture invariants kept true by cheap checks of the source text (docs/ARCHITECTURE.md):
+//! the library outside `src/cli` does no file, environment, terminal or clock I/O; charts know
+//! only results and their own modules; only `export` knows output formats; metric keys are
+//! written once, in the metric table.
+
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Library files: `src/` without the binary (`src/cli/`, `src/main.rs`).
+fn library() -> Vec<(String, String)> {
+    all()
+        .into_iter()
+        .filter(|(rel, _)| !rel.starts_with("cli/") && rel != "main.rs")
+        .collect()
+}
+
+/// Every source file, by its path under `src/`.
+fn all() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(src())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
+/// The code of a file without its comments (`//` to the end of a line), so that prose may
+/// name what the code must not use.
+fn code(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find("//") {
+            Some(i) if !l[..i].contains('"') => &l[..i],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_library_does_no_file_environment_terminal_or_clock_io() {
+    const FORBIDDEN: &[&str] = &[
+        "std::fs",
+        "std::env",
+        "File::",
+        "OpenOptions",
+        "std::io::stdout",
+        "std::io::stderr",
+        "std::io::stdin",
+        "println!",
+        "eprintln!",
+        "print!(",
+        "eprint!(",
+        "dbg!(",
+        "std::process",
+        "Instant::now",
+        "SystemTime",
+        "clap::",
+        "indicatif",
+    ];
+    let mut found = Vec::new();
+    for (rel, text) in library() {
+        let code = code(&text);
+        for f in FORBIDDEN {
+            if code.contains(f) {
+                found.push(format!("src/{rel}: {f}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "I/O outside src/cli: {found:#?}\nread through a callback or report through a trait instead"
+    );
+}
+
+#[test]
+fn charts_import_only_results_and_their_own_modules() {
+    let allowed = [
+        "crate::charts",
+        "crate::results",
+        "crate::sweep",
+        "crate::sensitivity",
+        "crate::metrics",
+        "crate::stats",
+        "crate::format",
+        "super",
+    ];
+    let mut found = Vec::new();
+    for (rel, text) in library() {
+        if !rel.starts_with("charts/") {
+            continue;
+        }
+        for (n, line) in code(&text).lines().enumerate() {
+            for at in line.match_indices("crate::").map(|(i, _)| i) {
+                let path = &line[at..];
+                if !allowed.iter().any(|a| path.starts_with(a)) {
+                    found.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "charts read results structures only (Results, Sweep, Tornado and the metric table): {found:#?}"
+    );
+}
+
+#[test]
+fn only_export_and_charts_know_output_formats() {
+    // The crates that write formats; the scenario reader's TOML and shard's own part format
+    // are not output formats.
+    const WRITERS: &[&str] = &["csv::Writer", "rust_xlsxwriter", "zip::", "serde_json::to_"];
+    let mut found = Vec::new();
+    for (rel, text) in library() {
+        if rel.starts_with("export/") || rel.starts_with("charts/") || rel == "shard.rs" {
+            continue;
+        }
+        let code = code(&text);
+        for w in WRITERS {
+            if code.contains(w) {
+                found.push(format!("src/{rel}: {w}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "output formats outside export/: {found:#?}"
+    );
+}
+
+#[test]
+fn metric_keys_are_written_only_in_the_metric_table() {
+    // The scenario's own keys (`gross_margin` of a channel, `partner_margin`) are TOML keys,
+    // not metrics: `scenario/` is left out.
+    let keys: Vec<String> = covsim::metrics::Metric::ALL
+        .iter()
+        .map(|m| format!("\"{}\"", m.key()))
+        .collect();
+    assert_eq!(keys.len(), covsim::metrics::g::COUNT);
+    let mut found = Vec::new();
+    for (rel, text) in all() {
+        if rel == "metrics.rs" || rel.starts_with("scenario/") {
+            continue;
+        }
+        for (n, line) in code(&text).lines().enumerate() {
+            for k in &keys {
+                if line.contains(k.as_str()) {
+                    found.push(format!("src/{rel}:{}: {k}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "metric keys written outside src/metrics.rs (use `Metric::X.key()`): {found:#?}"
+    );
+}
