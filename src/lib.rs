@@ -10,6 +10,7 @@ pub mod dist;
 pub mod engine;
 pub mod export;
 pub mod metrics;
+pub mod optimize;
 pub mod model;
 pub mod results;
 pub mod rng;
