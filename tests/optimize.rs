@@ -84,8 +84,10 @@ fn closed_form_best() -> u32 {
 }
 
 fn load(text: &str) -> Scenario {
-    Scenario::load(text, "sizing.toml", &mut |p: &str| Err(format!("no file {p}")))
-        .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)))
+    Scenario::load(text, "sizing.toml", &mut |p: &str| {
+        Err(format!("no file {p}"))
+    })
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)))
 }
 
 fn problem(sc: &Scenario, constraints: &[&str]) -> space::Problem {
@@ -148,8 +150,16 @@ fn a_candidate_has_the_same_rows_alone_and_in_a_batch() {
     // On the built-in example too, whose designs differ in every respect.
     let lev = load(covsim::scenario::BUILTIN);
     let d: Vec<&covsim::model::Design> = lev.model.designs.iter().collect();
-    let alone = engine::simulate(&optimize::model_of(&lev.model, 1, &[d[1]]), 0..8, &NoProgress);
-    let batch = engine::simulate(&optimize::model_of(&lev.model, 1, &[d[2], d[0], d[1]]), 0..8, &NoProgress);
+    let alone = engine::simulate(
+        &optimize::model_of(&lev.model, 1, &[d[1]]),
+        0..8,
+        &NoProgress,
+    );
+    let batch = engine::simulate(
+        &optimize::model_of(&lev.model, 1, &[d[2], d[0], d[1]]),
+        0..8,
+        &NoProgress,
+    );
     for t in 0..8 {
         assert_eq!(alone.row(t, 0), batch.row(t, 2), "built-in, trial {t}");
     }
@@ -158,7 +168,10 @@ fn a_candidate_has_the_same_rows_alone_and_in_a_batch() {
 #[test]
 fn the_optimum_headcount_of_the_closed_form_is_found() {
     let best = closed_form_best();
-    assert!(best > RANGE.0 && best < RANGE.1, "optimum {best} inside the range");
+    assert!(
+        best > RANGE.0 && best < RANGE.1,
+        "optimum {best} inside the range"
+    );
     let sc = load(&sizing(7));
     let h = chosen_heads(&sc, &problem(&sc, &[]), 0.95);
     assert!(
@@ -194,9 +207,15 @@ fn a_binding_constraint_moves_the_answer_to_its_boundary() {
     // Cost of sales is the heads' cost (no variable pay): 80,000 a head.
     let cap = format!("cost_of_sales <= {}", limit as f64 * 80_000.0 + 1000.0);
     let sc = load(&sizing(9));
-    assert_eq!(chosen_heads(&sc, &problem(&sc, &[&cap]), 0.95), limit as f64);
+    assert_eq!(
+        chosen_heads(&sc, &problem(&sc, &[&cap]), 0.95),
+        limit as f64
+    );
     let heads = format!("heads <= {limit}");
-    assert_eq!(chosen_heads(&sc, &problem(&sc, &[&heads]), 0.95), limit as f64);
+    assert_eq!(
+        chosen_heads(&sc, &problem(&sc, &[&heads]), 0.95),
+        limit as f64
+    );
 }
 
 fn json(path: &std::path::Path) -> serde_json::Value {
@@ -234,7 +253,10 @@ fn outputs_are_byte_identical_at_1_and_2_threads_and_best_toml_reproduces_them()
     run("2", "two");
     let mut names: Vec<String> = Vec::new();
     for e in walk(&dir.path().join("one")) {
-        let rel = e.strip_prefix(dir.path().join("one")).unwrap().to_path_buf();
+        let rel = e
+            .strip_prefix(dir.path().join("one"))
+            .unwrap()
+            .to_path_buf();
         let name = rel.display().to_string();
         if name == "timing.json" || name.starts_with('.') {
             continue;
@@ -244,7 +266,15 @@ fn outputs_are_byte_identical_at_1_and_2_threads_and_best_toml_reproduces_them()
         assert!(a == b, "{name} differs between 1 and 2 threads");
         names.push(name);
     }
-    for f in ["best.toml", "optimize.json", "optimize.md", "optimize.csv", "charts/frontier.png", "charts/frontier.svg", "charts/sizing_headcount_inside.svg"] {
+    for f in [
+        "best.toml",
+        "optimize.json",
+        "optimize.md",
+        "optimize.csv",
+        "charts/frontier.png",
+        "charts/frontier.svg",
+        "charts/sizing_headcount_inside.svg",
+    ] {
         assert!(names.iter().any(|n| n == f), "{f} written: {names:?}");
     }
     // best.toml pasted into the scenario: `covsim run` gives the reported figures exactly.
@@ -255,7 +285,17 @@ fn outputs_are_byte_identical_at_1_and_2_threads_and_best_toml_reproduces_them()
     let best = std::fs::read_to_string(dir.path().join("one/best.toml")).unwrap();
     let text = std::fs::read_to_string(&scenario).unwrap() + &best;
     write(dir.path(), "with_best.toml", &text);
-    let r = run_in(dir.path(), &["run", "with_best.toml", "--out", "run", "--quiet", "--no-charts"]);
+    let r = run_in(
+        dir.path(),
+        &[
+            "run",
+            "with_best.toml",
+            "--out",
+            "run",
+            "--quiet",
+            "--no-charts",
+        ],
+    );
     assert!(r.status.success(), "{}", stderr(&r));
     let s = json(&dir.path().join("run/summary.json"));
     let design = s["designs"]
@@ -309,8 +349,7 @@ fn bad_flags_are_all_reported_with_what_is_allowed() {
             "cost_of_sale <= 1M",
             "--objective",
             "p500(contribution)",
-            "--delta",
-            "-3",
+            "--delta=-3",
         ],
     );
     assert_eq!(o.status.code(), Some(2));

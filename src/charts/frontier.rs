@@ -5,7 +5,7 @@
 use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
 
 use super::canvas::*;
-use super::{ChartError, Drawing, File, FOLDER, pair};
+use super::{ChartError, Drawing, FOLDER, File, pair};
 use crate::optimize::{Entry, Outcome, Profile};
 
 const CHOSEN: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
@@ -29,7 +29,10 @@ fn footer(o: &Outcome) -> String {
 pub fn render(o: &Outcome) -> Result<Vec<File>, ChartError> {
     let mut files: Vec<File> = pair(FOLDER, "frontier", &Frontier(o))?.into();
     for p in &o.profiles {
-        let stem = format!("sizing_{}", p.key.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        let stem = format!(
+            "sizing_{}",
+            p.key.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
         files.extend(pair(FOLDER, &stem, &Sizing { o, p })?);
     }
     Ok(files)
@@ -49,7 +52,7 @@ impl Drawing for Frontier<'_> {
 fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), ChartError> {
     let body = c.page(
         &format!("Contribution against cost of sales: {} designs searched from {}", o.candidates_evaluated, o.from),
-        "Grey: every design the search evaluated (few trials). Line: the efficient frontier. Blue: finalists with 95% intervals; orange diamond: chosen; green: hand-made designs.",
+        "Grey: designs the search tried (hollow: fails a constraint); line: the frontier. Blue: finalists, 95% intervals. Diamond: chosen. Green: hand-made.",
         &footer(o),
     )?;
     c.text(
@@ -67,13 +70,26 @@ fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), Chart
     let entries: Vec<&Entry> = o.finalists.iter().chain(&o.hand_made).collect();
     let mut xs: Vec<f64> = o.explored.iter().map(|e| e.cost_of_sales).collect();
     let mut ys: Vec<f64> = o.explored.iter().map(|e| e.contribution).collect();
-    xs.extend(entries.iter().flat_map(|e| [e.cost_of_sales.ci95_low, e.cost_of_sales.ci95_high]));
-    ys.extend(entries.iter().flat_map(|e| [e.contribution.ci95_low, e.contribution.ci95_high]));
+    xs.extend(
+        entries
+            .iter()
+            .flat_map(|e| [e.cost_of_sales.ci95_low, e.cost_of_sales.ci95_high]),
+    );
+    ys.extend(
+        entries
+            .iter()
+            .flat_map(|e| [e.contribution.ci95_low, e.contribution.ci95_high]),
+    );
     let x = Scale::covering(&xs, false, plot.x0, plot.x1);
     let y = Scale::covering(&ys, false, plot.y1, plot.y0);
     axes(c, &plot, &x, &y, &format!("Cost of sales, {}", o.currency))?;
     for e in &o.explored {
-        c.dot((x.at(e.cost_of_sales), y.at(e.contribution)), 4, FAINT, e.plausible)?;
+        c.dot(
+            (x.at(e.cost_of_sales), y.at(e.contribution)),
+            4,
+            FAINT,
+            e.plausible,
+        )?;
     }
     // The frontier: designs no cheaper design beats on contribution.
     let mut pts: Vec<(f64, f64)> = o
@@ -103,26 +119,54 @@ fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), Chart
             FINALIST
         };
         let at = (x.at(e.cost_of_sales.mean), y.at(e.contribution.mean));
-        c.h_whisker(x.at(e.cost_of_sales.ci95_low), x.at(e.cost_of_sales.ci95_high), at.1, 6, colour, 2)?;
-        c.v_whisker(at.0, y.at(e.contribution.ci95_high), y.at(e.contribution.ci95_low), 6, colour, 2)?;
+        c.h_whisker(
+            x.at(e.cost_of_sales.ci95_low),
+            x.at(e.cost_of_sales.ci95_high),
+            at.1,
+            6,
+            colour,
+            2,
+        )?;
+        c.v_whisker(
+            at.0,
+            y.at(e.contribution.ci95_high),
+            y.at(e.contribution.ci95_low),
+            6,
+            colour,
+            2,
+        )?;
         if chosen {
             c.diamond(at, 14, colour)?;
         } else {
             c.dot(at, 8, colour, true)?;
         }
-        if hand || chosen {
+        let label = format!("{} {}", e.name, value(e.contribution.mean));
+        if chosen {
             c.text(
-                &format!("{} {}", e.name, value(e.contribution.mean)),
-                (at.0 + 16, at.1 - 14),
+                &label,
+                (at.0 - 20, at.1 - 24),
                 VALUE.with_colour(colour),
-                LEFT_BOTTOM,
+                RIGHT_MID,
+            )?;
+        } else if hand {
+            c.text(
+                &label,
+                (at.0 + 16, at.1 + 4),
+                VALUE.with_colour(colour),
+                LEFT_MID,
             )?;
         }
     }
     Ok(())
 }
 
-fn axes<DB: DrawingBackend>(c: &Canvas<DB>, plot: &Rect, x: &Scale, y: &Scale, x_title: &str) -> Drawn {
+fn axes<DB: DrawingBackend>(
+    c: &Canvas<DB>,
+    plot: &Rect,
+    x: &Scale,
+    y: &Scale,
+    x_title: &str,
+) -> Drawn {
     for t in y.ticks() {
         let py = y.at(t);
         c.line((plot.x0, py), (plot.x1, py), RULE, 1)?;
@@ -159,7 +203,7 @@ impl Drawing for Sizing<'_> {
 fn sizing<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome, p: &Profile) -> Result<(), ChartError> {
     let body = c.page(
         &format!("Sizing: {} as `{}` varies, other choices as chosen", o.objective, p.key),
-        "Line: mean over the first report trials. Band: the middle 90% of trials (P5–P95). Dashed: the chosen value.",
+        "Line: mean over the first report trials. Band: the middle 90% of trials (P5–P95). Dashed: the chosen value. Constraints are not applied along the curve.",
         &footer(o),
     )?;
     c.text(

@@ -100,13 +100,17 @@ pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
     let m = &sc.model;
     let from = match &args.from {
         None => m.baseline,
-        Some(name) => m.designs.iter().position(|d| &d.name == name).ok_or_else(|| {
-            let names: Vec<&str> = m.designs.iter().map(|d| d.name.as_str()).collect();
-            Failure::Usage(format!(
-                "error: --from '{name}': no such design\n   = allowed: {}\n",
-                names.join(", ")
-            ))
-        })?,
+        Some(name) => m
+            .designs
+            .iter()
+            .position(|d| &d.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = m.designs.iter().map(|d| d.name.as_str()).collect();
+                Failure::Usage(format!(
+                    "error: --from '{name}': no such design\n   = allowed: {}\n",
+                    names.join(", ")
+                ))
+            })?,
     };
     // Every flag is checked and every problem reported at once.
     let mut errors = Vec::new();
@@ -148,7 +152,7 @@ pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
             "out of range\n   = allowed: more than 0.5 and less than 1 (e.g. 0.95)".into(),
         ));
     }
-    if args.budget_seconds.is_some_and(|b| !(b > 0.0)) {
+    if args.budget_seconds.is_some_and(|b| b.is_nan() || b <= 0.0) {
         errors.push(usage(
             "--budget-seconds",
             "",

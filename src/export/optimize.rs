@@ -42,9 +42,9 @@ pub fn best_toml(model: &Model, d: &Design, name: &str, o: &Outcome) -> String {
     let ob = &d.onboarding;
     let plan = match ob.plan {
         OnboardingPlan::None => None,
-        OnboardingPlan::Guarantee { per_month } => {
-            Some(format!("plan = \"guarantee\", guarantee_per_month = {per_month}"))
-        }
+        OnboardingPlan::Guarantee { per_month } => Some(format!(
+            "plan = \"guarantee\", guarantee_per_month = {per_month}"
+        )),
         OnboardingPlan::FullCommission {
             base_pay_saved,
             commission_rate,
@@ -68,12 +68,7 @@ pub fn best_toml(model: &Model, d: &Design, name: &str, o: &Outcome) -> String {
             .owners
             .iter()
             .enumerate()
-            .map(|(st, &c)| {
-                format!(
-                    "{} = \"{}\"",
-                    model.stages[st].name, model.channels[c].name
-                )
-            })
+            .map(|(st, &c)| format!("{} = \"{}\"", model.stages[st].name, model.channels[c].name))
             .collect();
         let _ = writeln!(s, "owners = {{ {} }}", owners.join(", "));
         let specs: Vec<String> = cov
@@ -201,7 +196,10 @@ pub fn markdown(o: &Outcome) -> String {
         );
     }
     if let Some(why) = &o.stopped_early {
-        let _ = writeln!(s, "**Stopped early:** {why}; the result is not reproducible.\n");
+        let _ = writeln!(
+            s,
+            "**Stopped early:** {why}; the result is not reproducible.\n"
+        );
     }
     let _ = writeln!(
         s,
@@ -209,7 +207,9 @@ pub fn markdown(o: &Outcome) -> String {
         thousands(o.report_trials as f64),
         percent(o.confidence)
     );
-    let mut head = String::from("| Design | Settings | Heads | Objective [95%] | Contribution | Cost of sales | P(best) |");
+    let mut head = String::from(
+        "| Design | Settings | Heads | Objective [95%] | Contribution | Cost of sales | P(best) |",
+    );
     let mut rule = String::from("|---|---|---:|---:|---:|---:|---:|");
     for c in &o.constraints {
         let _ = write!(head, " `{c}` bound |");

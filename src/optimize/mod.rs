@@ -274,7 +274,10 @@ impl<'a> Evaluator<'a> {
 pub fn model_of(base: &Model, from: usize, designs: &[&Design]) -> Model {
     let mut m = base.clone();
     let source = base.designs[from].transition_from;
-    m.designs = source.map(|s| base.designs[s].clone()).into_iter().collect();
+    m.designs = source
+        .map(|s| base.designs[s].clone())
+        .into_iter()
+        .collect();
     for d in designs {
         let mut d = (*d).clone();
         d.transition_from = source.map(|_| 0);
@@ -315,7 +318,11 @@ fn one_sided(m: &Measure, xs: &[f64], bound: Bound, z: f64, pessimistic: bool) -
             let rank = if up { n * q + spread } else { n * q - spread };
             let mut v = xs.to_vec();
             v.sort_unstable_by(f64::total_cmp);
-            let i = if up { rank.ceil() } else { rank.floor() - 1.0 };
+            let i = if up {
+                rank.ceil() - 1.0
+            } else {
+                rank.floor() - 1.0
+            };
             v[(i.max(0.0) as usize).min(v.len() - 1)]
         }
     };
@@ -372,7 +379,8 @@ impl Search<'_, '_> {
         let value = self.sign() * statistic(p.objective.statistic, &obs.values[F_OBJECTIVE]);
         let mut violation = 0.0;
         for (k, con) in p.constraints.iter().enumerate() {
-            let (_, optimistic) = one_sided(&con.measure, &obs.values[1 + k], con.bound, self.z, false);
+            let (_, optimistic) =
+                one_sided(&con.measure, &obs.values[1 + k], con.bound, self.z, false);
             if !con.holds(optimistic) {
                 violation += (optimistic - con.limit).abs() / con.limit.abs().max(1.0);
             }
@@ -405,7 +413,7 @@ impl Search<'_, '_> {
                 let d = space::design_of(self.ev.sc, self.sc_model, self.ev.problem, c);
                 self.seen.insert(c.clone(), d.map(|d| (d, Obs::default())));
             }
-            if matches!(self.seen[c], Some(_)) {
+            if self.seen[c].is_some() {
                 let have = self.trials_of(c);
                 if have < n && !groups.values().any(|v| v.contains(c)) {
                     groups.entry(have).or_default().push(c.clone());
@@ -580,7 +588,10 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
     let per_var = if ordered.is_empty() {
         1
     } else {
-        ((GRID_POINTS as f64).powf(1.0 / ordered.len() as f64).floor() as usize).max(3)
+        ((GRID_POINTS as f64)
+            .powf(1.0 / ordered.len() as f64)
+            .floor() as usize)
+            .max(3)
     };
     let lists: Vec<Vec<u32>> = vars
         .iter()
@@ -603,7 +614,9 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
             .zip(&lists)
             .map(|(v, l)| {
                 if v.ordered && l.len() > 1 {
-                    (((v.levels.len() - 1) / (l.len() - 1)) as u32).div_ceil(2).max(1)
+                    (((v.levels.len() - 1) / (l.len() - 1)) as u32)
+                        .div_ceil(2)
+                        .max(1)
                 } else {
                     1
                 }
@@ -634,7 +647,10 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
     if let Some(leader) = pool.first().cloned() {
         let ones = vec![1; vars.len()];
         for x in s.neighbours(&leader, &ones) {
-            let ok = vars.iter().enumerate().all(|(k, v)| v.ordered || x[k] == leader[k]);
+            let ok = vars
+                .iter()
+                .enumerate()
+                .all(|(k, v)| v.ordered || x[k] == leader[k]);
             if ok && !finalists.contains(&x) {
                 s.evaluate(std::slice::from_ref(&x), n);
                 if s.seen.get(&x).is_some_and(Option::is_some) {
@@ -721,7 +737,9 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
         .collect();
 
     // P(best) by a paired bootstrap of the report trials among feasible finalists.
-    let feasible: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].feasible).collect();
+    let feasible: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].feasible)
+        .collect();
     if !feasible.is_empty() {
         let nt = opts.report_trials as usize;
         // Keyed draws (seed, resample, trial): the same resamples at any thread count.
@@ -774,10 +792,9 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
         1 => Some(feasible[0]),
         _ if stop(&s, "the selection", &mut stopped_early) => {
             selection.finished = false;
-            feasible
-                .iter()
-                .copied()
-                .max_by(|&a, &b| (sign * entries[a].objective.mean).total_cmp(&(sign * entries[b].objective.mean)))
+            feasible.iter().copied().max_by(|&a, &b| {
+                (sign * entries[a].objective.mean).total_cmp(&(sign * entries[b].objective.mean))
+            })
         }
         _ => {
             let designs: Vec<&Design> = feasible.iter().map(|&f| &fin_designs[f]).collect();
@@ -807,15 +824,14 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
                 }
                 let alive: Vec<usize> = all.iter().copied().filter(|&i| kn.alive[i]).collect();
                 let obs = observe(&mut s, &alive, BLOCK);
-                for j in 0..BLOCK {
-                    if kn.done() {
-                        break;
-                    }
+                let mut j = 0;
+                while j < BLOCK && !kn.done() {
                     let mut x = vec![0.0; designs.len()];
                     for (a, &i) in alive.iter().enumerate() {
                         x[i] = obs[a][j];
                     }
                     kn.observe(&x);
+                    j += 1;
                 }
             }
             for (a, &f) in feasible.iter().enumerate() {
@@ -964,7 +980,11 @@ fn guarantee_text(
             100.0 * o.confidence
         );
     };
-    let aim = if p.objective.higher_is_better { "highest" } else { "lowest" };
+    let aim = if p.objective.higher_is_better {
+        "highest"
+    } else {
+        "lowest"
+    };
     let what = match p.objective.statistic {
         Statistic::Mean => format!("mean {}", p.objective.text),
         Statistic::Percentile(_) => format!(

@@ -71,11 +71,15 @@ impl Kn {
                 }
                 let d: Vec<f64> = (0..n0).map(|j| first[i][j] - first[l][j]).collect();
                 let mean = d.iter().sum::<f64>() / n0 as f64;
-                let var = d.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>()
-                    / (n0 as f64 - 1.0);
+                let var =
+                    d.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n0 as f64 - 1.0);
                 s2[i * k + l] = var;
                 let n = (constants.h2 * var / (delta * delta)).floor();
-                max_n = max_n.max(if n.is_finite() { n.min(1e12) as usize } else { usize::MAX / 2 });
+                max_n = max_n.max(if n.is_finite() {
+                    n.min(1e12) as usize
+                } else {
+                    usize::MAX / 2
+                });
             }
         }
         let mut kn = Kn {
@@ -122,7 +126,8 @@ impl Kn {
                 if l == i || !old[l] {
                     return false;
                 }
-                let w = (delta / (2.0 * r) * (h2 * self.s2[i * k + l] / (delta * delta) - r)).max(0.0);
+                let w =
+                    (delta / (2.0 * r) * (h2 * self.s2[i * k + l] / (delta * delta) - r)).max(0.0);
                 mi < self.sums[l] / r - w
             });
             if out {
@@ -137,7 +142,11 @@ impl Kn {
         let r = self.r as f64;
         (0..self.alive.len())
             .filter(|&i| self.alive[i])
-            .max_by(|&a, &b| (self.sums[a] / r).total_cmp(&(self.sums[b] / r)).then(b.cmp(&a)))
+            .max_by(|&a, &b| {
+                (self.sums[a] / r)
+                    .total_cmp(&(self.sums[b] / r))
+                    .then(b.cmp(&a))
+            })
             .unwrap_or(0)
     }
 }

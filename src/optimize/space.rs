@@ -13,17 +13,29 @@ use crate::scenario::Scenario;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Knob {
     /// Heads of a channel (an integer range).
-    Headcount { channel: usize },
+    Headcount {
+        channel: usize,
+    },
     /// The owner of every stage of a tier.
-    TierOwner { tier: usize },
+    TierOwner {
+        tier: usize,
+    },
     /// The owner of one stage of a tier.
-    StageOwner { tier: usize, stage: usize },
+    StageOwner {
+        tier: usize,
+        stage: usize,
+    },
     /// The specialists deployed at one stage of a tier.
-    Specialists { tier: usize, stage: usize },
+    Specialists {
+        tier: usize,
+        stage: usize,
+    },
     Clarity,
     Credit,
     /// Any real-valued key path of the design (`designs[i].…`), set through `Scenario::with`.
-    Path { path: String },
+    Path {
+        path: String,
+    },
 }
 
 /// One value a variable can take.
@@ -186,7 +198,11 @@ pub fn parse_variable(sc: &Scenario, from: usize, text: &str) -> Result<Variable
     let (knob, levels, ordered) = match parts.as_slice() {
         ["headcount", ch] => {
             let c = channel(ch)?;
-            (Knob::Headcount { channel: c }, numbers(values, true, 0.0, 1e6)?, true)
+            (
+                Knob::Headcount { channel: c },
+                numbers(values, true, 0.0, 1e6)?,
+                true,
+            )
         }
         ["coverage", t, "owner"] => (Knob::TierOwner { tier: tier(t)? }, owners(&list)?, false),
         ["coverage", t, "owners", s] => (
@@ -254,7 +270,11 @@ pub fn parse_variable(sc: &Scenario, from: usize, text: &str) -> Result<Variable
                     "{e}\n   = allowed: `headcount.<channel>`, `coverage.<tier>.owner`, `coverage.<tier>.owners.<stage>`, `coverage.<tier>.specialists.<stage>`, `clarity`, `credit`, or a real-valued key of the design"
                 )
             })?;
-            (Knob::Path { path }, numbers(values, false, f64::MIN, f64::MAX)?, true)
+            (
+                Knob::Path { path },
+                numbers(values, false, f64::MIN, f64::MAX)?,
+                true,
+            )
         }
     };
     let mut levels = levels;
@@ -301,8 +321,7 @@ pub const MAX_LEVELS: usize = 100_000;
 /// `lo..hi` (whole numbers when `whole`) or `a|b|c`, each within `[min, max]`.
 fn numbers(text: &str, whole: bool, min: f64, max: f64) -> Result<Vec<Level>, String> {
     let num = |s: &str| -> Result<f64, String> {
-        let x = parse_amount(s.trim())
-            .ok_or_else(|| format!("`{}` is not a number", s.trim()))?;
+        let x = parse_amount(s.trim()).ok_or_else(|| format!("`{}` is not a number", s.trim()))?;
         if !(min..=max).contains(&x) {
             return Err(format!("{x} is out of range\n   = allowed: {min} to {max}"));
         }
@@ -348,21 +367,28 @@ pub fn parse_amount(s: &str) -> Option<f64> {
 /// heads over channels with limited capacity.
 pub fn parse_measure(model: &Model, text: &str) -> Result<Measure, String> {
     let t = text.trim();
-    let (statistic, name) = if let Some(inner) = t.strip_prefix("mean(").and_then(|r| r.strip_suffix(')')) {
-        (Statistic::Mean, inner.trim())
-    } else if let Some((p, rest)) = t
-        .strip_prefix('p')
-        .and_then(|r| r.split_once('('))
-        .filter(|(p, r)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit() || c == '.') && r.ends_with(')'))
-    {
-        let p: f64 = p.parse().map_err(|_| format!("`{t}`: bad percentile"))?;
-        if !(0.0..=100.0).contains(&p) {
-            return Err(format!("`{t}`: percentile {p} is out of range\n   = allowed: p0 to p100"));
-        }
-        (Statistic::Percentile(p), rest[..rest.len() - 1].trim())
-    } else {
-        (Statistic::Mean, t)
-    };
+    let (statistic, name) =
+        if let Some(inner) = t.strip_prefix("mean(").and_then(|r| r.strip_suffix(')')) {
+            (Statistic::Mean, inner.trim())
+        } else if let Some((p, rest)) =
+            t.strip_prefix('p')
+                .and_then(|r| r.split_once('('))
+                .filter(|(p, r)| {
+                    !p.is_empty()
+                        && p.chars().all(|c| c.is_ascii_digit() || c == '.')
+                        && r.ends_with(')')
+                })
+        {
+            let p: f64 = p.parse().map_err(|_| format!("`{t}`: bad percentile"))?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(format!(
+                    "`{t}`: percentile {p} is out of range\n   = allowed: p0 to p100"
+                ));
+            }
+            (Statistic::Percentile(p), rest[..rest.len() - 1].trim())
+        } else {
+            (Statistic::Mean, t)
+        };
     let catalogue = metrics::catalogue(model);
     let (figure, higher) = if name == "heads" {
         (Figure::Heads, false)
@@ -372,7 +398,9 @@ pub fn parse_measure(model: &Model, text: &str) -> Result<Measure, String> {
             let near = near_matches(name, keys);
             return Err(format!(
                 "unknown metric `{name}`{}\n   = allowed: a metric key of summary.json (e.g. contribution, cost_of_sales, conflicts, revenue) or `heads`, as `metric`, `mean(metric)` or `p5(metric)`",
-                near.first().map(|n| format!("; did you mean `{n}`?")).unwrap_or_default()
+                near.first()
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default()
             ));
         };
         (Figure::Metric(i), catalogue[i].better != Better::Lower)
@@ -461,7 +489,9 @@ pub fn design_of(sc: &Scenario, base: &Model, p: &Problem, c: &[u32]) -> Option<
             .any(|cov| cov.owners.contains(&ch) || cov.specialists.iter().any(|s| s.contains(&ch)))
     };
     let valid = (0..base.channels.len()).all(|ch| {
-        d.headcount[ch] > 0.0 || base.channels[ch].capacity_hours_per_head_per_year.is_none() || !works(ch)
+        d.headcount[ch] > 0.0
+            || base.channels[ch].capacity_hours_per_head_per_year.is_none()
+            || !works(ch)
     });
     valid.then_some(d)
 }
