@@ -50,23 +50,16 @@ impl Drawing for Frontier<'_> {
 }
 
 fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), ChartError> {
-    let body = c.page(
-        &format!("Contribution against cost of sales: {} designs searched from {}", o.candidates_evaluated, o.from),
+    let plot = page(
+        c,
+        &format!(
+            "Contribution against cost of sales: {} designs searched from {}",
+            o.candidates_evaluated, o.from
+        ),
         "Grey: designs the search tried (hollow: fails a constraint); line: the frontier. Blue: finalists, 95% intervals. Diamond: chosen. Green: hand-made.",
-        &footer(o),
-    )?;
-    c.text(
         &format!("Contribution, {} over {} months", o.currency, o.months),
-        (body.x0, body.y0),
-        LABEL.with_colour(MUTED),
-        LEFT_TOP,
+        o,
     )?;
-    let plot = Rect {
-        x0: body.x0 + 130,
-        y0: body.y0 + 50,
-        x1: body.x1 - 40,
-        y1: body.y1 - 90,
-    };
     let entries: Vec<&Entry> = o.finalists.iter().chain(&o.hand_made).collect();
     let mut xs: Vec<f64> = o.explored.iter().map(|e| e.cost_of_sales).collect();
     let mut ys: Vec<f64> = o.explored.iter().map(|e| e.contribution).collect();
@@ -82,7 +75,14 @@ fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), Chart
     );
     let x = Scale::covering(&xs, false, plot.x0, plot.x1);
     let y = Scale::covering(&ys, false, plot.y1, plot.y0);
-    axes(c, &plot, &x, &y, &format!("Cost of sales, {}", o.currency))?;
+    axes(
+        c,
+        &plot,
+        &x,
+        &y,
+        &format!("Cost of sales, {}", o.currency),
+        &money,
+    )?;
     for e in &o.explored {
         c.dot(
             (x.at(e.cost_of_sales), y.at(e.contribution)),
@@ -160,12 +160,36 @@ fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), Chart
     Ok(())
 }
 
+/// Page, footer and the y axis title; returns the plot area.
+fn page<DB: DrawingBackend>(
+    c: &Canvas<DB>,
+    title: &str,
+    subtitle: &str,
+    y_title: &str,
+    o: &Outcome,
+) -> Result<Rect, ChartError> {
+    let body = c.page(title, subtitle, &footer(o))?;
+    c.text(
+        y_title,
+        (body.x0, body.y0),
+        LABEL.with_colour(MUTED),
+        LEFT_TOP,
+    )?;
+    Ok(Rect {
+        x0: body.x0 + 130,
+        y0: body.y0 + 50,
+        x1: body.x1 - 40,
+        y1: body.y1 - 90,
+    })
+}
+
 fn axes<DB: DrawingBackend>(
     c: &Canvas<DB>,
     plot: &Rect,
     x: &Scale,
     y: &Scale,
     x_title: &str,
+    x_label: &dyn Fn(f64) -> String,
 ) -> Drawn {
     for t in y.ticks() {
         let py = y.at(t);
@@ -173,9 +197,12 @@ fn axes<DB: DrawingBackend>(
         c.text(&money(t), (plot.x0 - 14, py), TICK, RIGHT_MID)?;
     }
     for t in x.ticks() {
+        if t < x.lo - 1e-9 || t > x.hi + 1e-9 {
+            continue;
+        }
         let px = x.at(t);
         c.line((px, plot.y1), (px, plot.y1 + 8), FAINT, 2)?;
-        c.text(&money(t), (px, plot.y1 + 14), TICK, CENTRE_TOP)?;
+        c.text(&x_label(t), (px, plot.y1 + 14), TICK, CENTRE_TOP)?;
     }
     c.line((plot.x0, plot.y1), (plot.x1, plot.y1), FAINT, 2)?;
     c.text(
@@ -201,23 +228,16 @@ impl Drawing for Sizing<'_> {
 }
 
 fn sizing<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome, p: &Profile) -> Result<(), ChartError> {
-    let body = c.page(
-        &format!("Sizing: {} as `{}` varies, other choices as chosen", o.objective, p.key),
+    let plot = page(
+        c,
+        &format!(
+            "Sizing: {} as `{}` varies, other choices as chosen",
+            o.objective, p.key
+        ),
         "Line: mean over the first report trials. Band: the middle 90% of trials (P5–P95). Dashed: the chosen value. Constraints are not applied along the curve.",
-        &footer(o),
-    )?;
-    c.text(
         &format!("{}, {} over {} months", o.objective, o.currency, o.months),
-        (body.x0, body.y0),
-        LABEL.with_colour(MUTED),
-        LEFT_TOP,
+        o,
     )?;
-    let plot = Rect {
-        x0: body.x0 + 130,
-        y0: body.y0 + 50,
-        x1: body.x1 - 40,
-        y1: body.y1 - 90,
-    };
     let ys: Vec<f64> = p.points.iter().flat_map(|q| [q.2, q.3, q.1]).collect();
     let y = Scale::covering(&ys, false, plot.y1, plot.y0);
     let lo = p.points.first().map_or(0.0, |q| q.0);
@@ -226,26 +246,9 @@ fn sizing<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome, p: &Profile) -> Resul
     if hi > lo {
         (x.lo, x.hi) = (lo, hi);
     }
-    for t in y.ticks() {
-        let py = y.at(t);
-        c.line((plot.x0, py), (plot.x1, py), RULE, 1)?;
-        c.text(&money(t), (plot.x0 - 14, py), TICK, RIGHT_MID)?;
-    }
-    for t in x.ticks() {
-        if t < x.lo - 1e-9 || t > x.hi + 1e-9 {
-            continue;
-        }
-        let px = x.at(t);
-        c.line((px, plot.y1), (px, plot.y1 + 8), FAINT, 2)?;
-        c.text(&format!("{t}"), (px, plot.y1 + 14), TICK, CENTRE_TOP)?;
-    }
-    c.line((plot.x0, plot.y1), (plot.x1, plot.y1), FAINT, 2)?;
-    c.text(
-        &format!("`{}`", p.key),
-        ((plot.x0 + plot.x1) / 2, plot.y1 + 50),
-        LABEL.with_colour(MUTED),
-        CENTRE_TOP,
-    )?;
+    axes(c, &plot, &x, &y, &format!("`{}`", p.key), &|t| {
+        format!("{t}")
+    })?;
     let band: Vec<(i32, i32, i32, i32)> = p
         .points
         .iter()
