@@ -13,6 +13,7 @@ pub mod export;
 pub mod format;
 pub mod metrics;
 pub mod model;
+pub mod optimize;
 pub mod results;
 pub mod rng;
 pub mod scenario;

@@ -285,6 +285,21 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
 
     /// White page, title, subtitle and footer; returns the area left for the chart.
     pub fn frame(&self, r: &Results, title: &str, subtitle: &str) -> Result<Rect, ChartError> {
+        let footer = format!(
+            "covsim {} · scenario {} · {} trials · seed {} · baseline {} · {} over {} months",
+            r.covsim_version,
+            r.scenario.name,
+            group_thousands(r.trials),
+            r.seed,
+            r.baseline,
+            r.scenario.currency,
+            r.scenario.months
+        );
+        self.page(title, subtitle, &footer)
+    }
+
+    /// White page, title, subtitle and the given footer; returns the area left for the chart.
+    pub fn page(&self, title: &str, subtitle: &str, footer: &str) -> Result<Rect, ChartError> {
         self.area.fill(&WHITE_BG).map_err(fail)?;
         let inner = WIDTH as i32 - 2 * MARGIN;
         self.text(
@@ -299,18 +314,8 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             SUBTITLE,
             LEFT_TOP,
         )?;
-        let footer = format!(
-            "covsim {} · scenario {} · {} trials · seed {} · baseline {} · {} over {} months",
-            r.covsim_version,
-            r.scenario.name,
-            group_thousands(r.trials),
-            r.seed,
-            r.baseline,
-            r.scenario.currency,
-            r.scenario.months
-        );
         self.text(
-            &self.fit(&footer, FOOTER, inner),
+            &self.fit(footer, FOOTER, inner),
             (MARGIN, HEIGHT as i32 - 24),
             FOOTER,
             LEFT_BOTTOM,

@@ -7,6 +7,7 @@ pub mod bridge;
 pub mod canvas;
 mod certainty;
 mod designs;
+pub mod frontier;
 mod productivity;
 mod spread;
 pub mod sweep;

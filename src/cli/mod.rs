@@ -6,6 +6,7 @@ mod driver;
 mod files;
 mod memory;
 mod merge;
+mod optimize;
 mod outdir;
 mod plot;
 mod run;
@@ -39,6 +40,9 @@ enum Command {
     Sweep(study::SweepArgs),
     /// Swing each input from low to high and rank how much it moves the answer (tornado).
     Sensitivity(study::SensitivityArgs),
+    /// Search the designs reachable from one design for the best under constraints, and select
+    /// it with a stated probability of being right.
+    Optimize(optimize::OptimizeArgs),
     /// Check a scenario and report every problem, without simulating.
     Validate {
         /// Scenario file (TOML).
@@ -76,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(args),
         Command::Sweep(args) => study::sweep(args),
         Command::Sensitivity(args) => study::sensitivity(args),
+        Command::Optimize(args) => optimize::optimize(args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { path, force } => init(&path, force),
     };

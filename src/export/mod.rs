@@ -7,6 +7,7 @@ pub mod deck;
 pub mod json;
 pub mod markdown;
 pub mod monthly;
+pub mod optimize;
 pub mod per_trial;
 pub mod study;
 pub mod tables;

@@ -1,0 +1,272 @@
+//! The charts of `covsim optimize`, drawn from its `Outcome` alone: the efficient frontier
+//! (mean contribution against mean cost of sales of every design evaluated) and one sizing
+//! curve per varied number (the objective along it, the other variables at the chosen values).
+
+use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
+
+use super::canvas::*;
+use super::{ChartError, Drawing, FOLDER, File, pair};
+use crate::optimize::{Entry, Outcome, Profile};
+
+const CHOSEN: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
+const FINALIST: RGBColor = RGBColor(0x00, 0x72, 0xb2);
+const HAND_MADE: RGBColor = RGBColor(0x00, 0x9e, 0x73);
+
+fn footer(o: &Outcome) -> String {
+    format!(
+        "covsim {} · scenario {} · optimised from {} · seed {} · {} report trials · {} over {} months",
+        o.covsim_version,
+        o.scenario,
+        o.from,
+        o.seed,
+        group_thousands(o.report_trials),
+        o.currency,
+        o.months
+    )
+}
+
+/// Every chart of an outcome: `charts/frontier.*` and `charts/sizing_<key>.*`.
+pub fn render(o: &Outcome) -> Result<Vec<File>, ChartError> {
+    let mut files: Vec<File> = pair(FOLDER, "frontier", &Frontier(o))?.into();
+    for p in &o.profiles {
+        let stem = format!(
+            "sizing_{}",
+            p.key.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        files.extend(pair(FOLDER, &stem, &Sizing { o, p })?);
+    }
+    Ok(files)
+}
+
+pub struct Frontier<'a>(pub &'a Outcome);
+
+impl Drawing for Frontier<'_> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), ChartError> {
+        frontier(&Canvas { area }, self.0)
+    }
+}
+
+fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), ChartError> {
+    let plot = page(
+        c,
+        &format!(
+            "Contribution against cost of sales: {} designs searched from {}",
+            o.candidates_evaluated, o.from
+        ),
+        "Grey: designs the search tried (hollow: fails a constraint); line: the frontier. Blue: finalists, 95% intervals. Diamond: chosen. Green: hand-made.",
+        &format!("Contribution, {} over {} months", o.currency, o.months),
+        o,
+    )?;
+    let entries: Vec<&Entry> = o.finalists.iter().chain(&o.hand_made).collect();
+    let mut xs: Vec<f64> = o.explored.iter().map(|e| e.cost_of_sales).collect();
+    let mut ys: Vec<f64> = o.explored.iter().map(|e| e.contribution).collect();
+    xs.extend(
+        entries
+            .iter()
+            .flat_map(|e| [e.cost_of_sales.ci95_low, e.cost_of_sales.ci95_high]),
+    );
+    ys.extend(
+        entries
+            .iter()
+            .flat_map(|e| [e.contribution.ci95_low, e.contribution.ci95_high]),
+    );
+    let x = Scale::covering(&xs, false, plot.x0, plot.x1);
+    let y = Scale::covering(&ys, false, plot.y1, plot.y0);
+    axes(
+        c,
+        &plot,
+        &x,
+        &y,
+        &format!("Cost of sales, {}", o.currency),
+        &money,
+    )?;
+    for e in &o.explored {
+        c.dot(
+            (x.at(e.cost_of_sales), y.at(e.contribution)),
+            4,
+            FAINT,
+            e.plausible,
+        )?;
+    }
+    // The frontier: designs no cheaper design beats on contribution.
+    let mut pts: Vec<(f64, f64)> = o
+        .explored
+        .iter()
+        .filter(|e| e.plausible)
+        .map(|e| (e.cost_of_sales, e.contribution))
+        .collect();
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    let mut line = Vec::new();
+    let mut best = f64::NEG_INFINITY;
+    for (cx, cy) in pts {
+        if cy > best {
+            best = cy;
+            line.push((x.at(cx), y.at(cy)));
+        }
+    }
+    c.polyline(&line, MUTED, 3)?;
+    for (i, e) in entries.iter().enumerate() {
+        let hand = e.selection == "hand-made";
+        let chosen = o.chosen == Some(i) && !hand;
+        let colour = if chosen {
+            CHOSEN
+        } else if hand {
+            HAND_MADE
+        } else {
+            FINALIST
+        };
+        let at = (x.at(e.cost_of_sales.mean), y.at(e.contribution.mean));
+        c.h_whisker(
+            x.at(e.cost_of_sales.ci95_low),
+            x.at(e.cost_of_sales.ci95_high),
+            at.1,
+            6,
+            colour,
+            2,
+        )?;
+        c.v_whisker(
+            at.0,
+            y.at(e.contribution.ci95_high),
+            y.at(e.contribution.ci95_low),
+            6,
+            colour,
+            2,
+        )?;
+        if chosen {
+            c.diamond(at, 14, colour)?;
+        } else {
+            c.dot(at, 8, colour, true)?;
+        }
+        let label = format!("{} {}", e.name, value(e.contribution.mean));
+        if chosen {
+            c.text(
+                &label,
+                (at.0 - 20, at.1 - 24),
+                VALUE.with_colour(colour),
+                RIGHT_MID,
+            )?;
+        } else if hand {
+            c.text(
+                &label,
+                (at.0 + 16, at.1 + 4),
+                VALUE.with_colour(colour),
+                LEFT_MID,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Page, footer and the y axis title; returns the plot area.
+fn page<DB: DrawingBackend>(
+    c: &Canvas<DB>,
+    title: &str,
+    subtitle: &str,
+    y_title: &str,
+    o: &Outcome,
+) -> Result<Rect, ChartError> {
+    let body = c.page(title, subtitle, &footer(o))?;
+    c.text(
+        y_title,
+        (body.x0, body.y0),
+        LABEL.with_colour(MUTED),
+        LEFT_TOP,
+    )?;
+    Ok(Rect {
+        x0: body.x0 + 130,
+        y0: body.y0 + 50,
+        x1: body.x1 - 40,
+        y1: body.y1 - 90,
+    })
+}
+
+fn axes<DB: DrawingBackend>(
+    c: &Canvas<DB>,
+    plot: &Rect,
+    x: &Scale,
+    y: &Scale,
+    x_title: &str,
+    x_label: &dyn Fn(f64) -> String,
+) -> Drawn {
+    for t in y.ticks() {
+        let py = y.at(t);
+        c.line((plot.x0, py), (plot.x1, py), RULE, 1)?;
+        c.text(&money(t), (plot.x0 - 14, py), TICK, RIGHT_MID)?;
+    }
+    for t in x.ticks() {
+        if t < x.lo - 1e-9 || t > x.hi + 1e-9 {
+            continue;
+        }
+        let px = x.at(t);
+        c.line((px, plot.y1), (px, plot.y1 + 8), FAINT, 2)?;
+        c.text(&x_label(t), (px, plot.y1 + 14), TICK, CENTRE_TOP)?;
+    }
+    c.line((plot.x0, plot.y1), (plot.x1, plot.y1), FAINT, 2)?;
+    c.text(
+        x_title,
+        ((plot.x0 + plot.x1) / 2, plot.y1 + 50),
+        LABEL.with_colour(MUTED),
+        CENTRE_TOP,
+    )
+}
+
+pub struct Sizing<'a> {
+    pub o: &'a Outcome,
+    pub p: &'a Profile,
+}
+
+impl Drawing for Sizing<'_> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), ChartError> {
+        sizing(&Canvas { area }, self.o, self.p)
+    }
+}
+
+fn sizing<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome, p: &Profile) -> Result<(), ChartError> {
+    let plot = page(
+        c,
+        &format!(
+            "Sizing: {} as `{}` varies, other choices as chosen",
+            o.objective, p.key
+        ),
+        "Line: mean over the first report trials. Band: the middle 90% of trials (P5–P95). Dashed: the chosen value. Constraints are not applied along the curve.",
+        &format!("{}, {} over {} months", o.objective, o.currency, o.months),
+        o,
+    )?;
+    let ys: Vec<f64> = p.points.iter().flat_map(|q| [q.2, q.3, q.1]).collect();
+    let y = Scale::covering(&ys, false, plot.y1, plot.y0);
+    let lo = p.points.first().map_or(0.0, |q| q.0);
+    let hi = p.points.last().map_or(1.0, |q| q.0);
+    let mut x = Scale::covering(&[lo, hi], false, plot.x0, plot.x1);
+    if hi > lo {
+        (x.lo, x.hi) = (lo, hi);
+    }
+    axes(c, &plot, &x, &y, &format!("`{}`", p.key), &|t| {
+        format!("{t}")
+    })?;
+    let band: Vec<(i32, i32, i32, i32)> = p
+        .points
+        .iter()
+        .map(|q| (x.at(q.0), y.at(q.1), y.at(q.2), y.at(q.3)))
+        .collect();
+    c.band(&band, FINALIST)?;
+    let line: Vec<(i32, i32)> = p.points.iter().map(|q| (x.at(q.0), y.at(q.1))).collect();
+    c.polyline(&line, FINALIST, 5)?;
+    let px = x.at(p.chosen);
+    c.v_dashed(px, plot.y0, plot.y1, INK)?;
+    if let Some(q) = p.points.iter().find(|q| q.0 == p.chosen) {
+        c.diamond((px, y.at(q.1)), 14, CHOSEN)?;
+        c.text(
+            &format!("chosen {} → {}", q.0, value(q.1)),
+            (px + 16, y.at(q.1) - 16),
+            VALUE.with_colour(CHOSEN),
+            LEFT_BOTTOM,
+        )?;
+    }
+    Ok(())
+}
