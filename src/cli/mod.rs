@@ -1,6 +1,7 @@
 //! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error,
 //! 130 interrupted (Ctrl-C) with the earlier results left as they were.
 
+mod calibrate;
 mod deck;
 mod files;
 mod memory;
@@ -38,6 +39,8 @@ enum Command {
     Sweep(study::SweepArgs),
     /// Swing each input from low to high and rank how much it moves the answer (tornado).
     Sensitivity(study::SensitivityArgs),
+    /// Fit the baseline design of a scenario to a CRM export, with intervals (and a back-test).
+    Calibrate(Box<calibrate::CalibrateArgs>),
     /// Check a scenario and report every problem, without simulating.
     Validate {
         /// Scenario file (TOML).
@@ -75,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(args),
         Command::Sweep(args) => study::sweep(args),
         Command::Sensitivity(args) => study::sensitivity(args),
+        Command::Calibrate(args) => calibrate::calibrate(*args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { path, force } => init(&path, force),
     };
