@@ -22,6 +22,9 @@ use crate::scenario::Scenario;
 use crate::scenario::edit::SetKey;
 use crate::stats::percentile_sorted;
 
+/// Per trial, the horizon totals of opportunities and wins of one run.
+type Totals = (Vec<f64>, Vec<f64>);
+
 /// One series (opportunities, wins or revenue) month by month.
 #[derive(Debug, Clone, Serialize)]
 pub struct Series {
@@ -76,7 +79,7 @@ pub fn run(
     }
     let k_months = (last - first + 1) as usize;
     let design = calibration.fit.design.clone();
-    let mut totals: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut totals: Vec<Totals> = Vec::new();
     let mut revenue: Vec<Vec<f64>> = Vec::new();
     for k in 1..=k_months {
         let text = edit_text(
@@ -121,7 +124,7 @@ pub fn run(
         }
         totals.push((o, w));
     }
-    let per_month = |pick: &dyn Fn(&(Vec<f64>, Vec<f64>)) -> &Vec<f64>| -> Vec<Vec<f64>> {
+    let per_month = |pick: &dyn Fn(&Totals) -> &Vec<f64>| -> Vec<Vec<f64>> {
         (0..k_months)
             .map(|m| {
                 let now = pick(&totals[m]);

@@ -386,10 +386,9 @@ fn read_table(f: FileBytes, sink: &mut Sink) -> Option<Table> {
         // Columns: where each field starts on its line, found by scanning the raw text.
         let raw = &text[start.min(text.len())..];
         let mut columns = Vec::with_capacity(rec.len());
-        let mut col = 1usize;
         let mut quoted = false;
         columns.push(1);
-        for ch in raw.chars() {
+        for (col, ch) in (1usize..).zip(raw.chars()) {
             if ch == '"' {
                 quoted = !quoted;
             } else if !quoted && (ch == '\n' || ch == '\r') {
@@ -397,7 +396,6 @@ fn read_table(f: FileBytes, sink: &mut Sink) -> Option<Table> {
             } else if !quoted && ch == ',' {
                 columns.push(col + 1);
             }
-            col += 1;
         }
         let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
         if headers.is_none() {
@@ -913,7 +911,7 @@ fn parse_owners(
             );
             continue;
         }
-        if !channels.iter().any(|x| *x == c) {
+        if !channels.contains(&c) {
             let near = near_matches(&c, channels.iter().map(String::as_str));
             sink.push(
                 row.line,
