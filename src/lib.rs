@@ -4,6 +4,7 @@
 //! ([`scenario::load`]), per-trial metrics come out ([`engine::simulate`]), and
 //! [`results::Results`] summarises them for the exporters in [`export`].
 
+pub mod calibrate;
 pub mod charts;
 pub mod diag;
 pub mod dist;

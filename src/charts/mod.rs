@@ -3,6 +3,7 @@
 //! DejaVu Sans compiled into the binary (ab_glyph), so nothing is read from the system, and the
 //! same results always give the same SVG bytes.
 
+pub mod backtest;
 pub mod bridge;
 pub mod canvas;
 mod certainty;

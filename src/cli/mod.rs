@@ -1,6 +1,7 @@
 //! Commands and exit codes: 0 success, 1 the user's input is wrong, 2 usage or I/O error,
 //! 130 interrupted (Ctrl-C) with the earlier results left as they were.
 
+mod calibrate;
 mod deck;
 mod driver;
 mod files;
@@ -43,6 +44,8 @@ enum Command {
     /// Search the designs reachable from one design for the best under constraints, and select
     /// it with a stated probability of being right.
     Optimize(optimize::OptimizeArgs),
+    /// Fit the baseline design of a scenario to a CRM export, with intervals (and a back-test).
+    Calibrate(Box<calibrate::CalibrateArgs>),
     /// Check a scenario and report every problem, without simulating.
     Validate {
         /// Scenario file (TOML).
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => study::sweep(args),
         Command::Sensitivity(args) => study::sensitivity(args),
         Command::Optimize(args) => optimize::optimize(args),
+        Command::Calibrate(args) => calibrate::calibrate(*args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { path, force } => init(&path, force),
     };

@@ -4,6 +4,7 @@
 //! steps is collected and returned together.
 
 pub mod accounts_csv;
+pub mod edit;
 pub mod raw;
 pub mod reader;
 pub mod registry;
