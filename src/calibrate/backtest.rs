@@ -13,11 +13,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::export::{Day, Export, Status, month_of, show_month};
-use super::report::{num, thousands};
 use super::{Calibration, Options, calibrate, edit_text, load_calibrated};
 use crate::diag::Diagnostic;
 use crate::engine::NoProgress;
-use crate::metrics::{Layout, g, monthly};
+use crate::export::calibrate::{num, thousands};
+use crate::metrics::{Layout, Metric, g, monthly};
 use crate::scenario::Scenario;
 use crate::scenario::edit::SetKey;
 use crate::stats::percentile_sorted;
@@ -169,9 +169,9 @@ pub fn run(
     }
     let months: Vec<String> = (first..=last).map(show_month).collect();
     let series = [
-        ("opportunities", &opps),
-        ("wins", &wins),
-        ("revenue", &revenue),
+        (Metric::Opportunities.key(), &opps),
+        (Metric::Wins.key(), &wins),
+        (Metric::Revenue.key(), &revenue),
     ]
     .iter()
     .enumerate()
@@ -245,7 +245,7 @@ pub fn markdown(b: &Backtest) -> String {
     }
     let _ = writeln!(o);
     for s in &b.series {
-        let unit = if s.name == "revenue" {
+        let unit = if s.name == Metric::Revenue.key() {
             format!(", {}", b.currency)
         } else {
             String::new()

@@ -5,13 +5,12 @@
 //! Steps: [`export::parse`] reads the export into typed records (every bad cell reported);
 //! [`fit`] picks the cohorts with complete follow-up, counts, bootstraps accounts, tests the
 //! breakdowns and divides the baseline design's multipliers out of the observed rates;
-//! [`report`] writes the calibrated scenario, calibration.md and calibration.json;
+//! `export::calibrate` writes the calibrated scenario, calibration.md and calibration.json;
 //! [`backtest`] fits before a date and simulates the months after it. docs/MODEL.md §18.
 
 pub mod backtest;
 pub mod estimate;
 pub mod export;
-pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -146,10 +145,10 @@ pub struct Calibration {
     pub fit: Fit,
     pub toml: String,
     pub accounts_csv: Vec<u8>,
-    pub written: Vec<report::Written>,
+    pub written: Vec<crate::export::calibrate::Written>,
 }
 
-fn input_error(file: &str, message: String, allowed: &str) -> Vec<Diagnostic> {
+pub(crate) fn input_error(file: &str, message: String, allowed: &str) -> Vec<Diagnostic> {
     vec![Diagnostic {
         file: file.to_string(),
         line: 0,
@@ -871,7 +870,8 @@ pub fn calibrate(
     let mut settled = false;
     for _ in 0..ROUNDS {
         let fit = fit(&sc.model, d, export, day, &mult, opts)?;
-        let (toml, accounts_csv, written) = report::scenario_text(sc, &fit, opts)?;
+        let (toml, accounts_csv, written) =
+            crate::export::calibrate::scenario_text(sc, &fit, opts)?;
         let model = load_calibrated(&toml, scenario_name, &accounts_csv)?;
         let next = multipliers(&model.model, d);
         settled = next.iter().zip(&mult).all(|(a, b)| {

@@ -7,6 +7,7 @@ use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
 use super::canvas::*;
 use super::{ChartError, Drawing};
 use crate::calibrate::backtest::{Backtest, Series};
+use crate::metrics::Metric;
 
 /// Colour of the prediction (Okabe–Ito blue) and of the actuals (ink).
 const PREDICTED: RGBColor = RGBColor(0x00, 0x72, 0xb2);
@@ -91,7 +92,7 @@ fn draw<DB: DrawingBackend>(c: &Canvas<DB>, b: &Backtest) -> Result<(), ChartErr
             x1: x0 + width,
             y1: HEIGHT as i32 - 150,
         };
-        let title = if s.name == "revenue" {
+        let title = if s.name == Metric::Revenue.key() {
             format!("Revenue per month, {}", b.currency)
         } else {
             format!("{} per month", capitalise(&s.name))

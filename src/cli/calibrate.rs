@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use covsim::calibrate::export::{self, DateFormat, FileBytes, ParseOptions};
-use covsim::calibrate::{self, Options, backtest, report};
+use covsim::calibrate::{self, Options, backtest};
 use covsim::charts;
 use covsim::diag::render_all;
 
@@ -115,7 +115,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
     let seed = args.seed.unwrap_or(sc.model.seed);
 
     let name = |p: &Path| p.display().to_string();
-    let opp_bytes = read(&args.opportunities, "opportunities")?;
+    let opp_bytes = read(&args.opportunities, "the opportunities file")?;
     let acc = args
         .accounts
         .as_ref()
@@ -189,9 +189,12 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         ),
         (
             "calibration.md".to_string(),
-            report::markdown(&cal).into_bytes(),
+            covsim::export::calibrate::markdown(&cal).into_bytes(),
         ),
-        ("calibration.json".to_string(), report::json(&cal)),
+        (
+            "calibration.json".to_string(),
+            covsim::export::calibrate::json(&cal),
+        ),
     ];
     if let Some(b) = &bt {
         files_out.push((

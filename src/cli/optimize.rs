@@ -31,7 +31,7 @@ pub struct OptimizeArgs {
     constraint: Vec<String>,
     /// What to maximise (or minimise, for costs and losses): a metric's mean (`contribution`)
     /// or a percentile (`p5(contribution)`).
-    #[arg(long, default_value = "contribution")]
+    #[arg(long, default_value = covsim::metrics::Metric::Contribution.key())]
     objective: String,
     /// Indifference zone: the chosen design is within this much of the best finalist
     /// (`100k`, `250000`).

@@ -2,6 +2,7 @@
 //! `Results` struct (and, for the per-trial table, the trial matrix). They render bytes; the
 //! CLI decides where the bytes go.
 
+pub mod calibrate;
 pub mod csv;
 pub mod deck;
 pub mod json;

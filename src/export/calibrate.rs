@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{ACCOUNTS_FILE, Calibration, Fit, Options, edit_text, input_error};
+use crate::calibrate::{ACCOUNTS_FILE, Calibration, Fit, Options, edit_text, input_error};
 use crate::diag::Diagnostic;
 use crate::scenario::Scenario;
 use crate::scenario::edit::{self, SetKey};
@@ -350,9 +350,11 @@ fn stage_values(v: &[f64], model: &crate::model::Model) -> String {
 }
 
 fn prev_day(day: &str) -> String {
-    super::export::DateFormat::Iso
+    crate::calibrate::export::DateFormat::Iso
         .read(day)
-        .map_or(day.to_string(), |d| super::export::show_day(d - 1))
+        .map_or(day.to_string(), |d| {
+            crate::calibrate::export::show_day(d - 1)
+        })
 }
 
 impl Fit {
@@ -380,7 +382,7 @@ pub fn json(c: &Calibration) -> Vec<u8> {
     out
 }
 
-fn interval(e: &super::Estimate) -> String {
+fn interval(e: &crate::calibrate::estimate::Estimate) -> String {
     format!("{} [{}, {}]", num(e.value), num(e.low), num(e.high))
 }
 
