@@ -182,7 +182,7 @@ fn a_synthetic_export_gives_back_its_rates_inside_their_intervals() {
 }
 
 fn report_mentions(cal: &calibrate::Calibration, what: &str) -> bool {
-    calibrate::report::markdown(cal).contains(what)
+    covsim::export::calibrate::markdown(cal).contains(what)
 }
 
 #[test]

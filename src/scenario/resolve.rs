@@ -439,7 +439,9 @@ pub fn resolve(
                     ),
                 );
             }
-            last_month = last_month.max(month.value);
+            if month.value <= horizon {
+                last_month = last_month.max(month.value);
+            }
             steps.push(((month.value - 1) as u32, cov, heads));
         }
         // A channel with limited capacity that owns a stage needs heads, in every step.
