@@ -260,6 +260,20 @@ pub struct Design {
     pub steps: Vec<Step>,
 }
 
+/// Channels given work by `coverage` (owning a stage or deployed at one), index = channel.
+pub fn given_work<'a>(
+    coverage: impl IntoIterator<Item = &'a TierCoverage>,
+    channels: usize,
+) -> Vec<bool> {
+    let mut used = vec![false; channels];
+    for cov in coverage {
+        for &c in cov.owners.iter().chain(cov.specialists.iter().flatten()) {
+            used[c] = true;
+        }
+    }
+    used
+}
+
 /// One step of a transition that moves tiers at several months.
 #[derive(Debug, Clone)]
 pub struct Step {

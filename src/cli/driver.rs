@@ -166,13 +166,7 @@ impl Common {
             Some(_) => None,
             None => Some(outdir::lock(&out_dir)?),
         };
-        let mut pool = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = self.threads {
-            pool = pool.num_threads(n as usize);
-        }
-        let pool = pool
-            .build()
-            .map_err(|e| Failure::Io(format!("cannot start worker threads: {e}")))?;
+        let pool = super::pool(self.threads)?;
         let threads = pool.current_num_threads();
 
         let bar = ProgressBar::new(plan.most_trials() * variants.len() as u64);

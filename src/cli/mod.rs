@@ -132,6 +132,16 @@ pub fn out(text: &str) {
     }
 }
 
+/// The worker threads of a command: `threads`, or one per core.
+pub fn pool(threads: Option<u32>) -> Result<rayon::ThreadPool, Failure> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n as usize);
+    }
+    pool.build()
+        .map_err(|e| Failure::Io(format!("cannot start worker threads: {e}")))
+}
+
 fn validate(path: &std::path::Path) -> Result<(), Failure> {
     let model = files::load_scenario(Some(path))?;
     let designs: Vec<&str> = model.designs.iter().map(|d| d.name.as_str()).collect();

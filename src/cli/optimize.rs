@@ -176,13 +176,7 @@ pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
         objective,
     };
     optimize::check(&problem).map_err(|e| Failure::Usage(format!("error: --vary: {e}\n")))?;
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n as usize);
-    }
-    let pool = pool
-        .build()
-        .map_err(|e| Failure::Io(format!("cannot start worker threads: {e}")))?;
+    let pool = super::pool(args.threads)?;
     let out_dir = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("outputs")
             .join(files::folder_name(&sc.model.name))

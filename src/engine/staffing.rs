@@ -3,7 +3,7 @@
 //! the replacement joins. From them, each design's fixed costs per month and the variable pay
 //! rate of each channel in each month (onboarding pay plans).
 
-use crate::model::{At, ChannelKind, Model, OnboardingPlan};
+use crate::model::{At, ChannelKind, Model, OnboardingPlan, given_work};
 
 /// One channel of one design, month by month (index = month of the horizon, 0 = first).
 #[derive(Debug, Clone, PartialEq)]
@@ -193,16 +193,10 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
     // Channels given work in each month (a transition in steps may bring one in later).
     let used: Vec<Vec<bool>> = (0..months)
         .map(|m| {
-            let mut used = vec![false; model.channels.len()];
-            for cov in design.coverage_at(At::Month(m as u32)) {
-                for &o in &cov.owners {
-                    used[o] = true;
-                }
-                for &s in cov.specialists.iter().flatten() {
-                    used[s] = true;
-                }
-            }
-            used
+            given_work(
+                design.coverage_at(At::Month(m as u32)),
+                model.channels.len(),
+            )
         })
         .collect();
     let mut f = FixedCosts {

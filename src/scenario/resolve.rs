@@ -466,15 +466,7 @@ pub fn resolve(
             if !cov.iter().all(Option::is_some) {
                 continue;
             }
-            let mut used = vec![false; n_ch];
-            for cov in cov.iter().flatten() {
-                for &o in &cov.owners {
-                    used[o] = true;
-                }
-                for s in cov.specialists.iter().flatten() {
-                    used[*s] = true;
-                }
-            }
+            let used = given_work(cov.iter().flatten(), n_ch);
             for (ch, u) in used.iter().enumerate() {
                 if *u
                     && heads[ch] <= 0.0
