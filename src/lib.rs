@@ -24,3 +24,4 @@ pub mod stats;
 pub mod study;
 pub mod sweep;
 pub mod uncertain;
+pub mod words;

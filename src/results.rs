@@ -86,28 +86,6 @@ pub fn payback_month(cumulative: &[f64]) -> Option<u32> {
     month
 }
 
-/// "leveraged pays back in month 5 (90% interval: month 4 to 7); 100.0% of the trials pay
-/// back within the horizon."
-pub fn payback_sentence(design: &str, p: &Payback) -> String {
-    let share = format!("{:.1}%", 100.0 * p.share_paid_back);
-    match p.p50 {
-        Some(m) => {
-            let lo = p.p5.unwrap_or(m);
-            let interval = match p.p95 {
-                Some(hi) if hi == lo => format!("month {lo} in at least 90% of the trials"),
-                Some(hi) => format!("90% interval: month {lo} to {hi}"),
-                None => format!("90% interval: month {lo} to after the horizon"),
-            };
-            format!(
-                "{design} pays back in month {m} ({interval}); {share} of the trials get there within the horizon."
-            )
-        }
-        None => format!(
-            "{design} does not pay back within the horizon in most trials (only {share} do)."
-        ),
-    }
-}
-
 impl Payback {
     /// From each trial's payback month.
     pub fn of(months: &[Option<u32>], of_mean: Option<u32>) -> Payback {

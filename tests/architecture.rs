@@ -104,6 +104,7 @@ fn charts_import_only_results_and_their_own_modules() {
         "crate::metrics",
         "crate::stats",
         "crate::format",
+        "crate::words",
         // The results structures of `covsim calibrate --backtest` and `covsim optimize`.
         "crate::calibrate::backtest::{Backtest, Series}",
         "crate::optimize::{Entry, Outcome, Profile}",

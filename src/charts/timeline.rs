@@ -168,7 +168,7 @@ fn payback_subtitle(r: &Results) -> String {
             hi.map_or("later".to_string(), |x| x.to_string())
         ),
         Some((None, _, _)) => {
-            format!("{lead} {name} does not pay back within the horizon in most trials.")
+            format!("{lead} {}.", crate::words::no_payback(name))
         }
         None => lead.to_string(),
     }

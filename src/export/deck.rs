@@ -226,7 +226,7 @@ fn title_slide(r: &Results) -> String {
         (M, 2_000_000, W - 2 * M, 1_300_000),
         &[Para {
             bold: true,
-            ..para(format!("{}: coverage designs compared", s.name), 40)
+            ..para(crate::words::run_title(&s.name), 40)
         }],
         true,
     ));
@@ -341,7 +341,7 @@ fn assumptions_slide(r: &Results) -> String {
             line.push_str(" (baseline)");
         }
         if let Some(from) = &d.transition_from {
-            let _ = write!(line, " — a transition from {from}");
+            let _ = write!(line, " — {}", crate::words::transition_from(from, &d.steps));
         }
         left.push(bullet(line));
     }
@@ -475,7 +475,7 @@ fn package(r: &Results, charts: &[ChartSlide]) -> zip::result::ZipResult<Vec<u8>
         "docProps/core.xml".into(),
         format!(
             "{XML}<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>{}</dc:title><dc:creator>covsim</dc:creator><dcterms:created xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z</dcterms:created><dcterms:modified xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z</dcterms:modified></cp:coreProperties>",
-            esc(&format!("{}: coverage designs compared", r.scenario.name))
+            esc(&crate::words::run_title(&r.scenario.name))
         )
         .into_bytes(),
     ));

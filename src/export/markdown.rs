@@ -61,7 +61,7 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
             let _ = write!(
                 o,
                 " As a transition from **{from}**: {}",
-                crate::results::payback_sentence(&r.designs[other].name, p)
+                crate::words::payback_sentence(&r.designs[other].name, p)
             );
         }
         let mut inputs: Vec<_> = r
@@ -133,7 +133,7 @@ impl Exporter for Markdown {
     fn render(&self, r: &Results) -> Vec<u8> {
         let mut o = String::new();
         let s = &r.scenario;
-        let _ = writeln!(o, "# {}: coverage designs compared\n", s.name);
+        let _ = writeln!(o, "# {}\n", crate::words::run_title(&s.name));
         let _ = writeln!(o, "{} · baseline: **{}**  ", super::facts(r), r.baseline);
         let _ = writeln!(
             o,
@@ -235,20 +235,13 @@ fn path_over_months(o: &mut String, r: &Results) {
             continue;
         };
         let from = design.transition_from.as_ref().map_or(String::new(), |f| {
-            let steps: Vec<String> = design.steps.iter().map(|m| m.to_string()).collect();
-            match steps.len() {
-                0 => format!(" (a transition from {f})"),
-                _ => format!(
-                    " (a transition from {f}, with later steps in month {})",
-                    steps.join(", ")
-                ),
-            }
+            format!(" ({})", crate::words::transition_from(f, &design.steps))
         });
         let _ = writeln!(
             o,
             "- **{}**{from}: {}",
             design.name,
-            crate::results::payback_sentence(&design.name, p)
+            crate::words::payback_sentence(&design.name, p)
         );
     }
     let _ = writeln!(

@@ -45,7 +45,11 @@ pub fn sweep_md(s: &Sweep) -> String {
         return o;
     };
     let r = &first.results;
-    let _ = writeln!(o, "# {}: sweep of `{}`\n", r.scenario.name, s.param);
+    let _ = writeln!(
+        o,
+        "# {}\n",
+        crate::words::sweep_title(&r.scenario.name, &format!("`{}`", s.param))
+    );
     let _ = writeln!(
         o,
         "{} trials per point · seed {} · the same random events at every point · {} over {} months\n",
@@ -156,8 +160,8 @@ pub fn sweep_csv(s: &Sweep) -> Vec<u8> {
 /// `tornado.md`: the inputs ranked by how much they move the figure, then the answer.
 pub fn tornado_md(t: &Tornado) -> String {
     let mut text = format!(
-        "# {}: what the answer hinges on\n\n{} with every input at its median: {}. Each input swung from low to high, the others at their medians, {} trials per run with the same random events.\n\n| Rank | Input | Low → high | {} at low | at high | Swing |\n|---:|---|---|---:|---:|---:|\n",
-        t.results.scenario.name,
+        "# {}\n\n{} with every input at its median: {}. Each input swung from low to high, the others at their medians, {} trials per run with the same random events.\n\n| Rank | Input | Low → high | {} at low | at high | Swing |\n|---:|---|---|---:|---:|---:|\n",
+        crate::words::tornado_title(&t.results.scenario.name),
         t.figure,
         signed(t.base),
         thousands(t.results.trials as f64),

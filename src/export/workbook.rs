@@ -364,7 +364,7 @@ fn facts(r: &Results) -> String {
 
 fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new(&r.scenario.currency);
-    let mut wb = new_workbook(&format!("{}: coverage designs compared", r.scenario.name))?;
+    let mut wb = new_workbook(&crate::words::run_title(&r.scenario.name))?;
     let note = facts(r);
     let n = r.designs.len();
     let b = r.baseline_index();
@@ -484,12 +484,7 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
     ws.set_name("Headline")?;
     let head = tables::headline(r);
     let placed = put_table(&mut ws, &f, &head, &note)?;
-    ws.write_string_with_format(
-        0,
-        0,
-        format!("{}: coverage designs compared", r.scenario.name),
-        &f.title,
-    )?;
+    ws.write_string_with_format(0, 0, crate::words::run_title(&r.scenario.name), &f.title)?;
     // The answer in plain words, where the first sheet opens.
     put_paragraph(
         &mut ws,
@@ -776,7 +771,7 @@ fn build_sweep(s: &Sweep, sentences: &[String]) -> Result<Vec<u8>, XlsxError> {
     };
     let r0 = &first.results;
     let f = Formats::new(&r0.scenario.currency);
-    let mut wb = new_workbook(&format!("{}: sweep of {}", r0.scenario.name, s.param))?;
+    let mut wb = new_workbook(&crate::words::sweep_title(&r0.scenario.name, &s.param))?;
     let n = r0.designs.len();
     let mut rows = Vec::new();
     for p in &s.points {
@@ -832,11 +827,11 @@ fn build_sweep(s: &Sweep, sentences: &[String]) -> Result<Vec<u8>, XlsxError> {
     ws.write_string_with_format(
         0,
         0,
-        format!("{}: sweep of {}", r0.scenario.name, s.param),
+        crate::words::sweep_title(&r0.scenario.name, &s.param),
         &f.title,
     )?;
     let text = if sentences.is_empty() {
-        "No break-even in the swept range.".to_string()
+        crate::words::NO_BREAK_EVEN.to_string()
     } else {
         sentences
             .iter()
@@ -916,7 +911,7 @@ pub fn tornado(t: &Tornado, answer: &str) -> Result<Vec<u8>, String> {
 fn build_tornado(t: &Tornado, answer: &str) -> Result<Vec<u8>, XlsxError> {
     let r = &t.results;
     let f = Formats::new(&r.scenario.currency);
-    let mut wb = new_workbook(&format!("{}: what the answer hinges on", r.scenario.name))?;
+    let mut wb = new_workbook(&crate::words::tornado_title(&r.scenario.name))?;
     let num = |h: &str| tables::Column {
         header: h.into(),
         kind: Kind::Number,
@@ -972,7 +967,7 @@ fn build_tornado(t: &Tornado, answer: &str) -> Result<Vec<u8>, XlsxError> {
     ws.write_string_with_format(
         0,
         0,
-        format!("{}: what the answer hinges on", r.scenario.name),
+        crate::words::tornado_title(&r.scenario.name),
         &f.title,
     )?;
     put_paragraph(&mut ws, &f, 2, answer, *placed.cols.last().unwrap_or(&6))?;
