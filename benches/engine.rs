@@ -7,19 +7,20 @@ mod common;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use covsim::engine::{self, NoProgress};
-use covsim::model::Model;
+use covsim::scenario::Scenario;
 
 const BENCH: &str = include_str!("../scenarios/bench.toml");
 
-fn load(text: &str, csv: Option<&[u8]>) -> Model {
-    covsim::scenario::load(text, "bench.toml", &mut |_| {
+fn load(text: &str, csv: Option<&[u8]>) -> Scenario {
+    Scenario::load(text, "bench.toml", &mut |_| {
         csv.map(<[u8]>::to_vec).ok_or_else(|| "no file".to_string())
     })
     .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)))
 }
 
 fn throughput(c: &mut Criterion) {
-    let model = load(BENCH, None);
+    let sc = load(BENCH, None);
+    let (model, seed) = (&sc.model, sc.settings.seed);
     let trials = 8u64;
     let work =
         model.accounts.len() as u64 * u64::from(model.months) * model.designs.len() as u64 * trials;
@@ -36,7 +37,7 @@ fn throughput(c: &mut Criterion) {
         let n = trials * threads as u64;
         group.throughput(Throughput::Elements(work / trials * n));
         group.bench_function(format!("bench.toml/{threads}_threads"), |b| {
-            b.iter(|| pool.install(|| engine::simulate(&model, 0..n, &NoProgress)))
+            b.iter(|| pool.install(|| engine::simulate(model, seed, 0..n, &NoProgress)))
         });
     }
     group.finish();
@@ -56,7 +57,7 @@ fn csv_loading(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(rows as u64));
     group.bench_function("csv_1M_rows", |b| {
-        b.iter(|| load(&text, Some(csv.as_bytes())).accounts.len())
+        b.iter(|| load(&text, Some(csv.as_bytes())).model.accounts.len())
     });
     group.finish();
 }

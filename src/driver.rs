@@ -67,7 +67,7 @@ pub fn run(
         Plan::Trials(ref trials) => {
             let runs = variants
                 .iter()
-                .map(|v| study::simulate(sc, v, trials.clone(), sc.model.trials, progress))
+                .map(|v| study::simulate(sc, v, trials.clone(), sc.settings.trials, progress))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Outcome {
                 runs,
@@ -184,7 +184,7 @@ impl Study {
             } else {
                 sc.with(v)?
             };
-            let mut r = Results::from_run(&model, run);
+            let mut r = Results::from_run(&model, &sc.settings, run);
             r.precision = outcome.precision.clone();
             results.push(r);
         }

@@ -19,6 +19,7 @@ pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod sensitivity;
+pub mod settings;
 pub mod shard;
 pub mod stats;
 pub mod study;

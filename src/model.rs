@@ -426,10 +426,6 @@ impl Settling {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub name: String,
-    pub trials: u64,
-    pub seed: u64,
-    /// How uncertain inputs are sampled across trials.
-    pub sampling: crate::uncertain::Sampling,
     pub months: u32,
     pub currency: String,
     pub baseline: usize,

@@ -8,6 +8,7 @@ use crate::engine::{TrialMatrix, plan, staffing};
 use crate::metrics::{Better, MetricDef, catalogue};
 use crate::metrics::{Layout, monthly};
 use crate::model::{At, Model};
+use crate::settings::RunSettings;
 use crate::stats::{DiffStats, Stats, summarize};
 use crate::study::{Precision, Run};
 use crate::uncertain::{Sampling, correlation};
@@ -220,7 +221,8 @@ pub struct MetricDiff {
 }
 
 impl Results {
-    pub fn from_trials(model: &Model, m: &TrialMatrix) -> Results {
+    /// The summary of trials `m` of `model`, run with the random events of `seed`.
+    pub fn from_trials(model: &Model, seed: u64, m: &TrialMatrix) -> Results {
         let defs = catalogue(model);
         let plans = plan::build(model);
         let n_tiers = model.tiers.len();
@@ -364,7 +366,7 @@ impl Results {
                     .collect(),
                 stages: model.stages.iter().map(|s| s.name.clone()).collect(),
             },
-            seed: model.seed,
+            seed,
             trials: m.trials,
             baseline: model.designs[b].name.clone(),
             metrics: defs,
@@ -376,8 +378,8 @@ impl Results {
     }
 
     /// Results of a study run: the trials, and a summary of each uncertain input drawn.
-    pub fn from_run(model: &Model, run: &Run) -> Results {
-        let mut r = Results::from_trials(model, &run.matrix);
+    pub fn from_run(model: &Model, settings: &RunSettings, run: &Run) -> Results {
+        let mut r = Results::from_trials(model, settings.seed, &run.matrix);
         if let Some((d, b)) = r.deciding_pair() {
             let m = &run.matrix;
             let k = crate::metrics::g::CONTRIBUTION;
@@ -394,7 +396,7 @@ impl Results {
                 .map(|(j, u)| InputSummary {
                     path: u.path.clone(),
                     distribution: u.spec.describe(),
-                    sampling: model.sampling,
+                    sampling: settings.sampling,
                     p10: u.at(0.1),
                     median: u.median,
                     p90: u.at(0.9),

@@ -77,7 +77,7 @@ pub fn tornado(
         design,
     };
     match study
-        .run(sc, &Plan::Trials(0..sc.model.trials), progress)?
+        .run(sc, &Plan::Trials(0..sc.settings.trials), progress)?
         .0
     {
         Finished::Tornado(t) => Ok(*t),

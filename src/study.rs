@@ -81,7 +81,7 @@ pub fn simulate(
         .collect();
     if inputs.is_empty() {
         let run = Run {
-            matrix: engine::simulate(&base, trials, progress),
+            matrix: engine::simulate(&base, sc.settings.seed, trials, progress),
             inputs,
             draws: Vec::new(),
         };
@@ -112,9 +112,9 @@ pub fn simulate(
     let draws = uncertain::draw_correlated(
         &inputs,
         &correlations,
-        base.seed,
+        sc.settings.seed,
         trials.clone(),
-        base.sampling,
+        sc.settings.sampling,
         lhs_block,
     );
     let k = inputs.len();
@@ -130,8 +130,8 @@ pub fn simulate(
                 .map_or_else(String::new, |d| format!("{} ({})", d.message, d.key_path))
         })
     };
-    let matrix =
-        engine::simulate_varied(&base, trials, &model_for, progress).map_err(|(t, e)| {
+    let matrix = engine::simulate_varied(&base, sc.settings.seed, trials, &model_for, progress)
+        .map_err(|(t, e)| {
             vec![Diagnostic {
                 file: sc.model.name.clone(),
                 line: 0,

@@ -73,7 +73,7 @@ pub fn run(
         values: values.to_vec(),
     };
     match study
-        .run(sc, &Plan::Trials(0..sc.model.trials), progress)?
+        .run(sc, &Plan::Trials(0..sc.settings.trials), progress)?
         .0
     {
         Finished::Sweep(s) => Ok(s),

@@ -262,7 +262,7 @@ owner = "direct"
 trait WithTrials {
     fn clone_with_trials(&self, n: u64) -> Self;
 }
-impl WithTrials for covsim::model::Model {
+impl WithTrials for Loaded {
     fn clone_with_trials(&self, n: u64) -> Self {
         let mut m = self.clone();
         m.trials = n;

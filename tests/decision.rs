@@ -30,7 +30,7 @@ owner = "inside"
 fn scenario(text: &str, trials: u64) -> Scenario {
     let mut sc = Scenario::load(text, "test.toml", &mut |p: &str| Err(format!("no {p}")))
         .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
-    sc.model.trials = trials;
+    sc.settings.trials = trials;
     sc
 }
 
@@ -75,7 +75,7 @@ fn a_precision_run_stops_at_the_predicted_number_of_trials() {
     let text = simple(TWO, "");
     let pilot = scenario(&text, 4000);
     let run = study::simulate(&pilot, &HashMap::new(), 0..4000, 4000, &NoProgress).unwrap();
-    let r = Results::from_run(&pilot.model, &run);
+    let r = Results::from_run(&pilot.model, &pilot.settings, &run);
     // n = (1.96 σ / (p |μ_baseline|))², σ the largest sd among contributions and differences.
     let sd = r
         .stat(0, "contribution")
@@ -201,10 +201,12 @@ fn uncertain_inputs_of_zero_width_equal_the_plain_number() {
         let none = HashMap::new();
         let ra = Results::from_run(
             &a.model,
+            &a.settings,
             &study::simulate(&a, &none, 0..300, 300, &NoProgress).unwrap(),
         );
         let rb = Results::from_run(
             &b.model,
+            &b.settings,
             &study::simulate(&b, &none, 0..300, 300, &NoProgress).unwrap(),
         );
         assert_eq!(ra.designs, rb.designs, "{dist}");
@@ -233,7 +235,7 @@ owners = { two = "inside" }
     );
     let sc = scenario(&text, 2000);
     let run = study::simulate(&sc, &HashMap::new(), 0..2000, 2000, &NoProgress).unwrap();
-    let r = Results::from_run(&sc.model, &run);
+    let r = Results::from_run(&sc.model, &sc.settings, &run);
     // Mean revenue of b = WON_A × (1 − E[p]) with E[p] = 0.2 (the triangle's mean).
     let s = r.stat(1, "revenue").unwrap();
     assert_close(

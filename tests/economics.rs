@@ -477,8 +477,11 @@ fn sizing_the_built_in_example_has_an_optimum_inside_the_range() {
     let mut contribution = Vec::new();
     for h in heads {
         let overrides = HashMap::from([("designs[0].headcount.field".to_string(), h)]);
-        let mut m = base.with(&overrides).expect("a valid headcount");
-        m.trials = 60;
+        let m = Loaded {
+            model: base.with(&overrides).expect("a valid headcount"),
+            trials: 60,
+            seed: base.settings.seed,
+        };
         let (_, r) = simulate(&m);
         revenue.push(r.stat(0, "revenue").unwrap().mean);
         contribution.push(r.stat(0, "contribution").unwrap().mean);

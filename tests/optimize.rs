@@ -121,7 +121,7 @@ fn chosen_heads(sc: &Scenario, p: &space::Problem, confidence: f64) -> f64 {
     let opts = Options {
         delta: delta(),
         confidence,
-        report_trials: sc.model.trials,
+        report_trials: sc.settings.trials,
         max_design_trials: 200_000,
     };
     let a = optimize::optimize(sc, p, &opts, &NoMonitor);
@@ -138,9 +138,15 @@ fn a_candidate_has_the_same_rows_alone_and_in_a_batch() {
     let mut b = a.clone();
     b.headcount[1] = 90.0;
     let other = m.designs[0].clone();
-    let alone = engine::simulate(&optimize::model_of(m, 1, &[&a]), 10..40, &NoProgress);
+    let alone = engine::simulate(
+        &optimize::model_of(m, 1, &[&a]),
+        sc.settings.seed,
+        10..40,
+        &NoProgress,
+    );
     let batch = engine::simulate(
         &optimize::model_of(m, 1, &[&b, &other, &a]),
+        sc.settings.seed,
         10..40,
         &NoProgress,
     );
@@ -152,11 +158,13 @@ fn a_candidate_has_the_same_rows_alone_and_in_a_batch() {
     let d: Vec<&covsim::model::Design> = lev.model.designs.iter().collect();
     let alone = engine::simulate(
         &optimize::model_of(&lev.model, 1, &[d[1]]),
+        lev.settings.seed,
         0..8,
         &NoProgress,
     );
     let batch = engine::simulate(
         &optimize::model_of(&lev.model, 1, &[d[2], d[0], d[1]]),
+        lev.settings.seed,
         0..8,
         &NoProgress,
     );

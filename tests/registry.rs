@@ -167,7 +167,8 @@ fn set_seed_is_the_seed_in_the_file() {
     let file = scenario(&with_seed(7), &[]);
     let mut flag = scenario(GOOD, &[]);
     flag.set_seed(7).unwrap();
-    assert_eq!(flag.model.seed, 7);
+    assert_eq!(flag.settings, file.settings);
+    assert_eq!(flag.settings.seed, 7);
     assert_eq!(format!("{:?}", flag.model), format!("{:?}", file.model));
     // The base is generated from that seed, not the file's.
     let plain = scenario(GOOD, &[]);
@@ -175,8 +176,8 @@ fn set_seed_is_the_seed_in_the_file() {
         plain.model.accounts.potential,
         flag.model.accounts.potential
     );
-    let a = engine::simulate(&flag.model, 0..20, &NoProgress);
-    let b = engine::simulate(&file.model, 0..20, &NoProgress);
+    let a = engine::simulate(&flag.model, flag.settings.seed, 0..20, &NoProgress);
+    let b = engine::simulate(&file.model, file.settings.seed, 0..20, &NoProgress);
     assert_eq!(a.values, b.values);
 }
 

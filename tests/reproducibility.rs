@@ -40,14 +40,14 @@ fn summary_json_is_byte_identical_at_1_2_and_5_threads() {
 fn any_split_of_the_trials_gives_the_same_rows() {
     let mut model = model(covsim::scenario::BUILTIN);
     model.trials = 50;
-    let whole = engine::simulate(&model, 0..50, &NoProgress);
-    let a = engine::simulate(&model, 0..17, &NoProgress);
-    let b = engine::simulate(&model, 17..50, &NoProgress);
+    let whole = engine::simulate(&model, model.seed, 0..50, &NoProgress);
+    let a = engine::simulate(&model, model.seed, 0..17, &NoProgress);
+    let b = engine::simulate(&model, model.seed, 17..50, &NoProgress);
     let mut joined = a.values.clone();
     joined.extend_from_slice(&b.values);
     assert_eq!(whole.values, joined);
     // and trial 23 re-run alone
-    let alone = engine::simulate(&model, 23..24, &NoProgress);
+    let alone = engine::simulate(&model, model.seed, 23..24, &NoProgress);
     assert_eq!(alone.row(0, 1), whole.row(23, 1));
 }
 
@@ -65,8 +65,8 @@ fn a_design_does_not_shift_the_draws_of_another() {
     extra.headcount[0] = 5000.0;
     extra.clarity = 0.1;
     three.designs.push(extra);
-    let m2 = engine::simulate(&two, 0..40, &NoProgress);
-    let m3 = engine::simulate(&three, 0..40, &NoProgress);
+    let m2 = engine::simulate(&two, two.seed, 0..40, &NoProgress);
+    let m3 = engine::simulate(&three, three.seed, 0..40, &NoProgress);
     for t in 0..40 {
         for d in 0..two.designs.len() {
             assert_eq!(m2.row(t, d), m3.row(t, d));

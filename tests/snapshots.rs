@@ -26,9 +26,7 @@ owner = "inside"
 "#;
 
 fn small_model() -> Model {
-    let mut m = model(&simple(DESIGNS, ""));
-    m.trials = 4;
-    m
+    model(&simple(DESIGNS, "")).model
 }
 
 /// Four trials of two designs; every value a small whole number set by hand: column `k` of
@@ -56,7 +54,7 @@ fn hand_built(model: &Model, shift: f64) -> Results {
         width,
         values,
     };
-    let mut r = Results::from_trials(model, &m);
+    let mut r = Results::from_trials(model, 3, &m);
     // Version-independent snapshots.
     r.covsim_version = "test".into();
     r

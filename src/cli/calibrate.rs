@@ -112,7 +112,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         },
     };
     let sc = files::load_study(args.scenario.as_deref())?;
-    let seed = args.seed.unwrap_or(sc.model.seed);
+    let seed = args.seed.unwrap_or(sc.settings.seed);
 
     let name = |p: &Path| p.display().to_string();
     let opp_bytes = read(&args.opportunities, "the opportunities file")?;

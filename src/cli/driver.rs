@@ -101,7 +101,7 @@ impl Common {
     pub fn load(&self) -> Result<Scenario, Failure> {
         let mut sc = files::load_study(self.scenario.as_deref())?;
         if let Some(t) = self.trials {
-            sc.model.trials = t;
+            sc.settings.trials = t;
         }
         if let Some(s) = self.seed {
             sc.set_seed(s).map_err(|d| Failure::Input(render_all(&d)))?;
@@ -151,8 +151,8 @@ impl Common {
                 batch: self.batch,
                 max_trials: self.max_trials,
             },
-            (None, Some((i, n))) => Plan::Trials(shard::range(i, n, model.trials)),
-            (None, None) => Plan::Trials(0..model.trials),
+            (None, Some((i, n))) => Plan::Trials(shard::range(i, n, sc.settings.trials)),
+            (None, None) => Plan::Trials(0..sc.settings.trials),
         };
         let variants = study.variants(sc);
         memory::check(
@@ -189,15 +189,15 @@ impl Common {
         let trials = outcome.runs.first().map_or(0, |r| r.matrix.trials);
 
         if let Some((i, n)) = shard {
-            let range = shard::range(i, n, model.trials);
+            let range = shard::range(i, n, sc.settings.trials);
             let (file, text, named) = sc.source();
             let (first, more) = outcome.runs.split_first().expect("a study has a variant");
             let mut part = shard::Part::new(
                 first,
                 i,
                 n,
-                model.trials,
-                model.seed,
+                sc.settings.trials,
+                sc.settings.seed,
                 &model.name,
                 &model.hash,
                 file,
@@ -220,7 +220,7 @@ impl Common {
                 out_dir.join(&name).display(),
                 range.start,
                 range.end,
-                model.trials,
+                sc.settings.trials,
                 out_dir.display()
             ));
             return Ok(None);

@@ -103,7 +103,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             shard::short(&header.scenario_hash)
         )]));
     }
-    study.model.trials = header.total_trials;
+    study.settings.trials = header.total_trials;
     study
         .set_seed(header.seed)
         .map_err(|d| Failure::Input(render_all(&d)))?;

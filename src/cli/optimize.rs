@@ -92,10 +92,11 @@ fn usage(flag: &str, text: &str, e: String) -> Failure {
 pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
     let mut sc = files::load_study(Some(&args.scenario))?;
     if let Some(t) = args.trials {
-        sc.model.trials = t;
+        sc.settings.trials = t;
     }
     if let Some(s) = args.seed {
-        sc.model.seed = s;
+        sc.set_seed(s)
+            .map_err(|d| Failure::Input(covsim::diag::render_all(&d)))?;
     }
     let m = &sc.model;
     let from = match &args.from {
@@ -191,7 +192,7 @@ pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
     let opts = Options {
         delta,
         confidence: args.confidence,
-        report_trials: sc.model.trials,
+        report_trials: sc.settings.trials,
         max_design_trials: args.max_trials,
     };
     let answer = pool.install(|| optimize::optimize(&sc, &problem, &opts, &clock));

@@ -80,7 +80,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             "error: a sweep of {} points would run {} simulations of {} trials each\n   = allowed: at most {MAX_SWEEP_POINTS} points; sweep a coarse range first, then a fine one around the break-even\n",
             values.len(),
             values.len(),
-            sc.model.trials
+            sc.settings.trials
         )));
     }
     // Every point must be a valid scenario: a value the key does not allow is a bad flag.

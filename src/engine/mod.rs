@@ -210,11 +210,16 @@ impl<'m> Prepared<'m> {
     }
 }
 
-/// Simulates trials `trials` of every design.
-pub fn simulate(model: &Model, trials: Range<u64>, progress: &dyn Progress) -> TrialMatrix {
+/// Simulates trials `trials` of every design, with the random events of `seed`.
+pub fn simulate(
+    model: &Model,
+    seed: u64,
+    trials: Range<u64>,
+    progress: &dyn Progress,
+) -> TrialMatrix {
     let prep = Prepared::new(model);
     fill(model, trials, progress, &|trial, rows| {
-        run_trial(&prep, trial, rows);
+        run_trial(&prep, seed, trial, rows);
         Ok(())
     })
     .unwrap_or_else(|(_, e)| unreachable!("a fixed model cannot fail: {e}"))
@@ -226,13 +231,14 @@ pub fn simulate(model: &Model, trials: Range<u64>, progress: &dyn Progress) -> T
 /// differ. The first failing trial (in trial order) is reported.
 pub fn simulate_varied(
     base: &Model,
+    seed: u64,
     trials: Range<u64>,
     model_for: &(dyn Fn(u64) -> Result<Model, String> + Sync),
     progress: &dyn Progress,
 ) -> Result<TrialMatrix, (u64, String)> {
     fill(base, trials, progress, &|trial, rows| {
         let model = model_for(trial)?;
-        run_trial(&Prepared::new(&model), trial, rows);
+        run_trial(&Prepared::new(&model), seed, trial, rows);
         Ok(())
     })
 }
@@ -410,7 +416,7 @@ impl Iterator for RunIn {
     }
 }
 
-fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
+fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     let model = prep.model;
     let layout = prep.layout;
     let width = layout.width();
@@ -420,8 +426,8 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let vol = model.potential_volatility;
     let gm = model.gross_margin;
     let horizon_years = months as f64 / 12.0;
-    let key = rng::trial_key(model.seed, trial);
-    let mut rng = rng::stream(model.seed, trial);
+    let key = rng::trial_key(seed, trial);
+    let mut rng = rng::stream(seed, trial);
     let acc = &model.accounts;
     let ctx = Ctx {
         months,

@@ -249,7 +249,7 @@ impl<'a> Evaluator<'a> {
         for chunk in designs.chunks(BATCH) {
             let m = model_of(self.base, self.problem.from, chunk);
             let offset = m.designs.len() - chunk.len();
-            let matrix = engine::simulate(&m, trials.clone(), &NoProgress);
+            let matrix = engine::simulate(&m, self.sc.settings.seed, trials.clone(), &NoProgress);
             self.spent += matrix.trials * chunk.len() as u64;
             for (i, d) in chunk.iter().enumerate() {
                 let heads = space::heads(self.base, d);
@@ -563,7 +563,7 @@ pub fn check(problem: &Problem) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the search and the selection. `sc.model` gives the seed; `report_trials` the figures.
+/// Runs the search and the selection. `sc.settings` gives the seed; `report_trials` the figures.
 pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn Monitor) -> Answer {
     let base = &sc.model;
     let z = standard_normal_quantile(opts.confidence);
@@ -743,7 +743,7 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
     if !feasible.is_empty() {
         let nt = opts.report_trials as usize;
         // Keyed draws (seed, resample, trial): the same resamples at any thread count.
-        let key = crate::rng::trial_key(base.seed, SELECTION_TRIALS_BASE - 1);
+        let key = crate::rng::trial_key(sc.settings.seed, SELECTION_TRIALS_BASE - 1);
         let mut counter = 0u64;
         let mut wins = vec![0usize; entries.len()];
         let mut idx = vec![0usize; nt];
@@ -937,7 +937,7 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
             scenario: base.name.clone(),
             currency: base.currency.clone(),
             months: base.months,
-            seed: base.seed,
+            seed: sc.settings.seed,
             from: base.designs[problem.from].name.clone(),
             variables: vars.iter().map(|v| v.key.clone()).collect(),
             objective: problem.objective.text.clone(),

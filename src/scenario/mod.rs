@@ -18,6 +18,7 @@ use toml::de::DeTable;
 
 use crate::diag::{Diagnostic, Source};
 use crate::model::Model;
+use crate::settings::{RunSettings, Sampling};
 use crate::uncertain::{Correlation, Uncertain};
 pub use registry::{Param, Registry};
 
@@ -61,6 +62,8 @@ pub struct Scenario {
     seed: Option<u64>,
     /// The nominal model: every uncertain input at its median.
     pub model: Model,
+    /// Trials, seed and sampling: how the model is run (`[simulation]`, `--trials`, `--seed`).
+    pub settings: RunSettings,
     pub uncertain: Vec<Uncertain>,
     /// Rank correlations between uncertain inputs (indices into `uncertain`).
     pub correlations: Vec<Correlation>,
@@ -106,7 +109,7 @@ impl Scenario {
         let registry = Registry::new(std::mem::take(&mut ctx.params), &ctx.names);
         // Problems of the correlations are reported with those of the rest, all at once.
         let checked = correlations(&src, &registry, &ctx.uncertain, &ctx.correlations);
-        let (model, correlations) = match (built, checked) {
+        let ((model, settings), correlations) = match (built, checked) {
             (Ok(m), Ok(c)) => (m, c),
             (Err(mut a), Err(b)) => {
                 a.extend(b);
@@ -121,6 +124,7 @@ impl Scenario {
             files,
             seed: None,
             model,
+            settings,
             uncertain: ctx.uncertain,
             registry: Arc::new(registry),
         };
@@ -213,14 +217,12 @@ impl Scenario {
     }
 
     /// The scenario with `overrides` (key path, positional or by name → value) in place of
-    /// what the file says: value edits checked against the registry's bounds. The seed and
-    /// trial count are those of `self.model` (which the caller may have changed).
+    /// what the file says: value edits checked against the registry's bounds. It runs under
+    /// `self.settings`, like every variant.
     pub fn with(&self, overrides: &HashMap<String, f64>) -> Result<Model, Vec<Diagnostic>> {
         let src = Source::new(&self.file_name, self.text());
         let edits = self.registry.check_edits(&src, overrides)?;
         let mut m = self.variant(edits, self.seed)?;
-        m.seed = self.model.seed;
-        m.trials = self.model.trials;
         m.hash = self.model.hash.clone();
         Ok(m)
     }
@@ -228,10 +230,8 @@ impl Scenario {
     /// Runs with `seed` in place of the file's `simulation.seed`: like the file's seed, it
     /// generates the account base (when the file has segments, not a CSV) and the trials.
     pub fn set_seed(&mut self, seed: u64) -> Result<(), Vec<Diagnostic>> {
-        let trials = self.model.trials;
-        let mut model = self.variant(HashMap::new(), Some(seed))?;
-        model.trials = trials;
-        self.model = model;
+        self.model = self.variant(HashMap::new(), Some(seed))?;
+        self.settings.seed = seed;
         self.seed = Some(seed);
         Ok(())
     }
@@ -258,7 +258,7 @@ impl Scenario {
                 .cloned()
                 .ok_or_else(|| format!("{p} was not read when the scenario was loaded"))
         };
-        build(&mut ctx, self.doc.borrow_dependent(), &mut read_file)
+        build(&mut ctx, self.doc.borrow_dependent(), &mut read_file).map(|(m, _)| m)
     }
 
     /// The scenario as written: file name, text, and the files it named (an account CSV).
@@ -268,7 +268,7 @@ impl Scenario {
 
     /// The seed the results depend on: `--seed` if given, else the file's.
     pub fn seed(&self) -> u64 {
-        self.model.seed
+        self.settings.seed
     }
 
     /// Checks that `path` names a real-valued key; the error lists the nearest ones.
@@ -364,8 +364,17 @@ fn build(
     ctx: &mut reader::Ctx,
     root: &Tree<'_>,
     read_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
-) -> Result<Model, Vec<Diagnostic>> {
+) -> Result<(Model, RunSettings), Vec<Diagnostic>> {
     let raw = raw::read(ctx, root);
+    let settings = RunSettings {
+        trials: raw.trials,
+        seed: raw.seed,
+        sampling: if raw.lhs {
+            Sampling::Lhs
+        } else {
+            Sampling::Random
+        },
+    };
     if ctx.record {
         ctx.names = vec![
             raw.accounts
@@ -379,5 +388,5 @@ fn build(
             raw.designs.iter().map(|d| d.name.value.clone()).collect(),
         ];
     }
-    resolve::resolve(ctx, raw, read_file)
+    resolve::resolve(ctx, raw, read_file).map(|m| (m, settings))
 }

@@ -579,13 +579,6 @@ pub fn resolve(
     };
     Ok(Model {
         name,
-        trials: raw.trials,
-        seed: raw.seed,
-        sampling: if raw.lhs {
-            crate::uncertain::Sampling::Lhs
-        } else {
-            crate::uncertain::Sampling::Random
-        },
         months: raw.months,
         currency: raw.currency,
         baseline,

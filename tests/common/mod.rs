@@ -8,17 +8,45 @@ use covsim::engine::{self, NoProgress, TrialMatrix};
 use covsim::model::Model;
 use covsim::results::Results;
 
-/// Loads a scenario from text; panics with the rendered diagnostics if it is invalid.
-pub fn model(text: &str) -> Model {
-    covsim::scenario::load(text, "test.toml", &mut |p: &str| {
-        Err(format!("no file {p} in tests"))
-    })
-    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)))
+/// A scenario's model with the run settings its file gives (`[simulation]` trials and seed).
+/// It derefs to the model, so a test reads `m.designs` and sets `m.trials = 50`.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub model: Model,
+    pub trials: u64,
+    pub seed: u64,
 }
 
-pub fn simulate(model: &Model) -> (TrialMatrix, Results) {
-    let m = engine::simulate(model, 0..model.trials, &NoProgress);
-    let r = Results::from_trials(model, &m);
+impl std::ops::Deref for Loaded {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl std::ops::DerefMut for Loaded {
+    fn deref_mut(&mut self) -> &mut Model {
+        &mut self.model
+    }
+}
+
+/// Loads a scenario from text; panics with the rendered diagnostics if it is invalid.
+pub fn model(text: &str) -> Loaded {
+    let sc = covsim::scenario::Scenario::load(text, "test.toml", &mut |p: &str| {
+        Err(format!("no file {p} in tests"))
+    })
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    Loaded {
+        trials: sc.settings.trials,
+        seed: sc.settings.seed,
+        model: sc.model,
+    }
+}
+
+/// Simulates every trial of `model` and summarises them.
+pub fn simulate(model: &Loaded) -> (TrialMatrix, Results) {
+    let m = engine::simulate(model, model.seed, 0..model.trials, &NoProgress);
+    let r = Results::from_trials(model, model.seed, &m);
     (m, r)
 }
 
