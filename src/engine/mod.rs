@@ -84,6 +84,17 @@ struct Prepared<'m> {
     /// 1 / (prospected + inbound opportunities per year), per tier: an opportunity's share of
     /// annual potential.
     deal_share: Vec<f64>,
+    /// Per tier, the largest threshold of `churned_by` at the last month over the designs: a
+    /// churn draw at or above it churns the account in no design (the loop over the designs is
+    /// skipped). 0 when no design can lose an account to churn.
+    churn_any: Vec<u64>,
+    /// Per (tier, month), indexed `t * months + m`: the largest `Step::see` over the designs;
+    /// a possible opportunity whose thinning draw is at or above it is seen by no design.
+    see_any: Vec<u64>,
+    /// Per tier: the first gap of the run-in goes past its start (no deal in flight) for every
+    /// raw gap draw whose 52 high bits are below this, known without the logarithm (a safe
+    /// bound below the exact cut; draws above it are decided exactly, [`RunIn`]).
+    run_in_quiet: Vec<u64>,
 }
 
 /// What the engine compares an opportunity's shared draws with under one plan (docs/MODEL.md
@@ -160,7 +171,7 @@ impl<'m> Prepared<'m> {
         for (i, p) in in_flight.iter().enumerate() {
             envelope[i % n_tiers] = envelope[i % n_tiers].max(p.rate);
         }
-        let steps = plans
+        let steps: Vec<Step> = plans
             .iter()
             .enumerate()
             .map(|(i, p)| Step::of(p, n_stages, close, envelope[(i / months) % n_tiers]))
@@ -187,9 +198,34 @@ impl<'m> Prepared<'m> {
                 }
             }
         }
+        let designs = model.designs.len();
+        let churn_any = (0..n_tiers)
+            .map(|t| {
+                (0..designs)
+                    .filter_map(|d| churned_by.get((d * n_tiers + t) * months + months - 1))
+                    .copied()
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let see_any = (0..n_tiers * months)
+            .map(|tm| {
+                (0..designs)
+                    .map(|d| steps[d * n_tiers * months + tm].see)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let run_in_quiet = envelope
+            .iter()
+            .map(|&e| quiet_below(e, run_in_months))
+            .collect();
         Prepared {
             model,
             fixed,
+            churn_any,
+            see_any,
+            run_in_quiet,
             layout: Layout::of(model),
             mean_gap: envelope
                 .iter()
@@ -354,6 +390,18 @@ fn poisson(cdf: &[u64], u: u64) -> usize {
     k
 }
 
+/// The 52-bit cut below which the first run-in gap (mean `1 / envelope` months) certainly
+/// reaches past `limit` months: `−ln U / envelope > limit` for `U < exp(−limit · envelope)`,
+/// with a relative margin of 10⁻⁹ so that rounding in the exact test can never disagree.
+fn quiet_below(envelope: f64, limit: u32) -> u64 {
+    if envelope <= 0.0 || limit == 0 {
+        return 0;
+    }
+    let mean_gap = 1.0 / envelope;
+    let cut = (-f64::from(limit) / mean_gap).exp() * (1.0 - 1e-9) * 4_503_599_627_370_496.0 - 0.5;
+    if cut > 1.0 { cut.floor() as u64 } else { 0 }
+}
+
 /// Bits of an opportunity's place in time below its month: `(month << 20) | k`.
 const IN_MONTH: u32 = 20;
 /// The last place in month `m`: an account lost "at the end of month m".
@@ -368,6 +416,7 @@ fn end_of(m: u32) -> u64 {
 /// Yields the month of each (negative) and its place `k` in that month, in the order drawn.
 struct RunIn {
     gaps: rng::EventStream,
+    quiet_below: u64,
     mean_gap: f64,
     time: f64,
     limit: f64,
@@ -376,9 +425,10 @@ struct RunIn {
 }
 
 impl RunIn {
-    fn new(gaps: rng::EventStream, mean_gap: f64, limit: u32) -> Self {
+    fn new(gaps: rng::EventStream, mean_gap: f64, limit: u32, quiet_below: u64) -> Self {
         RunIn {
             gaps,
+            quiet_below,
             mean_gap,
             time: 0.0,
             limit: f64::from(limit),
@@ -395,7 +445,12 @@ impl Iterator for RunIn {
         if self.mean_gap <= 0.0 || self.limit <= 0.0 {
             return None;
         }
-        self.time -= rng::exponential(self.gaps.next_u64()) * self.mean_gap;
+        let u = self.gaps.next_u64();
+        // The first gap: most accounts have no deal in flight, known without the logarithm.
+        if self.time == 0.0 && (u >> 12) < self.quiet_below {
+            return None;
+        }
+        self.time -= rng::exponential(u) * self.mean_gap;
         if self.time < -self.limit {
             return None;
         }
@@ -438,6 +493,9 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     // sorted); reused across accounts.
     let mut places: Vec<u64> = Vec::with_capacity(64);
 
+    let designs = model.designs.len();
+    // Per design: `(d * tiers + t) * months + m` is the plan of (design, tier, month).
+    let stride = n_tiers * n_months;
     for a in 0..acc.len() {
         let t = acc.tier[a] as usize;
         // The account's realised potential this trial: the same for every design.
@@ -448,7 +506,8 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
         }
         let value = potential * prep.deal_share[t];
         potential_total += potential * horizon_years;
-        lost_after.fill(u64::MAX);
+        // `lost_after` is all `u64::MAX` here; `lost` says whether any entry moved since.
+        let mut lost = false;
         let ix = rng::splitmix64(a as u64);
         let stream = |month: i32, slot: u32| rng::EventStream::of_hashed(key, ix, month, slot);
 
@@ -456,11 +515,14 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
         // month; lost at the end of that month, after its opportunities.
         if !prep.churned_by.is_empty() {
             let u = bits53(stream(0, rng::slot::CHURN).at(0));
-            for (d, lost) in lost_after.iter_mut().enumerate() {
-                let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
-                if u < by[n_months - 1] {
-                    let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
-                    *lost = end_of(m as u32);
+            if u < prep.churn_any[t] {
+                for (d, lost_d) in lost_after.iter_mut().enumerate() {
+                    let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
+                    if u < by[n_months - 1] {
+                        let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
+                        *lost_d = end_of(m as u32);
+                        lost = true;
+                    }
                 }
             }
         }
@@ -471,16 +533,19 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             stream(0, rng::slot::RUN_IN),
             prep.mean_gap[t],
             prep.run_in_months,
+            prep.run_in_quiet[t],
         );
         for (m, k) in run_in {
             let draws = Draws::of(stream(m, k));
-            for (d, row) in rows.chunks_mut(width).enumerate() {
+            for d in 0..designs {
                 let i = d * n_tiers + t;
                 let step = &prep.in_flight_steps[i];
                 if draws.thin < step.see {
                     let plan = &prep.in_flight[i];
+                    let row = &mut rows[d * width..][..width];
                     if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
                         lost_after[d] = lost_after[d].min(end_of(b));
+                        lost = true;
                     }
                 }
             }
@@ -490,11 +555,15 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
         // over the horizon, taken in time order.
         let arrivals = stream(0, rng::slot::ARRIVALS);
         let n = poisson(&prep.horizon_counts[t], bits53(arrivals.at(0)));
-        places.clear();
-        places.extend((1..=n as u64).map(|j| arrivals.at(j)));
-        places.sort_unstable();
+        if n > 0 {
+            places.clear();
+            places.extend((1..n as u64 + 1).map(|j| arrivals.at(j)));
+            if n > 1 {
+                places.sort_unstable();
+            }
+        }
         let (mut month, mut k) = (u32::MAX, 0u32);
-        for &place in &places {
+        for &place in &places[..n] {
             let m = ((u128::from(place) * u128::from(months)) >> 64) as u32;
             if m == month {
                 k += 1;
@@ -503,31 +572,42 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             }
             // The opportunity's own draws, keyed by (trial, account, month, k): the same for
             // every design, and never shifting the draws of any other.
-            let draws = Draws::of(stream(m as i32, k));
+            let ev = stream(m as i32, k);
+            let tm = t * n_months + m as usize;
+            if bits53(ev.at(0)) >= prep.see_any[tm] {
+                continue; // no design sees it
+            }
+            let draws = Draws::of(ev);
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
-            for (d, row) in rows.chunks_mut(width).enumerate() {
-                let i = (d * n_tiers + t) * n_months + m as usize;
+            for d in 0..designs {
+                let i = d * stride + tm;
                 let step = &prep.steps[i];
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
                 if draws.thin >= step.see || at > lost_after[d] {
                     continue;
                 }
+                let row = &mut rows[d * width..][..width];
                 let after = evaluate(&prep.plans[i], step, &draws, &ctx, m, value, t, row);
                 if after.customer_lost {
                     lost_after[d] = lost_after[d].min(at);
+                    lost = true;
                     row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at {
                     lost_after[d] = lost_after[d].min(end_of(b));
+                    lost = true;
                 }
             }
         }
-        for (row, &lost) in rows.chunks_mut(width).zip(&lost_after) {
-            let month = (lost >> IN_MONTH) as usize;
-            if lost != u64::MAX && month < n_months {
-                row[g::CUSTOMERS_LOST] += 1.0;
-                row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
+        if lost {
+            for (row, lost) in rows.chunks_mut(width).zip(&mut lost_after) {
+                let month = (*lost >> IN_MONTH) as usize;
+                if *lost != u64::MAX && month < n_months {
+                    row[g::CUSTOMERS_LOST] += 1.0;
+                    row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
+                }
+                *lost = u64::MAX;
             }
         }
     }
