@@ -60,7 +60,9 @@ struct Prepared<'m> {
     model: &'m Model,
     /// Plans by (design, tier, month), indexed `(d * tiers + t) * months + m`.
     plans: Vec<Plan>,
-    /// The thresholds the engine compares the shared draws with, one per plan of `plans`.
+    /// The thresholds the engine compares the shared draws with, one per plan of `plans`, in
+    /// (tier, month, design) order, `(t * months + m) * designs + d`: the designs of one
+    /// possible opportunity side by side. `Step::plan` is the index of its plan.
     steps: Vec<Step>,
     /// Plans of the deals in flight at the start, indexed `d * tiers + t`.
     in_flight: Vec<Plan>,
@@ -113,10 +115,14 @@ struct Step {
     handoff_counted: u64,
     /// The `post_sale` draw: below this every post-sale stage and hand-off holds.
     post_sale_holds: u64,
+    /// The `conflict` draw: below this an intruder chases the deal (`Plan::conflict_total`).
+    conflict_total: u64,
+    /// Index of the plan in `Prepared::plans` (or `in_flight`).
+    plan: u32,
 }
 
 impl Step {
-    fn of(plan: &Plan, n_stages: usize, close: usize, envelope: f64) -> Step {
+    fn of(plan: &Plan, index: usize, n_stages: usize, close: usize, envelope: f64) -> Step {
         let p = |s: usize| plan.pass[s] as f64 / rng::UNIT;
         let f = |s: usize| plan.fail[s] as f64 / rng::UNIT;
         // Up to the close, in the deal's order: the hand-off into stage s, then stage s.
@@ -144,6 +150,8 @@ impl Step {
             // all pass was reached. `max` only absorbs rounding.
             handoff_counted: rng::threshold(pass * hold + counted).max(stages_pass),
             post_sale_holds: rng::threshold(post),
+            conflict_total: plan.conflict_total,
+            plan: index as u32,
         }
     }
 }
@@ -171,15 +179,24 @@ impl<'m> Prepared<'m> {
         for (i, p) in in_flight.iter().enumerate() {
             envelope[i % n_tiers] = envelope[i % n_tiers].max(p.rate);
         }
-        let steps: Vec<Step> = plans
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Step::of(p, n_stages, close, envelope[(i / months) % n_tiers]))
-            .collect();
+        let designs = model.designs.len();
+        let mut steps = Vec::with_capacity(plans.len());
+        for tm in 0..n_tiers * months {
+            for d in 0..designs {
+                let i = d * n_tiers * months + tm;
+                steps.push(Step::of(
+                    &plans[i],
+                    i,
+                    n_stages,
+                    close,
+                    envelope[tm / months],
+                ));
+            }
+        }
         let in_flight_steps = in_flight
             .iter()
             .enumerate()
-            .map(|(i, p)| Step::of(p, n_stages, close, envelope[i % n_tiers]))
+            .map(|(i, p)| Step::of(p, i, n_stages, close, envelope[i % n_tiers]))
             .collect();
         let run_in_months = in_flight
             .iter()
@@ -198,7 +215,6 @@ impl<'m> Prepared<'m> {
                 }
             }
         }
-        let designs = model.designs.len();
         let churn_any = (0..n_tiers)
             .map(|t| {
                 (0..designs)
@@ -210,8 +226,9 @@ impl<'m> Prepared<'m> {
             .collect();
         let see_any = (0..n_tiers * months)
             .map(|tm| {
-                (0..designs)
-                    .map(|d| steps[d * n_tiers * months + tm].see)
+                steps[tm * designs..][..designs]
+                    .iter()
+                    .map(|s| s.see)
                     .max()
                     .unwrap_or(0)
             })
@@ -494,8 +511,6 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let mut places: Vec<u64> = Vec::with_capacity(64);
 
     let designs = model.designs.len();
-    // Per design: `(d * tiers + t) * months + m` is the plan of (design, tier, month).
-    let stride = n_tiers * n_months;
     for a in 0..acc.len() {
         let t = acc.tier[a] as usize;
         // The account's realised potential this trial: the same for every design.
@@ -579,23 +594,26 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             }
             let draws = Draws::of(ev);
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
-            for d in 0..designs {
-                let i = d * stride + tm;
-                let step = &prep.steps[i];
+            let steps = &prep.steps[tm * designs..][..designs];
+            let by_design = steps
+                .iter()
+                .zip(lost_after.iter_mut())
+                .zip(rows.chunks_exact_mut(width));
+            for ((step, lost_d), row) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
-                if draws.thin >= step.see || at > lost_after[d] {
+                if draws.thin >= step.see || at > *lost_d {
                     continue;
                 }
-                let row = &mut rows[d * width..][..width];
-                let after = evaluate(&prep.plans[i], step, &draws, &ctx, m, value, t, row);
+                let plan = &prep.plans[step.plan as usize];
+                let after = evaluate(plan, step, &draws, &ctx, m, value, t, row);
                 if after.customer_lost {
-                    lost_after[d] = lost_after[d].min(at);
+                    *lost_d = (*lost_d).min(at);
                     lost = true;
                     row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at {
-                    lost_after[d] = lost_after[d].min(end_of(b));
+                    *lost_d = (*lost_d).min(end_of(b));
                     lost = true;
                 }
             }
@@ -667,7 +685,11 @@ fn evaluate(
     row[g::OPPORTUNITIES] += 1.0;
     row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += 1.0;
 
-    let intruder = intruder(plan, draws);
+    let intruder = if draws.conflict < step.conflict_total {
+        intruder(plan, draws)
+    } else {
+        None
+    };
     if let Some(i) = intruder {
         row[g::CONFLICTS] += 1.0;
         row[g::DUPLICATED_EFFORT] += i.duplicate_cost;
