@@ -336,7 +336,8 @@ fn fill(
 /// opportunity's keyed stream is, by `j`: 0 thinning, 1 outcome up to the close, 2 post-sale,
 /// 3 conflict, 4 conflict loss, 5 customer loss, 6 churn after a failed post-sale, 7 hand-over
 /// at the start. The stream is a counter, so the ones rarely needed are computed only when a
-/// design needs them, and are the same whichever design asks.
+/// design needs them, and are the same whichever design asks (not inlined, so that the
+/// compiler does not compute them ahead for every possible opportunity).
 struct Draws {
     ev: rng::EventStream,
     thin: u64,
@@ -354,23 +355,23 @@ impl Draws {
             ev,
         }
     }
-    #[inline(always)]
+    #[inline(never)]
     fn post_sale(&self) -> u64 {
         bits53(self.ev.at(2))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn conflict_loss(&self) -> u64 {
         bits53(self.ev.at(4))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn customer_loss(&self) -> u64 {
         bits53(self.ev.at(5))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn post_sale_churn(&self) -> u64 {
         bits53(self.ev.at(6))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn handover(&self) -> u64 {
         bits53(self.ev.at(7))
     }
@@ -511,6 +512,8 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
     let mut places: Vec<u64> = Vec::with_capacity(64);
 
     let designs = model.designs.len();
+    // Each design's row, split once per trial.
+    let mut design_rows: Vec<&mut [f64]> = rows.chunks_exact_mut(width).collect();
     for a in 0..acc.len() {
         let t = acc.tier[a] as usize;
         // The account's realised potential this trial: the same for every design.
@@ -557,7 +560,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
                 let step = &prep.in_flight_steps[i];
                 if draws.thin < step.see {
                     let plan = &prep.in_flight[i];
-                    let row = &mut rows[d * width..][..width];
+                    let row = &mut *design_rows[d];
                     if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
                         lost_after[d] = lost_after[d].min(end_of(b));
                         lost = true;
@@ -598,7 +601,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             let by_design = steps
                 .iter()
                 .zip(lost_after.iter_mut())
-                .zip(rows.chunks_exact_mut(width));
+                .zip(design_rows.iter_mut());
             for ((step, lost_d), row) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
@@ -619,7 +622,7 @@ fn run_trial(prep: &Prepared, trial: u64, rows: &mut [f64]) {
             }
         }
         if lost {
-            for (row, lost) in rows.chunks_mut(width).zip(&mut lost_after) {
+            for (row, lost) in design_rows.iter_mut().zip(&mut lost_after) {
                 let month = (*lost >> IN_MONTH) as usize;
                 if *lost != u64::MAX && month < n_months {
                     row[g::CUSTOMERS_LOST] += 1.0;
