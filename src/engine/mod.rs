@@ -60,7 +60,9 @@ struct Prepared<'m> {
     model: &'m Model,
     /// Plans by (design, tier, month), indexed `(d * tiers + t) * months + m`.
     plans: Vec<Plan>,
-    /// The thresholds the engine compares the shared draws with, one per plan of `plans`.
+    /// The thresholds the engine compares the shared draws with, one per plan of `plans`, in
+    /// (tier, month, design) order, `(t * months + m) * designs + d`: the designs of one
+    /// possible opportunity side by side. `Step::plan` is the index of its plan.
     steps: Vec<Step>,
     /// Plans of the deals in flight at the start, indexed `d * tiers + t`.
     in_flight: Vec<Plan>,
@@ -84,6 +86,17 @@ struct Prepared<'m> {
     /// 1 / (prospected + inbound opportunities per year), per tier: an opportunity's share of
     /// annual potential.
     deal_share: Vec<f64>,
+    /// Per tier, the largest threshold of `churned_by` at the last month over the designs: a
+    /// churn draw at or above it churns the account in no design (the loop over the designs is
+    /// skipped). 0 when no design can lose an account to churn.
+    churn_any: Vec<u64>,
+    /// Per (tier, month), indexed `t * months + m`: the largest `Step::see` over the designs;
+    /// a possible opportunity whose thinning draw is at or above it is seen by no design.
+    see_any: Vec<u64>,
+    /// Per tier: the first gap of the run-in goes past its start (no deal in flight) for every
+    /// raw gap draw whose 52 high bits are below this, known without the logarithm (a safe
+    /// bound below the exact cut; draws above it are decided exactly, [`RunIn`]).
+    run_in_quiet: Vec<u64>,
 }
 
 /// What the engine compares an opportunity's shared draws with under one plan (docs/MODEL.md
@@ -102,10 +115,14 @@ struct Step {
     handoff_counted: u64,
     /// The `post_sale` draw: below this every post-sale stage and hand-off holds.
     post_sale_holds: u64,
+    /// The `conflict` draw: below this an intruder chases the deal (`Plan::conflict_total`).
+    conflict_total: u64,
+    /// Index of the plan in `Prepared::plans` (or `in_flight`).
+    plan: u32,
 }
 
 impl Step {
-    fn of(plan: &Plan, n_stages: usize, close: usize, envelope: f64) -> Step {
+    fn of(plan: &Plan, index: usize, n_stages: usize, close: usize, envelope: f64) -> Step {
         let p = |s: usize| plan.pass[s] as f64 / rng::UNIT;
         let f = |s: usize| plan.fail[s] as f64 / rng::UNIT;
         // Up to the close, in the deal's order: the hand-off into stage s, then stage s.
@@ -133,6 +150,8 @@ impl Step {
             // all pass was reached. `max` only absorbs rounding.
             handoff_counted: rng::threshold(pass * hold + counted).max(stages_pass),
             post_sale_holds: rng::threshold(post),
+            conflict_total: plan.conflict_total,
+            plan: index as u32,
         }
     }
 }
@@ -160,15 +179,24 @@ impl<'m> Prepared<'m> {
         for (i, p) in in_flight.iter().enumerate() {
             envelope[i % n_tiers] = envelope[i % n_tiers].max(p.rate);
         }
-        let steps = plans
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Step::of(p, n_stages, close, envelope[(i / months) % n_tiers]))
-            .collect();
+        let designs = model.designs.len();
+        let mut steps = Vec::with_capacity(plans.len());
+        for tm in 0..n_tiers * months {
+            for d in 0..designs {
+                let i = d * n_tiers * months + tm;
+                steps.push(Step::of(
+                    &plans[i],
+                    i,
+                    n_stages,
+                    close,
+                    envelope[tm / months],
+                ));
+            }
+        }
         let in_flight_steps = in_flight
             .iter()
             .enumerate()
-            .map(|(i, p)| Step::of(p, n_stages, close, envelope[i % n_tiers]))
+            .map(|(i, p)| Step::of(p, i, n_stages, close, envelope[i % n_tiers]))
             .collect();
         let run_in_months = in_flight
             .iter()
@@ -187,9 +215,34 @@ impl<'m> Prepared<'m> {
                 }
             }
         }
+        let churn_any = (0..n_tiers)
+            .map(|t| {
+                (0..designs)
+                    .filter_map(|d| churned_by.get((d * n_tiers + t) * months + months - 1))
+                    .copied()
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let see_any = (0..n_tiers * months)
+            .map(|tm| {
+                steps[tm * designs..][..designs]
+                    .iter()
+                    .map(|s| s.see)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let run_in_quiet = envelope
+            .iter()
+            .map(|&e| quiet_below(e, run_in_months))
+            .collect();
         Prepared {
             model,
             fixed,
+            churn_any,
+            see_any,
+            run_in_quiet,
             layout: Layout::of(model),
             mean_gap: envelope
                 .iter()
@@ -289,7 +342,8 @@ fn fill(
 /// opportunity's keyed stream is, by `j`: 0 thinning, 1 outcome up to the close, 2 post-sale,
 /// 3 conflict, 4 conflict loss, 5 customer loss, 6 churn after a failed post-sale, 7 hand-over
 /// at the start. The stream is a counter, so the ones rarely needed are computed only when a
-/// design needs them, and are the same whichever design asks.
+/// design needs them, and are the same whichever design asks (not inlined, so that the
+/// compiler does not compute them ahead for every possible opportunity).
 struct Draws {
     ev: rng::EventStream,
     thin: u64,
@@ -307,23 +361,23 @@ impl Draws {
             ev,
         }
     }
-    #[inline(always)]
+    #[inline(never)]
     fn post_sale(&self) -> u64 {
         bits53(self.ev.at(2))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn conflict_loss(&self) -> u64 {
         bits53(self.ev.at(4))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn customer_loss(&self) -> u64 {
         bits53(self.ev.at(5))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn post_sale_churn(&self) -> u64 {
         bits53(self.ev.at(6))
     }
-    #[inline(always)]
+    #[inline(never)]
     fn handover(&self) -> u64 {
         bits53(self.ev.at(7))
     }
@@ -360,6 +414,18 @@ fn poisson(cdf: &[u64], u: u64) -> usize {
     k
 }
 
+/// The 52-bit cut below which the first run-in gap (mean `1 / envelope` months) certainly
+/// reaches past `limit` months: `−ln U / envelope > limit` for `U < exp(−limit · envelope)`,
+/// with a relative margin of 10⁻⁹ so that rounding in the exact test can never disagree.
+fn quiet_below(envelope: f64, limit: u32) -> u64 {
+    if envelope <= 0.0 || limit == 0 {
+        return 0;
+    }
+    let mean_gap = 1.0 / envelope;
+    let cut = (-f64::from(limit) / mean_gap).exp() * (1.0 - 1e-9) * 4_503_599_627_370_496.0 - 0.5;
+    if cut > 1.0 { cut.floor() as u64 } else { 0 }
+}
+
 /// Bits of an opportunity's place in time below its month: `(month << 20) | k`.
 const IN_MONTH: u32 = 20;
 /// The last place in month `m`: an account lost "at the end of month m".
@@ -374,6 +440,7 @@ fn end_of(m: u32) -> u64 {
 /// Yields the month of each (negative) and its place `k` in that month, in the order drawn.
 struct RunIn {
     gaps: rng::EventStream,
+    quiet_below: u64,
     mean_gap: f64,
     time: f64,
     limit: f64,
@@ -382,9 +449,10 @@ struct RunIn {
 }
 
 impl RunIn {
-    fn new(gaps: rng::EventStream, mean_gap: f64, limit: u32) -> Self {
+    fn new(gaps: rng::EventStream, mean_gap: f64, limit: u32, quiet_below: u64) -> Self {
         RunIn {
             gaps,
+            quiet_below,
             mean_gap,
             time: 0.0,
             limit: f64::from(limit),
@@ -401,7 +469,12 @@ impl Iterator for RunIn {
         if self.mean_gap <= 0.0 || self.limit <= 0.0 {
             return None;
         }
-        self.time -= rng::exponential(self.gaps.next_u64()) * self.mean_gap;
+        let u = self.gaps.next_u64();
+        // The first gap: most accounts have no deal in flight, known without the logarithm.
+        if self.time == 0.0 && (u >> 12) < self.quiet_below {
+            return None;
+        }
+        self.time -= rng::exponential(u) * self.mean_gap;
         if self.time < -self.limit {
             return None;
         }
@@ -444,6 +517,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     // sorted); reused across accounts.
     let mut places: Vec<u64> = Vec::with_capacity(64);
 
+    let designs = model.designs.len();
+    // Each design's row, split once per trial.
+    let mut design_rows: Vec<&mut [f64]> = rows.chunks_exact_mut(width).collect();
     for a in 0..acc.len() {
         let t = acc.tier[a] as usize;
         // The account's realised potential this trial: the same for every design.
@@ -454,7 +530,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         }
         let value = potential * prep.deal_share[t];
         potential_total += potential * horizon_years;
-        lost_after.fill(u64::MAX);
+        // `lost_after` is all `u64::MAX` here; `lost` says whether any entry moved since.
+        let mut lost = false;
         let ix = rng::splitmix64(a as u64);
         let stream = |month: i32, slot: u32| rng::EventStream::of_hashed(key, ix, month, slot);
 
@@ -462,11 +539,14 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // month; lost at the end of that month, after its opportunities.
         if !prep.churned_by.is_empty() {
             let u = bits53(stream(0, rng::slot::CHURN).at(0));
-            for (d, lost) in lost_after.iter_mut().enumerate() {
-                let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
-                if u < by[n_months - 1] {
-                    let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
-                    *lost = end_of(m as u32);
+            if u < prep.churn_any[t] {
+                for (d, lost_d) in lost_after.iter_mut().enumerate() {
+                    let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
+                    if u < by[n_months - 1] {
+                        let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
+                        *lost_d = end_of(m as u32);
+                        lost = true;
+                    }
                 }
             }
         }
@@ -477,16 +557,19 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             stream(0, rng::slot::RUN_IN),
             prep.mean_gap[t],
             prep.run_in_months,
+            prep.run_in_quiet[t],
         );
         for (m, k) in run_in {
             let draws = Draws::of(stream(m, k));
-            for (d, row) in rows.chunks_mut(width).enumerate() {
+            for d in 0..designs {
                 let i = d * n_tiers + t;
                 let step = &prep.in_flight_steps[i];
                 if draws.thin < step.see {
                     let plan = &prep.in_flight[i];
+                    let row = &mut *design_rows[d];
                     if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
                         lost_after[d] = lost_after[d].min(end_of(b));
+                        lost = true;
                     }
                 }
             }
@@ -496,11 +579,15 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // over the horizon, taken in time order.
         let arrivals = stream(0, rng::slot::ARRIVALS);
         let n = poisson(&prep.horizon_counts[t], bits53(arrivals.at(0)));
-        places.clear();
-        places.extend((1..=n as u64).map(|j| arrivals.at(j)));
-        places.sort_unstable();
+        if n > 0 {
+            places.clear();
+            places.extend((1..n as u64 + 1).map(|j| arrivals.at(j)));
+            if n > 1 {
+                places.sort_unstable();
+            }
+        }
         let (mut month, mut k) = (u32::MAX, 0u32);
-        for &place in &places {
+        for &place in &places[..n] {
             let m = ((u128::from(place) * u128::from(months)) >> 64) as u32;
             if m == month {
                 k += 1;
@@ -509,31 +596,45 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             }
             // The opportunity's own draws, keyed by (trial, account, month, k): the same for
             // every design, and never shifting the draws of any other.
-            let draws = Draws::of(stream(m as i32, k));
+            let ev = stream(m as i32, k);
+            let tm = t * n_months + m as usize;
+            if bits53(ev.at(0)) >= prep.see_any[tm] {
+                continue; // no design sees it
+            }
+            let draws = Draws::of(ev);
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
-            for (d, row) in rows.chunks_mut(width).enumerate() {
-                let i = (d * n_tiers + t) * n_months + m as usize;
-                let step = &prep.steps[i];
+            let steps = &prep.steps[tm * designs..][..designs];
+            let by_design = steps
+                .iter()
+                .zip(lost_after.iter_mut())
+                .zip(design_rows.iter_mut());
+            for ((step, lost_d), row) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
-                if draws.thin >= step.see || at > lost_after[d] {
+                if draws.thin >= step.see || at > *lost_d {
                     continue;
                 }
-                let after = evaluate(&prep.plans[i], step, &draws, &ctx, m, value, t, row);
+                let plan = &prep.plans[step.plan as usize];
+                let after = evaluate(plan, step, &draws, &ctx, m, value, t, row);
                 if after.customer_lost {
-                    lost_after[d] = lost_after[d].min(at);
+                    *lost_d = (*lost_d).min(at);
+                    lost = true;
                     row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at {
-                    lost_after[d] = lost_after[d].min(end_of(b));
+                    *lost_d = (*lost_d).min(end_of(b));
+                    lost = true;
                 }
             }
         }
-        for (row, &lost) in rows.chunks_mut(width).zip(&lost_after) {
-            let month = (lost >> IN_MONTH) as usize;
-            if lost != u64::MAX && month < n_months {
-                row[g::CUSTOMERS_LOST] += 1.0;
-                row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
+        if lost {
+            for (row, lost) in design_rows.iter_mut().zip(&mut lost_after) {
+                let month = (*lost >> IN_MONTH) as usize;
+                if *lost != u64::MAX && month < n_months {
+                    row[g::CUSTOMERS_LOST] += 1.0;
+                    row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
+                }
+                *lost = u64::MAX;
             }
         }
     }
@@ -593,7 +694,11 @@ fn evaluate(
     row[g::OPPORTUNITIES] += 1.0;
     row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += 1.0;
 
-    let intruder = intruder(plan, draws);
+    let intruder = if draws.conflict < step.conflict_total {
+        intruder(plan, draws)
+    } else {
+        None
+    };
     if let Some(i) = intruder {
         row[g::CONFLICTS] += 1.0;
         row[g::DUPLICATED_EFFORT] += i.duplicate_cost;
