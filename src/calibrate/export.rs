@@ -855,8 +855,9 @@ fn parse_opportunities(t: &Table, opts: &ParseOptions, export: &mut Export, sink
     export.product_aliases = aliases;
 }
 
-/// Headers of an accounts file's potential, in the order they are looked for.
-pub const POTENTIAL_COLUMNS: &[&str] = &["potential", "AnnualRevenue", "annual_revenue", "revenue"];
+/// Headers of an accounts file's potential, in the order they are looked for (compared without
+/// case).
+pub const POTENTIAL_COLUMNS: &[&str] = &["potential", "AnnualRevenue", "annual_revenue", "Revenue"];
 
 fn parse_accounts(
     f: FileBytes,

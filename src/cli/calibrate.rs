@@ -15,7 +15,8 @@ use super::{Failure, files, out, outdir};
 
 #[derive(Args, Debug)]
 pub struct CalibrateArgs {
-    /// Opportunities export (CSV, one row per opportunity; Salesforce, HubSpot or Maven column names).
+    /// Opportunities export (CSV, one row per opportunity; Salesforce, HubSpot or Maven column
+    /// names). A `source` column (`LeadSource`) splits inbound from prospecting.
     opportunities: PathBuf,
     /// The scenario whose baseline design produced the export (default: the built-in example).
     #[arg(long)]
@@ -23,7 +24,8 @@ pub struct CalibrateArgs {
     /// The design the export was produced under (default: the scenario's baseline).
     #[arg(long)]
     design: Option<String>,
-    /// The CRM's accounts table (an id column; optionally `fit`).
+    /// The CRM's accounts table (an id column; optionally `fit`, and a `potential`,
+    /// `AnnualRevenue` or `revenue` column that spreads the accounts' potential in proportion to it).
     #[arg(long)]
     accounts: Option<PathBuf>,
     /// Owners → channel table (columns owner and channel); without it, one channel.
