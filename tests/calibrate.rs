@@ -111,6 +111,7 @@ fn a_synthetic_export_gives_back_its_rates_inside_their_intervals() {
         None,
         None,
         None,
+        None,
         &parse_opts(&sc, DateFormat::Iso),
     )
     .unwrap();
@@ -214,6 +215,7 @@ fn dates_in_other_formats_read_the_same_export() {
                 name: "x.csv",
                 bytes: text.as_bytes(),
             },
+            None,
             None,
             None,
             None,
@@ -346,6 +348,7 @@ fn salesforce_names_and_explicit_columns_are_read() {
             name: "sf.csv",
             bytes: text.as_bytes(),
         },
+        None,
         None,
         None,
         None,
@@ -584,4 +587,430 @@ fn the_maven_back_test_states_its_coverage() {
     }
     let md = std::fs::read_to_string(bt.join("backtest.md")).unwrap();
     assert!(md.contains("months' actuals inside the 90% band"));
+}
+
+/// Known parameters of the synthetic export with a history.
+struct Truth {
+    /// Pass probabilities of `engage` and `close` (deals kept by one channel).
+    engage: f64,
+    close: f64,
+    /// Failure of the hand-off inside → agents into `close`.
+    failure: f64,
+    /// Share of deals sourced by inside sales (handed to an agent if they pass `engage`).
+    inside_share: f64,
+    /// Share of opportunities that came inbound (source column).
+    inbound: f64,
+}
+
+/// An export with a stage and owner history, drawn from `truth`: accounts with Poisson
+/// opportunities (12 a year from 2020-01-01 for 17 months). A deal spends uniform 10–50 days
+/// in `engage` (mean 30), and if it passes: an inside-sourced deal is reassigned to an agent
+/// (owner row), who moves it to `close` after uniform 0–20 days (mean 10, the hand-off's
+/// delay); a failed hand-off loses the deal in `close`; it spends uniform 20–60 days in `close`
+/// (mean 40) and is won with probability `close`. Every closed deal gets its closing stage row.
+/// Returns (opportunities, history, owners, accounts).
+fn synthetic_history(
+    accounts: usize,
+    truth: &Truth,
+    seed: u64,
+) -> (String, String, String, String) {
+    let mut rng = covsim::rng::stream(seed, 2);
+    let start = day_of(2020, 1, 1);
+    let end = day_of(2021, 6, 1);
+    let mut opps = String::from(
+        "opportunity_id,account,deal_stage,engage_date,close_date,close_value,sales_agent,source\n",
+    );
+    let mut hist = String::from("opportunity_id,changed_at,field,old,new\n");
+    let mut owners = String::from("owner,channel\n");
+    for i in 0..10 {
+        owners.push_str(&format!("agent{i},agents\n"));
+    }
+    for i in 0..5 {
+        owners.push_str(&format!("rep{i},inside\n"));
+    }
+    let mut acc = String::from("account,AnnualRevenue\n");
+    let mut id = 0;
+    for a in 0..accounts {
+        acc.push_str(&format!("A{a},{}\n", 10 + (a * 37) % 90));
+        let mut t = 0.0;
+        loop {
+            let u: f64 = rng.random();
+            t += -(1.0 - u).ln() / 12.0 * 365.25;
+            let created = start + t as i64;
+            if created >= end {
+                break;
+            }
+            id += 1;
+            let inside = rng.random::<f64>() < truth.inside_share;
+            let first = if inside {
+                format!("rep{}", id % 5)
+            } else {
+                format!("agent{}", id % 10)
+            };
+            let mut owner = first.clone();
+            let source = if rng.random::<f64>() < truth.inbound {
+                "Inbound"
+            } else {
+                "Outbound prospecting"
+            };
+            let engage_days = rng.random_range(10..=50);
+            let mut day = created + engage_days;
+            let won;
+            let mut from = "engage";
+            if rng.random::<f64>() >= truth.engage {
+                won = false;
+            } else {
+                from = "close";
+                if inside {
+                    owner = format!("agent{}", id % 10);
+                    hist.push_str(&format!("O{id},{},owner,{first},{owner}\n", show_day(day)));
+                    day += rng.random_range(0..=20);
+                }
+                hist.push_str(&format!("O{id},{},stage,engage,close\n", show_day(day)));
+                let handoff_failed = inside && rng.random::<f64>() < truth.failure;
+                day += rng.random_range(20..=60);
+                won = !handoff_failed && rng.random::<f64>() < truth.close;
+            }
+            let (stage, close_name) = if won {
+                ("Won", "Closed Won")
+            } else {
+                ("Lost", "Closed Lost")
+            };
+            hist.push_str(&format!(
+                "O{id},{},StageName,{from},{close_name}\n",
+                show_day(day)
+            ));
+            opps.push_str(&format!(
+                "O{id},A{a},{stage},{},{},{},{owner},{source}\n",
+                show_day(created),
+                show_day(day),
+                if won { "1000" } else { "0" },
+            ));
+        }
+    }
+    (opps, hist, owners, acc)
+}
+
+fn parse_with_history(
+    sc: &Scenario,
+    opps: &str,
+    hist: &str,
+    owners: &str,
+    accounts: Option<&str>,
+) -> export::Export {
+    export::parse(
+        FileBytes {
+            name: "opps.csv",
+            bytes: opps.as_bytes(),
+        },
+        accounts.map(|a| FileBytes {
+            name: "accounts.csv",
+            bytes: a.as_bytes(),
+        }),
+        Some(FileBytes {
+            name: "owners.csv",
+            bytes: owners.as_bytes(),
+        }),
+        None,
+        Some(FileBytes {
+            name: "history.csv",
+            bytes: hist.as_bytes(),
+        }),
+        &parse_opts(sc, DateFormat::Iso),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_synthetic_history_gives_back_its_stage_conversions_handoff_failure_and_delays() {
+    let truth = Truth {
+        engage: 0.6,
+        close: 0.5,
+        failure: 0.3,
+        inside_share: 0.5,
+        inbound: 0.3,
+    };
+    let (opps, hist, owners, acc) = synthetic_history(300, &truth, 21);
+    let sc = maven_scenario();
+    let data = parse_with_history(&sc, &opps, &hist, &owners, Some(&acc));
+    let opts = Options {
+        design: None,
+        replicates: 400,
+        seed: 9,
+        source_name: "opps.csv".into(),
+    };
+    let cal = calibrate::calibrate(&sc, &data, calibrate::end_of_data(&data), &opts).unwrap();
+    let f = &cal.fit;
+    let h = f.history.as_ref().expect("history fitted");
+    assert!(h.handoffs_refused.is_none() && h.conversions_refused.is_none());
+    assert!(h.unmatched_stages.is_empty(), "{:?}", h.unmatched_stages);
+    // Six parameters are checked against 95% intervals: were each checked at 95%, one run in
+    // four would fail one of them by chance alone. Each interval is widened about its estimate
+    // by 1.5 (z = 2.94, 99.7% each; Bonferroni over six: at least 98% for the family), and its
+    // width is bounded, so that the coverage is not vacuous.
+    let inside = |e: &covsim::calibrate::estimate::Estimate, x: f64, width: f64, what: &str| {
+        let (lo, hi) = (
+            e.value - 1.5 * (e.value - e.low),
+            e.value + 1.5 * (e.high - e.value),
+        );
+        assert!(lo <= x && x <= hi, "{what}: {x} outside 1.5 × {e:?}");
+        assert!(
+            e.high - e.low < width,
+            "{what}: interval {e:?} wider than {width}"
+        );
+    };
+    // Engage: passed with its probability by every deal.
+    inside(
+        h.stages[0].conversion.as_ref().unwrap(),
+        truth.engage,
+        0.05,
+        "engage conversion",
+    );
+    // Close as observed: half the deals reaching it were handed over, and a failed hand-off
+    // loses them there: p_close · (1 − share handed · f).
+    let observed_close = truth.close * (1.0 - truth.inside_share * truth.failure);
+    inside(
+        h.stages[1].conversion.as_ref().unwrap(),
+        observed_close,
+        0.06,
+        "close conversion",
+    );
+    // With the hand-off failures divided out, the close stage's own probability.
+    let own = h.stages[1].conversion_without_handoffs.unwrap();
+    assert!(
+        (own - truth.close).abs() < 0.04,
+        "close without hand-offs {own}"
+    );
+    // Hand-off inside → agents: failure and delay (mean of uniform 0..=20 days).
+    let pair = h
+        .handoffs
+        .iter()
+        .find(|x| x.from == "inside" && x.to == "agents")
+        .expect("inside → agents seen");
+    assert_eq!(h.handoffs.len(), 1, "{:?}", h.handoffs);
+    inside(
+        pair.failure.as_ref().unwrap(),
+        truth.failure,
+        0.15,
+        "hand-off failure",
+    );
+    inside(
+        pair.delay_months.as_ref().unwrap(),
+        10.0 / calibrate::DAYS_PER_MONTH,
+        0.05,
+        "hand-off delay",
+    );
+    // Stage months of won deals: engage uniform 10..=50 (30 days), close 20..=60 (40 days).
+    inside(
+        h.stages[0].months.as_ref().unwrap(),
+        30.0 / calibrate::DAYS_PER_MONTH,
+        0.1,
+        "engage months",
+    );
+    inside(
+        h.stages[1].months.as_ref().unwrap(),
+        40.0 / calibrate::DAYS_PER_MONTH,
+        0.1,
+        "close months",
+    );
+    // Inbound share from the source column (binomial, 4 standard errors).
+    let phi = f.inbound_share.unwrap();
+    let n = data.opportunities.len() as f64;
+    assert!(
+        (phi - truth.inbound).abs() < 4.0 * (0.3 * 0.7 / n).sqrt(),
+        "inbound share {phi}"
+    );
+    assert!(!f.not_estimated.iter().any(|s| s.contains("handoffs")));
+    assert!(!f.not_estimated.iter().any(|s| s.contains("source column")));
+    // Potential from the accounts file's revenue, proportional to it.
+    assert!(
+        f.potential_from.contains("AnnualRevenue"),
+        "{}",
+        f.potential_from
+    );
+    let rev = |a: &str| 10.0 + ((a[1..].parse::<usize>().unwrap() * 37) % 90) as f64;
+    let k = f.accounts[0].3 / rev(&f.accounts[0].0);
+    for (id, _, _, p) in &f.accounts {
+        assert!((p / rev(id) - k).abs() < 1e-9 * k, "{id}: {p}");
+    }
+
+    // The calibrated scenario: the pair appended with a beta failure and the delay; stage
+    // months as measured; it loads, and its baseline reproduces the observed win rate and the
+    // observed inbound share.
+    assert!(cal.toml.contains("[[handoffs.pairs]]"), "{}", cal.toml);
+    assert!(
+        cal.toml
+            .contains("from = \"inside\"\nto = \"agents\"\nfailure = { dist = \"beta\"")
+    );
+    let calibrated = calibrate::load_calibrated(&cal.toml, "synthetic", &cal.accounts_csv).unwrap();
+    let m = &calibrated.model;
+    let (a, b) = (
+        m.channels.iter().position(|c| c.name == "inside").unwrap(),
+        m.channels.iter().position(|c| c.name == "agents").unwrap(),
+    );
+    assert!(
+        pair.failure
+            .as_ref()
+            .unwrap()
+            .contains(m.handoff(a, b).failure)
+    );
+    assert!(
+        pair.delay_months
+            .as_ref()
+            .unwrap()
+            .contains(m.handoff(a, b).delay_months)
+    );
+    assert!(
+        h.stages[0]
+            .months
+            .as_ref()
+            .unwrap()
+            .contains(m.stages[0].months)
+    );
+    let plans = plan::build(m);
+    let tiers = m.tiers.len();
+    for t in 0..tiers {
+        if m.tiers[t].accounts == 0 {
+            continue;
+        }
+        let p = &plans[m.baseline * tiers + t];
+        let w = p.p_convert * p.p_no_handoff_failure;
+        assert!(f.win_rate.contains(w), "tier {t}: {w} vs {:?}", f.win_rate);
+        let tier = &m.tiers[t];
+        let share = tier.inbound_per_year
+            / (tier.opportunities_per_year * p.response + tier.inbound_per_year);
+        assert!(
+            (share - phi).abs() < 1e-3,
+            "tier {t}: inbound share {share} vs {phi}"
+        );
+    }
+    // Stage conversions keep the history's proportions of −ln: engage's share of the log.
+    let w0 = -m.stages[0].conversion[0].ln()
+        / (-m.stages[0].conversion[0].ln() - m.stages[1].conversion[0].ln());
+    let e = -truth.engage.ln() / (-truth.engage.ln() - own.ln());
+    assert!(
+        (w0 - e).abs() < 0.06,
+        "engage's share of the log {w0} vs {e}"
+    );
+    let md = covsim::export::calibrate::markdown(&cal);
+    assert!(md.contains("## Stage and owner history") && md.contains("inside → agents"));
+
+    // Survivorship: the lost deals' history dropped. Hand-offs and stage conversions are
+    // refused, with the reason.
+    let lost: std::collections::HashSet<&str> = opps
+        .lines()
+        .filter(|l| l.contains(",Lost,"))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let kept: String = hist
+        .lines()
+        .filter(|l| !lost.contains(l.split(',').next().unwrap()))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let data = parse_with_history(&sc, &opps, &kept, &owners, None);
+    let cal = calibrate::calibrate(&sc, &data, calibrate::end_of_data(&data), &opts).unwrap();
+    let h = cal.fit.history.as_ref().unwrap();
+    assert!(h.handoffs.is_empty());
+    assert!(
+        h.handoffs_refused
+            .as_deref()
+            .unwrap()
+            .contains("survivorship")
+    );
+    assert!(
+        cal.fit
+            .not_estimated
+            .iter()
+            .any(|s| s.contains("handoffs") && s.contains("survivorship"))
+    );
+    assert!(!cal.toml.contains("[[handoffs.pairs]]"));
+}
+
+#[test]
+fn bad_history_rows_are_reported_with_their_place_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = Truth {
+        engage: 0.6,
+        close: 0.5,
+        failure: 0.3,
+        inside_share: 0.5,
+        inbound: 0.3,
+    };
+    let (opps, hist, owners, _) = synthetic_history(5, &truth, 4);
+    write(dir.path(), "opps.csv", &opps);
+    write(dir.path(), "owners.csv", &owners);
+    let bad = format!(
+        "{hist}NOPE,2020-03-01,stage,engage,close\nO1,2020-31-01,stage,engage,close\nO1,2020-03-01,Amount,1,2\nO1,2020-03-01,owner,rep0,zed\n"
+    );
+    write(dir.path(), "history.csv", &bad);
+    let scenario = scenarios().join("maven_crm.toml");
+    let args = |out: &'static str| {
+        vec![
+            "calibrate".to_string(),
+            "opps.csv".into(),
+            "--scenario".into(),
+            scenario.to_str().unwrap().to_string(),
+            "--owners".into(),
+            "owners.csv".into(),
+            "--history".into(),
+            "history.csv".into(),
+            "--replicates".into(),
+            "100".into(),
+            "--out".into(),
+            out.into(),
+        ]
+    };
+    let run = |a: Vec<String>| {
+        run_in(
+            dir.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let o = run(args("cal/my.toml"));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let n = hist.lines().count();
+    for (what, line, column) in [
+        (
+            "opportunity `NOPE` is not in the opportunities file",
+            n + 1,
+            1,
+        ),
+        (
+            "`2020-31-01` is not a date in the format YYYY-MM-DD",
+            n + 2,
+            4,
+        ),
+        ("unknown field `Amount`", n + 3, 15),
+        ("owner `zed` is not in the owners file", n + 4, 26),
+    ] {
+        assert!(err.contains(what), "missing `{what}` in\n{err}");
+        let at = format!("history.csv:{line}:{column}");
+        assert!(err.contains(&at), "missing {at} for `{what}` in\n{err}");
+    }
+    assert!(
+        err.contains("4 problems found; nothing was written."),
+        "{err}"
+    );
+    assert!(!dir.path().join("cal").exists());
+
+    // The good history, written to a scenario file named by --out: the reports beside it.
+    write(dir.path(), "history.csv", &hist);
+    let o = run(args("cal/my.toml"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "my.toml",
+        "calibration.md",
+        "calibration.json",
+        "calibrated_accounts.csv",
+    ] {
+        assert!(dir.path().join("cal").join(f).is_file(), "{f} missing");
+    }
+    assert!(!dir.path().join("cal/calibrated.toml").exists());
+    let v = run_in(dir.path(), &["validate", "cal/my.toml"]);
+    assert!(v.status.success(), "{}", stderr(&v));
+    // A folder still works as before.
+    let o = run(args("folder"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("folder/calibrated.toml").is_file());
 }

@@ -180,6 +180,31 @@ pub struct Export {
     pub product_aliases: Vec<(String, String)>,
     /// Header each role was read from, for the report.
     pub columns: Vec<(String, String)>,
+    /// Potential (annual revenue) per account from the accounts file, when it has such a column.
+    pub account_potential: HashMap<String, f64>,
+    /// Header the account potential was read from.
+    pub potential_column: Option<String>,
+    /// The stage and owner history, if given (rows in file order).
+    pub history: Option<Vec<Change>>,
+}
+
+/// What a history row changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Stage,
+    Owner,
+}
+
+/// One row of the history file: opportunity `opportunity` (index into `Export::opportunities`)
+/// had `field` changed from `old` to `new` on `day`.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub opportunity: usize,
+    pub day: Day,
+    pub field: Field,
+    pub old: String,
+    pub new: String,
+    pub line: usize,
 }
 
 /// One input file: its name as the user gave it and its bytes.
@@ -455,6 +480,7 @@ pub fn parse(
     accounts: Option<FileBytes>,
     owners: Option<FileBytes>,
     products: Option<FileBytes>,
+    history: Option<FileBytes>,
     opts: &ParseOptions,
 ) -> Result<Export, Vec<Diagnostic>> {
     let mut all = Vec::new();
@@ -466,7 +492,7 @@ pub fn parse(
             diags: Vec::new(),
             extra: 0,
         };
-        export.accounts = parse_accounts(f, &mut sink);
+        export.accounts = parse_accounts(f, &mut sink, &mut export);
         all.extend(sink.finish());
     }
     if let Some(f) = owners {
@@ -497,6 +523,15 @@ pub fn parse(
         parse_opportunities(&t, opts, &mut export, &mut sink);
     }
     all.extend(sink.finish());
+    if let Some(f) = history {
+        let mut sink = Sink {
+            file: f.name,
+            diags: Vec::new(),
+            extra: 0,
+        };
+        export.history = parse_history(f, opts, &export, &mut sink);
+        all.extend(sink.finish());
+    }
     if all.is_empty() { Ok(export) } else { Err(all) }
 }
 
@@ -820,10 +855,20 @@ fn parse_opportunities(t: &Table, opts: &ParseOptions, export: &mut Export, sink
     export.product_aliases = aliases;
 }
 
-fn parse_accounts(f: FileBytes, sink: &mut Sink) -> Option<Vec<(String, Option<f64>)>> {
+/// Headers of an accounts file's potential, in the order they are looked for (compared without
+/// case).
+pub const POTENTIAL_COLUMNS: &[&str] = &["potential", "AnnualRevenue", "annual_revenue", "Revenue"];
+
+fn parse_accounts(
+    f: FileBytes,
+    sink: &mut Sink,
+    export: &mut Export,
+) -> Option<Vec<(String, Option<f64>)>> {
     let t = read_table(f, sink)?;
     let id = find(&t, "id", &["account", "AccountId", "Id", "id", "name"], &[]).ok()??;
     let fit = find(&t, "fit", &["fit", "icp_score", "icp"], &[]).ok()?;
+    let potential = find(&t, "potential", POTENTIAL_COLUMNS, &[]).ok()?;
+    export.potential_column = potential.map(|i| t.headers[i].clone());
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for row in &t.rows {
@@ -865,9 +910,185 @@ fn parse_accounts(f: FileBytes, sink: &mut Sink) -> Option<Vec<(String, Option<f
                 }
             },
         };
+        if let Some(i) = potential {
+            let s = row.get(Some(i));
+            if !s.is_empty() {
+                match s.parse::<f64>() {
+                    Ok(x) if x.is_finite() && x >= 0.0 => {
+                        export.account_potential.insert(a.clone(), x);
+                    }
+                    _ => sink.push(
+                        row.line,
+                        row.column(Some(i)),
+                        &t.headers[i],
+                        format!("potential `{s}` is not a number ≥ 0"),
+                        "a number ≥ 0 without currency signs or thousands separators, or empty",
+                    ),
+                }
+            }
+        }
         out.push((a, fit_value));
     }
     Some(out)
+}
+
+/// `Field` values of a history file: the stage, or the owner (Salesforce `StageName`,
+/// `Owner`, `OwnerId`; HubSpot `dealstage`, `hubspot_owner_id`).
+const STAGE_FIELDS: &[&str] = &["stage", "StageName", "deal_stage", "dealstage"];
+const OWNER_FIELDS: &[&str] = &[
+    "owner",
+    "Owner",
+    "OwnerId",
+    "hubspot_owner_id",
+    "sales_agent",
+];
+/// Salesforce writes a `created` row when an opportunity is made: known, carries no change.
+const SKIPPED_FIELDS: &[&str] = &["created", "opportunityCreatedFromLead"];
+
+fn parse_history(
+    f: FileBytes,
+    opts: &ParseOptions,
+    export: &Export,
+    sink: &mut Sink,
+) -> Option<Vec<Change>> {
+    let t = read_table(f, sink)?;
+    let roles: [(&str, &[&str]); 5] = [
+        (
+            "opportunity_id",
+            &["opportunity_id", "OpportunityId", "deal_id", "id"],
+        ),
+        (
+            "changed_at",
+            &[
+                "changed_at",
+                "CreatedDate",
+                "changed_date",
+                "date",
+                "timestamp",
+            ],
+        ),
+        ("field", &["field", "Field", "property"]),
+        ("old", &["old", "OldValue", "old_value"]),
+        ("new", &["new", "NewValue", "new_value"]),
+    ];
+    let mut col = Vec::new();
+    let mut missing = Vec::new();
+    for (role, aliases) in roles {
+        match find(&t, role, aliases, &[]).ok().flatten() {
+            Some(i) => col.push(i),
+            None => missing.push(format!("{role} ({})", aliases.join(", "))),
+        }
+    }
+    if !missing.is_empty() {
+        sink.push(
+            1,
+            1,
+            "header",
+            format!(
+                "no column for {} (found: {})",
+                missing.join("; "),
+                t.headers.join(", ")
+            ),
+            "columns opportunity_id, changed_at, field, old, new (or Salesforce's OpportunityId, CreatedDate, Field, OldValue, NewValue)",
+        );
+        return None;
+    }
+    let index: HashMap<&str, usize> = export
+        .opportunities
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), i))
+        .collect();
+    let is = |list: &[&str], v: &str| list.iter().any(|x| x.eq_ignore_ascii_case(v));
+    let mut out = Vec::new();
+    for row in &t.rows {
+        let cell = |k: usize| row.get(Some(col[k]));
+        let at = |k: usize| row.column(Some(col[k]));
+        let head = |k: usize| t.headers[col[k]].clone();
+        let mut ok = true;
+        let id = cell(0);
+        let opportunity = index.get(id).copied();
+        if opportunity.is_none() {
+            sink.push(
+                row.line,
+                at(0),
+                &head(0),
+                format!("opportunity `{id}` is not in the opportunities file"),
+                "an id of the opportunities file",
+            );
+            ok = false;
+        }
+        let day = opts.date_format.read(cell(1));
+        if day.is_none() {
+            sink.push(
+                row.line,
+                at(1),
+                &head(1),
+                format!(
+                    "`{}` is not a date in the format {}",
+                    cell(1),
+                    opts.date_format.name()
+                ),
+                &format!(
+                    "a date written {} (set the format with --date-format {})",
+                    opts.date_format.name(),
+                    DateFormat::NAMES.join(" | ")
+                ),
+            );
+            ok = false;
+        }
+        let field = if is(STAGE_FIELDS, cell(2)) {
+            Some(Field::Stage)
+        } else if is(OWNER_FIELDS, cell(2)) {
+            Some(Field::Owner)
+        } else if is(SKIPPED_FIELDS, cell(2)) {
+            continue;
+        } else {
+            sink.push(
+                row.line,
+                at(2),
+                &head(2),
+                format!("unknown field `{}`", cell(2)),
+                "stage (StageName, deal_stage, dealstage) or owner (Owner, OwnerId, hubspot_owner_id, sales_agent)",
+            );
+            ok = false;
+            None
+        };
+        if field == Some(Field::Owner) {
+            if let Some(known) = &export.owners {
+                for k in [3, 4] {
+                    let o = cell(k);
+                    if !o.is_empty() && !known.contains_key(o) {
+                        sink.push(
+                            row.line,
+                            at(k),
+                            &head(k),
+                            format!("owner `{o}` is not in the owners file"),
+                            "an owner of the owners file",
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
+        if let (true, Some(opportunity), Some(day), Some(field)) = (ok, opportunity, day, field) {
+            out.push(Change {
+                opportunity,
+                day,
+                field,
+                old: cell(3).to_string(),
+                new: cell(4).to_string(),
+                line: row.line,
+            });
+        }
+    }
+    Some(out)
+}
+
+/// Whether a stage name is a CRM's closing stage (won or lost).
+pub fn is_closing_stage(name: &str) -> bool {
+    let s = name.trim().to_lowercase();
+    WON.contains(&s.as_str()) || LOST.contains(&s.as_str())
 }
 
 fn parse_owners(

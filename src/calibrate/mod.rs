@@ -11,6 +11,7 @@
 pub mod backtest;
 pub mod estimate;
 pub mod export;
+pub mod history;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -86,6 +87,15 @@ pub struct Fit {
     pub win_rate_relative_sd: f64,
     /// The multipliers of the calibrated scenario agree with those the fit divided out.
     pub settled: bool,
+    /// What the stage and owner history gave (`--history`).
+    pub history: Option<history::HistoryFit>,
+    /// Share of the opportunities (with an account, in the rate window) that came inbound, from
+    /// the source column; `None` without one (the scenario's mix is kept).
+    pub inbound_share: Option<f64>,
+    /// Source values seen: (value, opportunities, read as `inbound` / `prospecting`).
+    pub sources: Vec<(String, usize, String)>,
+    /// Where the accounts' potential came from (the accounts file's column, or derived).
+    pub potential_from: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -269,6 +279,15 @@ fn list_value(o: &Opportunity, export: &Export, discount: f64) -> Option<(f64, &
         Some(a) if a > 0.0 => Some((a, "last amount")),
         _ => None,
     }
+}
+
+/// Whether a source value names prospecting (outbound work) rather than inbound demand:
+/// it contains `outbound`, `prospect`, `outreach`, `cold` or `purchased` (case ignored).
+pub fn is_prospecting_source(v: &str) -> bool {
+    let v = v.to_lowercase();
+    ["outbound", "prospect", "outreach", "cold", "purchased"]
+        .iter()
+        .any(|w| v.contains(w))
 }
 
 /// Per-account sums, the clusters of the bootstrap.
@@ -559,9 +578,41 @@ pub fn fit(
         all_values.iter().sum::<f64>() / all_values.len() as f64
     };
 
+    // Source: inbound against prospecting, over the opportunities of the rate window.
+    let mut source_counts: BTreeMap<String, usize> = BTreeMap::new();
+    let has_source = export.columns.iter().any(|(r, _)| r == "source");
+    for o in opps.iter().filter(|o| in_rate(o) && o.account.is_some()) {
+        if let Some(v) = &o.source {
+            *source_counts.entry(v.clone()).or_default() += 1;
+        }
+    }
+    let known: usize = source_counts.values().sum();
+    let inbound_n: usize = source_counts
+        .iter()
+        .filter(|(k, _)| !is_prospecting_source(k))
+        .map(|(_, n)| n)
+        .sum();
+    let inbound_share = (has_source && known > 0).then(|| inbound_n as f64 / known as f64);
+    let sources: Vec<(String, usize, String)> = source_counts
+        .into_iter()
+        .map(|(k, n)| {
+            let kind = if is_prospecting_source(&k) {
+                "prospecting"
+            } else {
+                "inbound"
+            };
+            (k, n, kind.to_string())
+        })
+        .collect();
+
     // Tiers: potential = list value per year ÷ share of the tier's demand the baseline surfaces.
+    // With a source column the share follows the observed inbound share φ:
+    // s = 1 / ((1 − φ)/σ + φ); without one, the scenario's mix.
     let share = |t: usize| {
         let tier = &model.tiers[t];
+        if let Some(phi) = inbound_share {
+            return 1.0 / ((1.0 - phi) / mult[t].0.max(1e-9) + phi);
+        }
         let f = tier.opportunities_per_year + tier.inbound_per_year;
         if f > 0.0 {
             (tier.opportunities_per_year * mult[t].0 + tier.inbound_per_year) / f
@@ -588,6 +639,45 @@ pub fn fit(
         tier_of[i] = t;
         accounts.push((id.clone(), t, *fitv, value_per_year / share(t).max(1e-9)));
     }
+    // An accounts file with a potential (annual revenue) column: potentials proportional to
+    // it, scaled so that their sum over those accounts is the derived one (the column's unit
+    // need not be the scenario's currency); tiers follow the scaled potential.
+    let potential_from = match &export.potential_column {
+        Some(col) if !export.account_potential.is_empty() => {
+            let (mut derived, mut given) = (0.0, 0.0);
+            for (id, _, _, p) in &accounts {
+                if let Some(r) = export.account_potential.get(id) {
+                    derived += p;
+                    given += r;
+                }
+            }
+            let k = if given > 0.0 { derived / given } else { 0.0 };
+            let with = accounts
+                .iter()
+                .filter(|a| export.account_potential.contains_key(&a.0))
+                .count();
+            if k > 0.0 {
+                for (i, a) in accounts.iter_mut().enumerate() {
+                    if let Some(r) = export.account_potential.get(&a.0) {
+                        a.3 = r * k;
+                        let t = (0..tiers)
+                            .find(|&t| {
+                                let tier = &model.tiers[t];
+                                a.3 >= tier.min_potential && a.2 >= tier.min_fit
+                            })
+                            .unwrap_or(tiers - 1);
+                        a.1 = t;
+                        tier_of[i] = t;
+                    }
+                }
+            }
+            format!(
+                "the accounts file's `{col}` column ({with} of {} accounts), scaled by {k:.6e} so that these accounts' potentials sum to their list value per year ÷ share surfaced; accounts without a value keep the derived potential",
+                accounts.len()
+            )
+        }
+        _ => "derived: each account's list value of opportunities per year ÷ the share of its demand the baseline surfaces (no potential or revenue column in an accounts file)".to_string(),
+    };
 
     // Cluster bootstrap over accounts, stratified by tier; deals without an account are their
     // own clusters in one more stratum.
@@ -808,12 +898,53 @@ pub fn fit(
         });
     }
 
-    let mut not_estimated = vec![
-        "per-stage conversion: the export has outcomes, not stage history; the stages' product up to the close is fitted and split in the proportions the scenario gives (docs/MODEL.md §18)".to_string(),
-        "hand-off failure and delay (`handoffs.*`): not estimable without a stage and owner history; left as in the scenario".to_string(),
-        "prospecting against inbound (`opportunities_per_year` against `inbound_per_year`): the export does not say which deals came inbound; the scenario's mix is kept".to_string(),
-        "channel effectiveness against stage conversion: the baseline design's closer works every deal of a tier, so the two multiply; effectiveness is kept and conversion absorbs the rest".to_string(),
-    ];
+    let history = export.history.as_ref().map(|h| {
+        history::fit(
+            model,
+            export,
+            h,
+            day,
+            fit_from,
+            fit_to,
+            survivorship,
+            opts.replicates,
+            opts.seed,
+        )
+    });
+    let mut not_estimated = Vec::new();
+    match &history {
+        None => {
+            not_estimated.push("per-stage conversion: the export has outcomes, not stage history; the stages' product up to the close is fitted and split in the proportions the scenario gives (docs/MODEL.md §18)".to_string());
+            not_estimated.push("hand-off failure and delay (`handoffs.*`): not estimable without a stage and owner history (`--history`); left as in the scenario".to_string());
+        }
+        Some(h) => {
+            if let Some(why) = &h.conversions_refused {
+                not_estimated.push(format!("per-stage conversion: {why}; the stages' product up to the close is split in the proportions the scenario gives"));
+            }
+            if let Some(why) = &h.handoffs_refused {
+                not_estimated.push(format!(
+                    "hand-off failure and delay (`handoffs.*`): not estimable: {why}; left as in the scenario"
+                ));
+            } else if h.handoffs.iter().all(|x| x.failure.is_none()) {
+                not_estimated.push("hand-off failure (`handoffs.*`): not estimable: no channel pair has deals both handed over and kept by the receiving channel at the same stage; left as in the scenario".to_string());
+            }
+            if !h.unmatched_stages.is_empty() {
+                let names: Vec<String> = h
+                    .unmatched_stages
+                    .iter()
+                    .map(|(n, c)| format!("`{n}` ({c} rows)"))
+                    .collect();
+                traps.push(format!(
+                    "stage names of the history that match no stage of the scenario (compared without case): {}; those rows are not read",
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    if inbound_share.is_none() {
+        not_estimated.push("prospecting against inbound (`opportunities_per_year` against `inbound_per_year`): the export has no source column; the split is left as in the scenario (its mix is kept)".to_string());
+    }
+    not_estimated.push("channel effectiveness against stage conversion: the baseline design's closer works every deal of a tier, so the two multiply; effectiveness is kept and conversion absorbs the rest".to_string());
     if !tier_breakdown_kept {
         not_estimated.push("conversion by tier: the tiers' win rates do not differ significantly; one pooled rate is used".into());
     }
@@ -851,6 +982,10 @@ pub fn fit(
         accounts,
         win_rate_relative_sd: if win > 0.0 { sd(&rep_win) / win } else { 0.0 },
         settled: true,
+        history,
+        inbound_share,
+        sources,
+        potential_from,
     })
 }
 

@@ -15,7 +15,8 @@ use super::{Failure, files, out, outdir};
 
 #[derive(Args, Debug)]
 pub struct CalibrateArgs {
-    /// Opportunities export (CSV, one row per opportunity; Salesforce, HubSpot or Maven column names).
+    /// Opportunities export (CSV, one row per opportunity; Salesforce, HubSpot or Maven column
+    /// names). A `source` column (`LeadSource`) splits inbound from prospecting.
     opportunities: PathBuf,
     /// The scenario whose baseline design produced the export (default: the built-in example).
     #[arg(long)]
@@ -23,7 +24,8 @@ pub struct CalibrateArgs {
     /// The design the export was produced under (default: the scenario's baseline).
     #[arg(long)]
     design: Option<String>,
-    /// The CRM's accounts table (an id column; optionally `fit`).
+    /// The CRM's accounts table (an id column; optionally `fit`, and a `potential`,
+    /// `AnnualRevenue` or `revenue` column that spreads the accounts' potential in proportion to it).
     #[arg(long)]
     accounts: Option<PathBuf>,
     /// Owners → channel table (columns owner and channel); without it, one channel.
@@ -32,6 +34,12 @@ pub struct CalibrateArgs {
     /// Products table with list prices (product, sales_price): values lost deals.
     #[arg(long)]
     products: Option<PathBuf>,
+    /// Stage and owner history, long format: opportunity_id, changed_at, field (stage|owner),
+    /// old, new (or Salesforce's OpportunityFieldHistory: OpportunityId, CreatedDate, Field,
+    /// OldValue, NewValue). Gives per-stage conversion, stage months and hand-off failures and
+    /// delays.
+    #[arg(long)]
+    history: Option<PathBuf>,
     /// Other column names: `role=Header,...` (roles: id, account, created, closed, stage, won,
     /// is_closed, amount, owner, list_amount, product, source).
     #[arg(long)]
@@ -52,7 +60,9 @@ pub struct CalibrateArgs {
     /// Seed of the bootstrap and back-test (default: the scenario's `simulation.seed`).
     #[arg(long)]
     seed: Option<u64>,
-    /// Output folder (default outputs/calibration).
+    /// Where to write: a file ending in `.toml` (the calibrated scenario; calibration.md,
+    /// calibration.json, calibrated_accounts.csv and the back-test files beside it), or a folder
+    /// (calibrated.toml and the rest inside it). Default outputs/calibration.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Do not draw the back-test chart.
@@ -65,6 +75,26 @@ pub struct CalibrateArgs {
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     fs::read(path).map_err(|e| Failure::Io(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+/// Writes each file into `dir` (a folder that may hold the user's other files, such as the
+/// working folder), each through a temporary name and one rename, so that none is left half
+/// written. Everything was computed before: an input error leaves nothing.
+fn write_beside(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let io = |e: std::io::Error| Failure::Io(format!("cannot write {}: {e}", path.display()));
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io)?;
+        }
+        let file = path
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(".{file}.{}.tmp", std::process::id()));
+        fs::write(&tmp, bytes).map_err(io)?;
+        fs::rename(&tmp, &path).map_err(io)?;
+    }
+    Ok(())
 }
 
 fn usage(msg: String) -> Failure {
@@ -131,6 +161,11 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         .as_ref()
         .map(|p| read(p, "products").map(|b| (name(p), b)))
         .transpose()?;
+    let hist = args
+        .history
+        .as_ref()
+        .map(|p| read(p, "the history file").map(|b| (name(p), b)))
+        .transpose()?;
     fn fb(x: &Option<(String, Vec<u8>)>) -> Option<FileBytes<'_>> {
         x.as_ref().map(|(n, b)| FileBytes { name: n, bytes: b })
     }
@@ -149,6 +184,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         fb(&acc),
         fb(&own),
         fb(&prod),
+        fb(&hist),
         &parse_opts,
     )
     .map_err(|d| Failure::Input(render_all(&d)))?;
@@ -176,13 +212,28 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         .transpose()
         .map_err(input)?;
 
-    let out_dir = args
+    let out_path = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join("calibration"));
-    let lock = outdir::lock(&out_dir)?;
+    // A path ending in `.toml` names the calibrated scenario; the rest goes beside it.
+    let as_file = out_path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    let (out_dir, toml_name) = if as_file {
+        let dir = out_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let file = out_path.file_name().map_or("calibrated.toml".into(), |f| {
+            f.to_string_lossy().into_owned()
+        });
+        (dir, file)
+    } else {
+        (out_path.clone(), "calibrated.toml".to_string())
+    };
     let mut files_out = vec![
-        ("calibrated.toml".to_string(), cal.toml.clone().into_bytes()),
+        (toml_name, cal.toml.clone().into_bytes()),
         (
             calibrate::ACCOUNTS_FILE.to_string(),
             cal.accounts_csv.clone(),
@@ -211,7 +262,12 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
             files_out.extend(pair);
         }
     }
-    outdir::write_unit(&out_dir, &files_out, &lock)?;
+    if as_file {
+        write_beside(&out_dir, &files_out)?;
+    } else {
+        let lock = outdir::lock(&out_dir)?;
+        outdir::write_unit(&out_dir, &files_out, &lock)?;
+    }
     if !args.quiet {
         let f = &cal.fit;
         let mut text = format!(

@@ -174,6 +174,27 @@ pub fn set_keys(text: &str, changes: &[SetKey]) -> Result<String, String> {
     Ok(out)
 }
 
+/// Index of the `[[handoffs.pairs]]` entry handing from channel `from` to `to`, if the text has
+/// one.
+pub fn handoff_pair(text: &str, from: &str, to: &str) -> Option<usize> {
+    let root = DeTable::parse(text).ok()?;
+    let h = root.get_ref().get("handoffs")?;
+    let DeValue::Table(h) = h.get_ref() else {
+        return None;
+    };
+    let DeValue::Array(items) = h.get("pairs")?.get_ref() else {
+        return None;
+    };
+    let is = |t: &DeTable, k: &str, v: &str| {
+        t.get(k)
+            .is_some_and(|x| matches!(x.get_ref(), DeValue::String(s) if s == v))
+    };
+    items.iter().position(|p| match p.get_ref() {
+        DeValue::Table(t) => is(t, "from", from) && is(t, "to", to),
+        _ => false,
+    })
+}
+
 /// The text with its generated account segments (`[[accounts.segments]]` sections) removed and
 /// `accounts.csv` set to `csv_path`, with `note` as a comment.
 pub fn use_account_file(text: &str, csv_path: &str, note: &str) -> Result<String, String> {
