@@ -475,7 +475,7 @@ fn correlated_inputs_through_a_run() {
         }
         r
     };
-    let rho = covsim::uncertain::correlation(&ranks(run.input(0)), &ranks(run.input(1)));
+    let rho = covsim::stats::correlation(&ranks(run.input(0)), &ranks(run.input(1)));
     assert!((rho - 0.7).abs() < 0.05, "realised rank correlation {rho}");
     // Split and thread-independent: two halves give the whole.
     let mut first =
