@@ -1,10 +1,10 @@
-//! The parameter registry: every real-valued key of a scenario, declared once with its key
-//! paths (positional, `channels[1].cost_per_head_per_year`, and by name,
+//! The parameter registry: the real-valued keys one scenario reads, each with its key paths
+//! (positional, `channels[1].cost_per_head_per_year`, and by name,
 //! `channels.inside.cost_per_head_per_year`), its bound, its default (a constant, or another
-//! parameter it falls back to, as `scenario::keys` declares), where the file writes it, and whether it shapes the account
-//! base. A variant of a scenario — a sweep point, a tornado swing, one trial's draws of the
-//! uncertain inputs — is a set of value edits checked here against the bounds; the parsed
-//! document is never read from text again.
+//! parameter it falls back to; both as `scenario::keys` declares them), where the file writes
+//! it, and whether it shapes the account base. A variant of a scenario — a sweep point, a
+//! tornado swing, one trial's draws of the uncertain inputs — is a set of value edits checked
+//! here against the bounds; the parsed document is never read from text again.
 
 use std::collections::HashMap;
 
