@@ -9,9 +9,10 @@ use crate::metrics::{Better, MetricDef, catalogue};
 use crate::metrics::{Layout, monthly};
 use crate::model::{At, Model};
 use crate::settings::RunSettings;
+use crate::stats::correlation;
 use crate::stats::{DiffStats, Stats, summarize};
 use crate::study::{Precision, Run};
-use crate::uncertain::{Sampling, correlation};
+use crate::uncertain::Sampling;
 
 /// Bumped whenever the layout of `summary.json` changes.
 pub const FORMAT_VERSION: u32 = 2;

@@ -290,31 +290,10 @@ fn permutation(n: usize, key: u64, block: u64, input: usize, slot: u32) -> Vec<u
 /// Key of the score orders of Iman–Conover, apart from every other stream.
 const CORRELATION_STREAM: u64 = 0x5eed_c0dd_1a7e_d0c5;
 
-/// Pearson correlation of `x` and `y` (0 when either does not vary).
-pub fn correlation(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len().min(y.len());
-    if n < 2 {
-        return 0.0;
-    }
-    let mx = x[..n].iter().sum::<f64>() / n as f64;
-    let my = y[..n].iter().sum::<f64>() / n as f64;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for i in 0..n {
-        let (dx, dy) = (x[i] - mx, y[i] - my);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if sxx <= 0.0 || syy <= 0.0 {
-        0.0
-    } else {
-        sxy / (sxx * syy).sqrt()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::correlation;
 
     fn ranks(x: &[f64]) -> Vec<f64> {
         let mut idx: Vec<usize> = (0..x.len()).collect();

@@ -85,6 +85,19 @@ fn split_equals_whole(study: &[&str], files: &[&str]) {
                 study[0]
             );
         }
+        // Each study folder has its timing.json, as a run's: the merged one counts its parts.
+        let timing = |dir: &str| -> serde_json::Value {
+            serde_json::from_slice(&read(d, &format!("{dir}/timing.json")))
+                .unwrap_or_else(|e| panic!("{dir}/timing.json of {}: {e}", study[0]))
+        };
+        let (whole, merged) = (timing("whole"), timing(&merged));
+        for t in [&whole, &merged] {
+            assert_eq!(t["trials"], 60, "{t}");
+            assert!(t["variants"].as_u64().is_some_and(|v| v >= 2), "{t}");
+            assert_eq!(t["variants"], whole["variants"]);
+        }
+        assert!(whole["simulate_seconds"].as_f64().is_some_and(|s| s >= 0.0));
+        assert_eq!(merged["parts"], n);
     }
 }
 

@@ -173,6 +173,18 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| super::driver::default_out(&model.name, &what));
     let lock = outdir::lock(&out_dir)?;
     let charts = !args.no_charts;
+    let timing = Timing {
+        account_month_designs_per_second: None,
+        accounts: model.accounts.len(),
+        covsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        designs: model.designs.len(),
+        months: model.months,
+        parts: Some(paths.len()),
+        simulate_seconds: None,
+        threads: None,
+        trials,
+        variants: (outcome.runs.len() > 1).then_some(outcome.runs.len()),
+    };
     match finished {
         Finished::Run(results) => Written {
             results: &results,
@@ -180,22 +192,11 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             per_trial: args.per_trial,
             charts,
             deck: args.deck,
-            timing: Timing {
-                account_month_designs_per_second: None,
-                accounts: model.accounts.len(),
-                covsim_version: env!("CARGO_PKG_VERSION").to_string(),
-                designs: model.designs.len(),
-                months: model.months,
-                parts: Some(paths.len()),
-                simulate_seconds: None,
-                threads: None,
-                trials,
-                variants: None,
-            },
+            timing,
         }
         .write(&out_dir, &lock)?,
-        Finished::Sweep(s) => super::study::write_sweep(&s, charts, &out_dir, &lock)?,
-        Finished::Tornado(t) => super::study::write_tornado(&t, charts, &out_dir, &lock)?,
+        Finished::Sweep(s) => super::study::write_sweep(&s, charts, &timing, &out_dir, &lock)?,
+        Finished::Tornado(t) => super::study::write_tornado(&t, charts, &timing, &out_dir, &lock)?,
     }
     super::out(&format!(
         "merged {} parts: trials 0..{} of scenario {} (seed {})\n",

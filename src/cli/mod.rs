@@ -59,6 +59,14 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print every scenario key (meaning, unit, range, default) as the Markdown tables of
+    /// docs/SCENARIO.md, or write them into that file.
+    Keys {
+        /// Replace the key tables of this Markdown file (its `<!-- keys: … -->` sections),
+        /// docs/SCENARIO.md when no file is named.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "docs/SCENARIO.md")]
+        write_docs: Option<PathBuf>,
+    },
 }
 
 /// How a command failed.
@@ -87,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::calibrate(*args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Init { path, force } => init(&path, force),
+        Command::Keys { write_docs } => keys(write_docs.as_deref()),
     };
     match outcome {
         Ok(()) => match STDOUT_ERROR.get() {
@@ -156,6 +165,25 @@ fn validate(path: &std::path::Path) -> Result<(), Failure> {
         designs.join(", "),
         model.designs[model.baseline].name
     ));
+    Ok(())
+}
+
+fn keys(write_docs: Option<&std::path::Path>) -> Result<(), Failure> {
+    let Some(path) = write_docs else {
+        out(&covsim::export::keys::all());
+        return Ok(());
+    };
+    let doc = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Io(format!("cannot read {}: {e}", path.display())))?;
+    let new = covsim::export::keys::update(&doc)
+        .map_err(|e| Failure::Io(format!("{}: {e}", path.display())))?;
+    if new == doc {
+        out(&format!("{}: key tables up to date\n", path.display()));
+        return Ok(());
+    }
+    files::write_atomic(path, new.as_bytes())
+        .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
+    out(&format!("{}: key tables written\n", path.display()));
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use covsim::charts::{self, sweep::SweepChart, tornado::TornadoChart};
 use covsim::diag::render_all;
 use covsim::driver::{Finished, Study};
 use covsim::export::study as tables;
+use covsim::export::timing::{self, Timing};
 use covsim::export::workbook;
 use covsim::sensitivity::Tornado;
 use covsim::sweep::Sweep;
@@ -103,7 +104,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let Finished::Sweep(result) = done.finished else {
         unreachable!("a sweep finishes as a sweep")
     };
-    write_sweep(&result, !args.common.no_charts, &done.out_dir, &done.lock)
+    write_sweep(
+        &result,
+        !args.common.no_charts,
+        &done.timing,
+        &done.out_dir,
+        &done.lock,
+    )
 }
 
 /// Renders every output of a sweep, writes them as the content of `out_dir` (whose lock the
@@ -111,6 +118,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
 pub fn write_sweep(
     result: &Sweep,
     with_charts: bool,
+    timing: &Timing,
     out_dir: &Path,
     lock: &outdir::Lock,
 ) -> Result<(), Failure> {
@@ -138,10 +146,11 @@ pub fn write_sweep(
         workbook::FILE_NAME.to_string(),
         workbook::sweep(result, &tables::sweep_sentences(result)).map_err(Failure::Io)?,
     ));
+    files_out.push((timing::FILE_NAME.to_string(), timing::render(timing)));
     outdir::write_unit(out_dir, &files_out, lock)?;
     out(&tables::sweep_md(result));
     out(&format!(
-        "\nwrote sweep.csv, sweep.json, sweep.md, summary.xlsx{} to {}\n",
+        "\nwrote sweep.csv, sweep.json, sweep.md, summary.xlsx, timing.json{} to {}\n",
         if with_charts { " and charts/" } else { "" },
         out_dir.display()
     ));
@@ -246,7 +255,13 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
     let Finished::Tornado(t) = done.finished else {
         unreachable!("a sensitivity study finishes as a tornado")
     };
-    write_tornado(&t, !args.common.no_charts, &done.out_dir, &done.lock)
+    write_tornado(
+        &t,
+        !args.common.no_charts,
+        &done.timing,
+        &done.out_dir,
+        &done.lock,
+    )
 }
 
 /// Renders every output of a tornado, writes them as the content of `out_dir` (whose lock the
@@ -254,6 +269,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
 pub fn write_tornado(
     t: &Tornado,
     with_charts: bool,
+    timing: &Timing,
     out_dir: &Path,
     lock: &outdir::Lock,
 ) -> Result<(), Failure> {
@@ -272,10 +288,11 @@ pub fn write_tornado(
         workbook::FILE_NAME.to_string(),
         workbook::tornado(t, &covsim::export::answer(&t.results)).map_err(Failure::Io)?,
     ));
+    files_out.push((timing::FILE_NAME.to_string(), timing::render(timing)));
     outdir::write_unit(out_dir, &files_out, lock)?;
     out(&text);
     out(&format!(
-        "\nwrote tornado.csv, tornado.md, summary.xlsx{} to {}\n",
+        "\nwrote tornado.csv, tornado.md, summary.xlsx, timing.json{} to {}\n",
         if with_charts {
             " and charts/tornado.(svg|png)"
         } else {

@@ -6,6 +6,7 @@ pub mod calibrate;
 pub mod csv;
 pub mod deck;
 pub mod json;
+pub mod keys;
 pub mod markdown;
 pub mod monthly;
 pub mod optimize;

@@ -5,6 +5,7 @@
 
 pub mod accounts_csv;
 pub mod edit;
+pub mod keys;
 pub mod raw;
 pub mod reader;
 pub mod registry;
@@ -34,6 +35,18 @@ pub fn load(
     read_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
 ) -> Result<Model, Vec<Diagnostic>> {
     Scenario::load(text, file_name, read_file).map(|s| s.model)
+}
+
+/// Every key the reader accepts in this text, as patterns (`channels[].ramp`,
+/// `designs[].headcount.*`): the known keys of each table it reads, whether or not the text is
+/// a valid scenario (a table the text does not write is not read). For tests/registry.rs,
+/// which checks them against `keys::KEYS`.
+pub fn accepted_keys(text: &str) -> std::collections::BTreeSet<String> {
+    let (root, _) = DeTable::parse_recoverable(text);
+    let mut ctx = reader::Ctx::new(Source::new("keys.toml", text));
+    ctx.accepted = Some(Default::default());
+    let _ = raw::read(&mut ctx, &root);
+    ctx.accepted.unwrap_or_default()
 }
 
 type Tree<'a> = Spanned<DeTable<'a>>;

@@ -5,7 +5,8 @@
 use toml::Spanned;
 use toml::de::DeValue;
 
-use super::reader::{Bound, Ctx, Sp, Table, dist_table, number, string};
+use super::keys::{self, Dflt};
+use super::reader::{Bound, Ctx, Sp, Table, declared_real, dist_table, number, string};
 use crate::diag::one_of;
 use crate::dist::DistSpec;
 use crate::model::{CreditRule, HandOff, Onboarding, OnboardingPlan, Response, Settling};
@@ -184,7 +185,8 @@ pub struct RawCoverage {
     pub specialists: Vec<(Sp<String>, Vec<Sp<String>>)>,
 }
 
-/// Defaults shared by the reader and the docs (docs/SCENARIO.md states the same values).
+/// Defaults of the keys (`scenario::keys` declares them; docs/SCENARIO.md is generated from it),
+/// also used for a section the file leaves out.
 pub mod defaults {
     pub const TRIALS: u64 = 10_000;
     pub const SEED: u64 = 1;
@@ -232,16 +234,16 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
     match doc.table_opt(ctx, "simulation") {
         Some(mut t) => {
             raw.name = t.str_opt(ctx, "name");
-            raw.trials = t.u64_or(ctx, "trials", 2, 100_000_000, defaults::TRIALS);
-            raw.seed = t.u64_or(ctx, "seed", 0, u64::MAX, defaults::SEED);
+            raw.trials = t.whole(ctx, "trials");
+            raw.seed = t.whole(ctx, "seed");
             ctx.run_setting_spans
                 .extend(["seed", "trials"].iter().filter_map(|k| t.value_span(k)));
-            raw.months = t.u64_or(ctx, "months", 1, 120, defaults::MONTHS) as u32;
+            raw.months = t.whole(ctx, "months") as u32;
             if let Some(c) = t.str_opt(ctx, "currency") {
                 raw.currency = c.value;
             }
             raw.baseline = t.str_opt(ctx, "baseline");
-            raw.lhs = t.choice_or(ctx, "sampling", &["random", "lhs"], "random") == "lhs";
+            raw.lhs = t.choice(ctx, "sampling") == "lhs";
             t.finish(ctx);
         }
         None if !doc.has("simulation") => {}
@@ -253,12 +255,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
     }
 
     if let Some(mut t) = doc.table_opt(ctx, "economics") {
-        raw.gross_margin = t.f64_or(
-            ctx,
-            "gross_margin",
-            Bound::Probability,
-            defaults::GROSS_MARGIN,
-        );
+        raw.gross_margin = t.real(ctx, "gross_margin");
         t.finish(ctx);
     }
 
@@ -290,7 +287,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         half_saturation: defaults::RESPONSE_HALF_SATURATION,
     };
     if let Some(t) = doc.table_opt(ctx, "response") {
-        global_response = read_response(ctx, t, global_response);
+        global_response = read_response(ctx, t, None);
     }
 
     raw.channels = doc
@@ -321,31 +318,16 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
     };
     if let Some(mut t) = doc.table_opt(ctx, "handoffs") {
         raw.handoff_default = HandOff {
-            failure: t.f64_or(
-                ctx,
-                "default_failure",
-                Bound::Probability,
-                defaults::HANDOFF_FAILURE,
-            ),
-            delay_months: t.f64_or(
-                ctx,
-                "default_delay_months",
-                Bound::Between(0.0, 60.0),
-                defaults::HANDOFF_DELAY_MONTHS,
-            ),
+            failure: t.real(ctx, "default_failure"),
+            delay_months: t.real(ctx, "default_delay_months"),
         };
         let default = raw.handoff_default;
         for mut p in t.tables(ctx, "pairs") {
             let from = p.str_req(ctx, "from", "a channel name");
             let to = p.str_req(ctx, "to", "a channel name");
             let handoff = HandOff {
-                failure: p.f64_or(ctx, "failure", Bound::Probability, default.failure),
-                delay_months: p.f64_or(
-                    ctx,
-                    "delay_months",
-                    Bound::Between(0.0, 60.0),
-                    default.delay_months,
-                ),
+                failure: p.real_or(ctx, "failure", default.failure),
+                delay_months: p.real_or(ctx, "delay_months", default.delay_months),
             };
             p.finish(ctx);
             if let (Some(from), Some(to)) = (from, to) {
@@ -369,56 +351,24 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         pairs: Vec::new(),
     };
     if let Some(t) = doc.table_opt(ctx, "conflict") {
-        raw.conflict = read_conflict(ctx, t, raw.conflict);
+        raw.conflict = read_conflict(ctx, t);
     }
 
     raw.settling = Settling::default();
     if let Some(mut t) = doc.table_opt(ctx, "transition") {
-        let d = Settling::default();
         raw.settling = Settling {
-            half_life_months: t.f64_or(
-                ctx,
-                "settling_half_life_months",
-                Bound::Between(0.0, 120.0),
-                d.half_life_months,
-            ),
-            conflict_multiplier: t.f64_or(
-                ctx,
-                "conflict_multiplier_at_start",
-                Bound::Between(1.0, 20.0),
-                d.conflict_multiplier,
-            ),
-            handoff_failure_multiplier: t.f64_or(
-                ctx,
-                "handoff_failure_multiplier_at_start",
-                Bound::Between(1.0, 20.0),
-                d.handoff_failure_multiplier,
-            ),
-            clarity_shortening: t.f64_or(
-                ctx,
-                "clarity_shortens_half_life_by",
-                Bound::Probability,
-                d.clarity_shortening,
-            ),
-            quarterback_shortening: t.f64_or(
-                ctx,
-                "quarterback_shortens_half_life_by",
-                Bound::Probability,
-                d.quarterback_shortening,
-            ),
+            half_life_months: t.real(ctx, "settling_half_life_months"),
+            conflict_multiplier: t.real(ctx, "conflict_multiplier_at_start"),
+            handoff_failure_multiplier: t.real(ctx, "handoff_failure_multiplier_at_start"),
+            clarity_shortening: t.real(ctx, "clarity_shortens_half_life_by"),
+            quarterback_shortening: t.real(ctx, "quarterback_shortens_half_life_by"),
         };
         t.finish(ctx);
     }
     if let Some(mut t) = doc.table_opt(ctx, "behaviour") {
-        raw.coasting = t.f64_or(ctx, "coasting", Bound::Probability, 0.0);
-        raw.churn_uncovered_multiplier = t.f64_or(
-            ctx,
-            "churn_uncovered_multiplier",
-            Bound::Between(1.0, 100.0),
-            1.0,
-        );
-        raw.churn_after_failed_post_sale =
-            t.f64_or(ctx, "churn_after_failed_post_sale", Bound::Probability, 0.0);
+        raw.coasting = t.real(ctx, "coasting");
+        raw.churn_uncovered_multiplier = t.real(ctx, "churn_uncovered_multiplier");
+        raw.churn_after_failed_post_sale = t.real(ctx, "churn_after_failed_post_sale");
         t.finish(ctx);
     }
 
@@ -434,7 +384,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
     for mut t in doc.tables(ctx, "correlations") {
         let a = t.str_req(ctx, "a", "the key path of an uncertain input");
         let b = t.str_req(ctx, "b", "the key path of an uncertain input");
-        let rank = t.f64_req(ctx, "rank", Bound::Between(-1.0, 1.0));
+        let rank = t.real_req(ctx, "rank");
         let at = sp_unit(&t);
         t.finish(ctx);
         if let (Some(a), Some(b), Some(rank), true) = (a, b, rank, ctx.record) {
@@ -451,15 +401,15 @@ fn read_accounts(ctx: &mut Ctx, mut t: Table) -> RawAccounts {
         ..Default::default()
     };
     acc.csv = t.str_opt(ctx, "csv");
-    acc.potential_volatility = t.f64_or(ctx, "potential_volatility", Bound::Between(0.0, 3.0), 0.0);
+    acc.potential_volatility = t.real(ctx, "potential_volatility");
     for mut s in t.tables(ctx, "segments") {
         let name = s.str_req(ctx, "name", "a segment name");
-        let count = s.u64_or(ctx, "count", 0, 10_000_000, 0);
+        let count = s.whole(ctx, "count");
         if !s.has("count") {
             s.missing(ctx, "count", "a whole number of accounts");
         }
-        let potential = dist_field(ctx, &mut s, "potential", Bound::NonNegative);
-        let fit = dist_field(ctx, &mut s, "fit", Bound::Probability);
+        let potential = dist_field(ctx, &mut s, "potential");
+        let fit = dist_field(ctx, &mut s, "fit");
         if potential.is_none() && !s.has("potential") {
             s.missing(ctx, "potential", "annual potential: a number or `{ dist = \"lognormal\", median = ..., sigma = ... }`");
         }
@@ -495,14 +445,10 @@ fn read_accounts(ctx: &mut Ctx, mut t: Table) -> RawAccounts {
 
 /// A number, or `{ dist = "...", params }`; `bound` applies to a plain number and to the
 /// location parameters of a distribution.
-fn dist_field(
-    ctx: &mut Ctx,
-    t: &mut Table,
-    key: &'static str,
-    bound: Bound,
-) -> Option<(DistSpec, Sp<()>)> {
+fn dist_field(ctx: &mut Ctx, t: &mut Table, key: &'static str) -> Option<(DistSpec, Sp<()>)> {
     let v = t.get(key)?;
     let path = t.path_of(key);
+    let (bound, _) = declared_real(&path);
     let here = Sp {
         value: (),
         span: v.span(),
@@ -523,22 +469,12 @@ fn read_tier(ctx: &mut Ctx, mut t: Table) -> Option<RawTier> {
             span: t.span.clone(),
             path: t.path.clone(),
         }),
-        min_potential: t.f64_or(ctx, "min_potential", Bound::NonNegative, 0.0),
-        min_fit: t.f64_or(ctx, "min_fit", Bound::Probability, 0.0),
-        opportunities_per_year: t.f64_or(
-            ctx,
-            "opportunities_per_year",
-            Bound::Between(0.0, 10_000.0),
-            defaults::OPPORTUNITIES_PER_YEAR,
-        ),
-        inbound_per_year: t.f64_or(ctx, "inbound_per_year", Bound::Between(0.0, 10_000.0), 0.0),
-        coverage_hours_per_account_per_year: t.f64_or(
-            ctx,
-            "coverage_hours_per_account_per_year",
-            Bound::Between(0.0, 100_000.0),
-            0.0,
-        ),
-        churn_per_year: t.f64_or(ctx, "churn_per_year", Bound::Probability, 0.0),
+        min_potential: t.real(ctx, "min_potential"),
+        min_fit: t.real(ctx, "min_fit"),
+        opportunities_per_year: t.real(ctx, "opportunities_per_year"),
+        inbound_per_year: t.real(ctx, "inbound_per_year"),
+        coverage_hours_per_account_per_year: t.real(ctx, "coverage_hours_per_account_per_year"),
+        churn_per_year: t.real(ctx, "churn_per_year"),
     };
     let total = tier.opportunities_per_year + tier.inbound_per_year;
     if total <= 0.0 {
@@ -553,18 +489,35 @@ fn read_tier(ctx: &mut Ctx, mut t: Table) -> Option<RawTier> {
     name.map(|_| tier)
 }
 
-fn read_response(ctx: &mut Ctx, mut t: Table, base: Response) -> Response {
-    let r = Response {
-        shape: t.f64_or(ctx, "shape", Bound::Between(0.05, 20.0), base.shape),
-        half_saturation: t.f64_or(
-            ctx,
-            "half_saturation",
-            Bound::Between(0.01, 10.0),
-            base.half_saturation,
-        ),
+/// `[response]` (no `base`: the declared defaults) or a channel's `response` (falling back
+/// to `base`, the `[response]` values).
+fn read_response(ctx: &mut Ctx, mut t: Table, base: Option<Response>) -> Response {
+    let r = match base {
+        None => Response {
+            shape: t.real(ctx, "shape"),
+            half_saturation: t.real(ctx, "half_saturation"),
+        },
+        Some(base) => Response {
+            shape: t.real_or(ctx, "shape", base.shape),
+            half_saturation: t.real_or(ctx, "half_saturation", base.half_saturation),
+        },
     };
     t.finish(ctx);
     r
+}
+
+/// A number or a table by tier (`keys::Kind::PerTier`) with a constant default, with the
+/// bound and default of its declaration.
+fn per_tier_key(ctx: &mut Ctx, t: &mut Table, key: &'static str) -> PerTier {
+    let path = t.path_of(key);
+    let (bound, default) = declared_real(&path);
+    let Dflt::Const(fallback) = default else {
+        panic!("`{path}` has no constant default");
+    };
+    match t.get(key) {
+        Some(v) => per_tier(ctx, v, &path, bound, fallback),
+        None => PerTier::All(fallback),
+    }
 }
 
 fn per_tier(
@@ -609,35 +562,20 @@ fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChan
         "kind",
         &one_of(crate::model::ChannelKind::NAMES.iter().copied()),
     );
-    let cost = t.f64_or(ctx, "cost_per_head_per_year", Bound::NonNegative, 0.0);
-    let capacity = t.f64_opt(
-        ctx,
-        "capacity_hours_per_head_per_year",
-        Bound::Between(0.0, 8760.0),
-    );
-    let fixed = t.f64_or(ctx, "fixed_cost_per_year", Bound::NonNegative, 0.0);
-    let effectiveness = match t.get("effectiveness") {
-        Some(v) => per_tier(
-            ctx,
-            v,
-            &t.path_of("effectiveness"),
-            Bound::Between(0.0, 10.0),
-            1.0,
-        ),
-        None => PerTier::All(1.0),
-    };
-    let price_discount = t.f64_or(ctx, "price_discount", Bound::Probability, 0.0);
-    let partner_margin = t.f64_or(ctx, "partner_margin", Bound::Probability, 0.0);
-    let variable_pay_rate = t.f64_or(ctx, "variable_pay_rate", Bound::Probability, 0.0);
+    let cost = t.real(ctx, "cost_per_head_per_year");
+    let capacity = t.real_opt(ctx, "capacity_hours_per_head_per_year");
+    let fixed = t.real(ctx, "fixed_cost_per_year");
+    let effectiveness = per_tier_key(ctx, &mut t, "effectiveness");
+    let price_discount = t.real(ctx, "price_discount");
+    let partner_margin = t.real(ctx, "partner_margin");
+    let variable_pay_rate = t.real(ctx, "variable_pay_rate");
     let response = match t.table_opt(ctx, "response") {
-        Some(r) => read_response(ctx, r, global),
+        Some(r) => read_response(ctx, r, Some(global)),
         None => global,
     };
-    let lift = t.f64_or(ctx, "lift", Bound::Between(0.0, 10.0), 0.0);
-    let ramp_months = t.f64_opt(ctx, "ramp_months", Bound::Between(0.0, 60.0));
-    let ramp_list = t
-        .get("ramp")
-        .map(|v| numbers(ctx, v, &t.path_of("ramp"), Bound::Probability, 60));
+    let lift = t.real(ctx, "lift");
+    let ramp_months = t.real_opt(ctx, "ramp_months");
+    let ramp_list = t.get("ramp").map(|v| numbers(ctx, v, &t.path_of("ramp")));
     let ramp = match (ramp_months, ramp_list) {
         (Some(_), Some(_)) => {
             ctx.error(
@@ -652,24 +590,17 @@ fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChan
         (None, Some(list)) => list,
         (None, None) => Vec::new(),
     };
-    let attrition_per_month = t.f64_or(ctx, "attrition_per_month", Bound::Probability, 0.0);
-    let hiring_lead = t.u64_opt(ctx, "hiring_lead_months", 0, 60);
+    let attrition_per_month = t.real(ctx, "attrition_per_month");
+    let hiring_lead = t.whole_opt(ctx, "hiring_lead_months");
     // Replacements of leavers use the hiring lead time unless told otherwise.
-    let replacement_delay_months = t.u64_or(
+    let replacement_delay_months = t.whole_or(
         ctx,
         "replacement_delay_months",
-        0,
-        60,
         hiring_lead.unwrap_or(defaults::REPLACEMENT_DELAY_MONTHS),
     ) as u32;
-    let recruiting_fee_per_hire = t.f64_or(
-        ctx,
-        "recruiting_fee_per_hire",
-        Bound::Between(0.0, 1e9),
-        0.0,
-    );
-    let off_profile_share = t.f64_or(ctx, "off_profile_share", Bound::Between(0.0, 0.95), 0.0);
-    let exit_cost_per_head = t.f64_or(ctx, "exit_cost_per_head", Bound::NonNegative, 0.0);
+    let recruiting_fee_per_hire = t.real(ctx, "recruiting_fee_per_hire");
+    let off_profile_share = t.real(ctx, "off_profile_share");
+    let exit_cost_per_head = t.real(ctx, "exit_cost_per_head");
     t.finish(ctx);
     Some(RawChannel {
         name: name?,
@@ -710,13 +641,11 @@ pub fn linear_ramp(n: f64) -> Vec<f64> {
 }
 
 /// An array of at most `max` numbers within `bound`.
-fn numbers(
-    ctx: &mut Ctx,
-    v: &Spanned<DeValue<'_>>,
-    path: &str,
-    bound: Bound,
-    max: usize,
-) -> Vec<f64> {
+/// A list of numbers (`keys::Kind::Numbers`), with the bound and length of its declaration.
+fn numbers(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Vec<f64> {
+    let keys::Kind::Numbers(bound, max) = keys::key(path).kind else {
+        panic!("`{path}` is not a list of numbers");
+    };
     match v.get_ref() {
         DeValue::Array(items) if items.len() <= max => items
             .iter()
@@ -764,9 +693,9 @@ fn boolean(ctx: &mut Ctx, t: &mut Table, key: &'static str) -> Option<Sp<bool>> 
 }
 
 fn read_onboarding(ctx: &mut Ctx, mut t: Table) -> Onboarding {
-    let plan = t.choice_or(ctx, "plan", OnboardingPlan::NAMES, "none");
-    let months = t.u64_or(ctx, "months", 0, 60, defaults::ONBOARDING_MONTHS) as u32;
-    let effort = t.f64_or(ctx, "effort", Bound::Between(0.0, 2.0), 1.0);
+    let plan = t.choice(ctx, "plan");
+    let months = t.whole(ctx, "months") as u32;
+    let effort = t.real(ctx, "effort");
     // Each plan's own parameters; another plan's parameter is an error, not silently unused.
     let own: &[&'static str] = match plan {
         "guarantee" => &["guarantee_per_month"],
@@ -796,25 +725,14 @@ fn read_onboarding(ctx: &mut Ctx, mut t: Table) -> Onboarding {
     }
     let plan = match plan {
         "guarantee" => OnboardingPlan::Guarantee {
-            per_month: t
-                .f64_req(ctx, "guarantee_per_month", Bound::NonNegative)
-                .unwrap_or(0.0),
+            per_month: t.real_req(ctx, "guarantee_per_month").unwrap_or(0.0),
         },
         "full_commission" => OnboardingPlan::FullCommission {
-            commission_rate: t
-                .f64_req(ctx, "commission_rate", Bound::Probability)
-                .unwrap_or(0.0),
-            base_pay_saved: t.f64_or(
-                ctx,
-                "base_pay_saved",
-                Bound::Probability,
-                defaults::BASE_PAY_SAVED,
-            ),
+            commission_rate: t.real_req(ctx, "commission_rate").unwrap_or(0.0),
+            base_pay_saved: t.real(ctx, "base_pay_saved"),
         },
         "reduced_target" => OnboardingPlan::ReducedTarget {
-            target_share: t
-                .f64_req(ctx, "target_share", Bound::Between(0.05, 1.0))
-                .unwrap_or(1.0),
+            target_share: t.real_req(ctx, "target_share").unwrap_or(1.0),
         },
         _ => OnboardingPlan::None,
     };
@@ -828,8 +746,9 @@ fn read_onboarding(ctx: &mut Ctx, mut t: Table) -> Onboarding {
 
 fn read_stage(ctx: &mut Ctx, mut t: Table) -> Option<RawStage> {
     let name = t.str_req(ctx, "name", "a stage name such as \"qualify\"");
+    let (conversion_bound, _) = declared_real(&t.path_of("conversion"));
     let conversion = match t.get("conversion") {
-        Some(v) => per_tier(ctx, v, &t.path_of("conversion"), Bound::Probability, 1.0),
+        Some(v) => per_tier(ctx, v, &t.path_of("conversion"), conversion_bound, 1.0),
         None => {
             t.missing(
                 ctx,
@@ -839,17 +758,8 @@ fn read_stage(ctx: &mut Ctx, mut t: Table) -> Option<RawStage> {
             PerTier::All(1.0)
         }
     };
-    let months = t.f64_or(ctx, "months", Bound::Between(0.0, 60.0), 0.0);
-    let hours_per_opportunity = match t.get("hours_per_opportunity") {
-        Some(v) => per_tier(
-            ctx,
-            v,
-            &t.path_of("hours_per_opportunity"),
-            Bound::Between(0.0, 10_000.0),
-            0.0,
-        ),
-        None => PerTier::All(0.0),
-    };
+    let months = t.real(ctx, "months");
+    let hours_per_opportunity = per_tier_key(ctx, &mut t, "hours_per_opportunity");
     let demand_generation = boolean(ctx, &mut t, "demand_generation").map(|b| b.value);
     let close = t.get("close").and_then(|v| match v.get_ref() {
         DeValue::Boolean(b) => Some(Sp {
@@ -881,74 +791,29 @@ fn read_stage(ctx: &mut Ctx, mut t: Table) -> Option<RawStage> {
     })
 }
 
-fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict {
+fn read_conflict(ctx: &mut Ctx, mut t: Table) -> RawConflict {
     let mut c = RawConflict {
-        default_overlap: t.f64_or(
-            ctx,
-            "default_overlap",
-            Bound::Probability,
-            base.default_overlap,
-        ),
-        discount: t.f64_or(ctx, "discount", Bound::Probability, base.discount),
-        loss_probability: t.f64_or(
-            ctx,
-            "loss_probability",
-            Bound::Probability,
-            base.loss_probability,
-        ),
-        duplicate_cost: t.f64_or(
-            ctx,
-            "duplicate_cost",
-            Bound::NonNegative,
-            base.duplicate_cost,
-        ),
-        clarity_effect: t.f64_or(
-            ctx,
-            "clarity_effect",
-            Bound::Probability,
-            base.clarity_effect,
-        ),
-        double_credit_factor: t.f64_or(
-            ctx,
-            "double_credit_factor",
-            Bound::Between(0.0, 10.0),
-            base.double_credit_factor,
-        ),
-        double_credit_share: t.f64_or(
-            ctx,
-            "double_credit_share",
-            Bound::Probability,
-            base.double_credit_share,
-        ),
-        pressure_half_hours: t.f64_or(
-            ctx,
-            "pressure_half_hours",
-            Bound::Between(0.0, 100_000.0),
-            base.pressure_half_hours,
-        ),
-        chase_hours: t.f64_or(
-            ctx,
-            "chase_hours",
-            Bound::Between(0.0, 10_000.0),
-            base.chase_hours,
-        ),
-        customer_loss_probability: t.f64_or(
-            ctx,
-            "customer_loss_probability",
-            Bound::Probability,
-            base.customer_loss_probability,
-        ),
+        default_overlap: t.real(ctx, "default_overlap"),
+        discount: t.real(ctx, "discount"),
+        loss_probability: t.real(ctx, "loss_probability"),
+        duplicate_cost: t.real(ctx, "duplicate_cost"),
+        clarity_effect: t.real(ctx, "clarity_effect"),
+        double_credit_factor: t.real(ctx, "double_credit_factor"),
+        double_credit_share: t.real(ctx, "double_credit_share"),
+        pressure_half_hours: t.real(ctx, "pressure_half_hours"),
+        chase_hours: t.real(ctx, "chase_hours"),
+        customer_loss_probability: t.real(ctx, "customer_loss_probability"),
         pairs: Vec::new(),
     };
     for mut p in t.tables(ctx, "pairs") {
         let owner = p.str_req(ctx, "owner", "the channel that owns the deal");
         let intruder = p.str_req(ctx, "intruder", "the channel that also pursues it");
         let pair = (
-            p.f64_opt(ctx, "overlap", Bound::Probability),
-            p.f64_opt(ctx, "discount", Bound::Probability),
-            p.f64_opt(ctx, "loss_probability", Bound::Probability),
-            p.f64_opt(ctx, "duplicate_cost", Bound::NonNegative),
-            p.f64_opt(ctx, "customer_loss_probability", Bound::Probability),
+            p.real_opt(ctx, "overlap"),
+            p.real_opt(ctx, "discount"),
+            p.real_opt(ctx, "loss_probability"),
+            p.real_opt(ctx, "duplicate_cost"),
+            p.real_opt(ctx, "customer_loss_probability"),
         );
         p.finish(ctx);
         if let (Some(owner), Some(intruder)) = (owner, intruder) {
@@ -971,8 +836,11 @@ fn read_conflict(ctx: &mut Ctx, mut t: Table, base: RawConflict) -> RawConflict 
 fn read_headcount(ctx: &mut Ctx, t: &mut Table) -> Vec<(Sp<String>, f64)> {
     let mut headcount = Vec::new();
     if let Some(mut h) = t.table_opt(ctx, "headcount") {
+        let keys::Kind::Heads(bound) = keys::key(&h.path).kind else {
+            panic!("`{}` is not a table of heads", h.path);
+        };
         for (k, v) in h.entries() {
-            if let Some(x) = number(ctx, v, &k.path, Bound::ZeroOr(0.01, 1e6)) {
+            if let Some(x) = number(ctx, v, &k.path, bound) {
                 headcount.push((k, x));
             }
         }
@@ -1043,15 +911,15 @@ fn names_or_list(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Vec<Sp<
 
 fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
     let name = t.str_req(ctx, "name", "a design name such as \"leveraged\"");
-    let clarity = t.f64_or(ctx, "clarity", Bound::Probability, 0.5);
-    let credit = match t.choice_or(ctx, "credit", &["single", "double"], "single") {
+    let clarity = t.real(ctx, "clarity");
+    let credit = match t.choice(ctx, "credit") {
         "double" => CreditRule::Double,
         _ => CreditRule::Single,
     };
-    let territory_overlap = t.f64_or(ctx, "territory_overlap", Bound::Between(0.0, 10.0), 1.0);
+    let territory_overlap = t.real(ctx, "territory_overlap");
     let transition_from = t.str_opt(ctx, "transition_from");
     let quarterback = boolean(ctx, &mut t, "quarterback").is_some_and(|b| b.value);
-    let off_profile_cap = t.f64_or(ctx, "off_profile_cap", Bound::Probability, 1.0);
+    let off_profile_cap = t.real(ctx, "off_profile_cap");
     let onboarding = t
         .table_opt(ctx, "onboarding")
         .map(|o| read_onboarding(ctx, o))
@@ -1077,7 +945,7 @@ fn read_design(ctx: &mut Ctx, mut t: Table) -> Option<RawDesign> {
                 Some(v) => {
                     let span = v.span();
                     let path = st.path_of("month");
-                    st.u64_opt(ctx, "month", 2, 10_000).map(|m| Sp {
+                    st.whole_opt(ctx, "month").map(|m| Sp {
                         value: m,
                         span,
                         path,

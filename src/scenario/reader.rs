@@ -9,6 +9,7 @@ use std::sync::Arc;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::keys;
 use super::registry::Param;
 use crate::diag::{Diagnostic, Source, near_matches, one_of};
 use crate::dist::{DIST_KINDS, DistSpec};
@@ -117,6 +118,9 @@ pub struct Ctx<'s> {
     /// Accounts (and the hash they went into) to reuse instead of generating or reading them
     /// again, when nothing that shapes them is overridden.
     pub reuse: Option<(Arc<Accounts>, String)>,
+    /// When set, every key the reader accepts in a table (its known keys), as a pattern
+    /// (`scenario::keys::pattern_of`): what tests/registry.rs checks against the declarations.
+    pub accepted: Option<std::collections::BTreeSet<String>>,
 }
 
 impl<'s> Ctx<'s> {
@@ -134,6 +138,7 @@ impl<'s> Ctx<'s> {
             uncertain: Vec::new(),
             uncertain_spans: Vec::new(),
             reuse: None,
+            accepted: None,
         }
     }
 
@@ -188,6 +193,20 @@ impl<'s> Ctx<'s> {
     ) {
         let d = self.src.diag(span, path, message, allowed);
         self.diags.push(d);
+    }
+}
+
+pub fn declared_real(path: &str) -> (Bound, keys::Dflt) {
+    match keys::key(path).kind {
+        keys::Kind::Real(b, d) | keys::Kind::PerTier(b, d) => (b, d),
+        other => panic!("`{path}` is not a number ({other:?})"),
+    }
+}
+
+fn declared_whole(path: &str) -> (u64, u64, Option<u64>) {
+    match keys::key(path).kind {
+        keys::Kind::Whole(min, max, default) => (min, max, default),
+        other => panic!("`{path}` is not a whole number ({other:?})"),
     }
 }
 
@@ -274,6 +293,7 @@ fn number_at(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) 
 /// Reads `{ dist = "kind", params... }`: the distribution's kind and natural parameters.
 pub fn dist_table(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option<DistSpec> {
     let mut d = Table::from_value(ctx, v, path)?;
+    d.distribution = true;
     let kinds: Vec<&str> = DIST_KINDS.iter().map(|(k, _)| *k).collect();
     let kind = d.str_req(ctx, "dist", &one_of(kinds.iter().copied()))?;
     let Some((_, params)) = DIST_KINDS.iter().find(|(k, _)| *k == kind.value) else {
@@ -366,6 +386,8 @@ pub struct Table<'t, 'i> {
     pub span: Span,
     pub path: String,
     known: Vec<&'static str>,
+    /// A `{ dist = … }` table: its keys are a distribution's parameters, not scenario keys.
+    distribution: bool,
 }
 
 impl<'t, 'i> Table<'t, 'i> {
@@ -375,6 +397,7 @@ impl<'t, 'i> Table<'t, 'i> {
             span,
             path,
             known: Vec::new(),
+            distribution: false,
         }
     }
 
@@ -468,6 +491,67 @@ impl<'t, 'i> Table<'t, 'i> {
         }
         let v = self.get(key)?;
         number(ctx, v, &self.path_of(key), bound)
+    }
+
+    /// A real-valued key with the bound and default of its declaration (`scenario::keys`).
+    pub fn real(&mut self, ctx: &mut Ctx, key: &'static str) -> f64 {
+        let (bound, default) = declared_real(&self.path_of(key));
+        match default {
+            keys::Dflt::Const(d) => self.f64_or(ctx, key, bound, d),
+            other => panic!(
+                "`{}` has no constant default ({other:?})",
+                self.path_of(key)
+            ),
+        }
+    }
+
+    /// A real-valued key that falls back to another key's value (`keys::Dflt::Key`), with the
+    /// bound of its declaration.
+    pub fn real_or(&mut self, ctx: &mut Ctx, key: &'static str, fallback: f64) -> f64 {
+        let (bound, _) = declared_real(&self.path_of(key));
+        self.f64_or(ctx, key, bound, fallback)
+    }
+
+    /// A required real-valued key, with the bound of its declaration.
+    pub fn real_req(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<f64> {
+        let (bound, _) = declared_real(&self.path_of(key));
+        self.f64_req(ctx, key, bound)
+    }
+
+    /// An optional real-valued key (no default, or a fallback applied later), with the bound
+    /// of its declaration.
+    pub fn real_opt(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<f64> {
+        let (bound, _) = declared_real(&self.path_of(key));
+        self.f64_opt(ctx, key, bound)
+    }
+
+    /// A whole number with the range and default of its declaration.
+    pub fn whole(&mut self, ctx: &mut Ctx, key: &'static str) -> u64 {
+        let (min, max, default) = declared_whole(&self.path_of(key));
+        self.u64_or(ctx, key, min, max, default.unwrap_or(min))
+    }
+
+    /// A whole number with the range of its declaration and a default worked out by the
+    /// reader (another key's value).
+    pub fn whole_or(&mut self, ctx: &mut Ctx, key: &'static str, default: u64) -> u64 {
+        let (min, max, _) = declared_whole(&self.path_of(key));
+        self.u64_or(ctx, key, min, max, default)
+    }
+
+    /// A whole number with the range of its declaration, if given.
+    pub fn whole_opt(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<u64> {
+        let (min, max, _) = declared_whole(&self.path_of(key));
+        self.u64_opt(ctx, key, min, max)
+    }
+
+    /// One of the words of its declaration, or its default.
+    pub fn choice(&mut self, ctx: &mut Ctx, key: &'static str) -> &'static str {
+        match keys::key(&self.path_of(key)).kind {
+            keys::Kind::Choice(choices, default) => {
+                self.choice_or(ctx, key, choices, default.unwrap_or(choices[0]))
+            }
+            other => panic!("`{}` is not a choice ({other:?})", self.path_of(key)),
+        }
     }
 
     /// A whole number in `[min, max]`.
@@ -611,6 +695,12 @@ impl<'t, 'i> Table<'t, 'i> {
 
     /// Reports every key that was never asked for, with the nearest known key.
     pub fn finish(self, ctx: &mut Ctx) {
+        if let Some(accepted) = ctx.accepted.as_mut().filter(|_| !self.distribution) {
+            for k in &self.known {
+                let key = if *k == "\u{0}all" { "*" } else { k };
+                accepted.insert(keys::pattern_of(&join(&self.path, key)));
+            }
+        }
         if self.known.contains(&"\u{0}all") {
             return;
         }

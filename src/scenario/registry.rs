@@ -1,10 +1,10 @@
-//! The parameter registry: every real-valued key of a scenario, declared once with its key
-//! paths (positional, `channels[1].cost_per_head_per_year`, and by name,
+//! The parameter registry: the real-valued keys one scenario reads, each with its key paths
+//! (positional, `channels[1].cost_per_head_per_year`, and by name,
 //! `channels.inside.cost_per_head_per_year`), its bound, its default (a constant, or another
-//! parameter it falls back to), where the file writes it, and whether it shapes the account
-//! base. A variant of a scenario — a sweep point, a tornado swing, one trial's draws of the
-//! uncertain inputs — is a set of value edits checked here against the bounds; the parsed
-//! document is never read from text again.
+//! parameter it falls back to; both as `scenario::keys` declares them), where the file writes
+//! it, and whether it shapes the account base. A variant of a scenario — a sweep point, a
+//! tornado swing, one trial's draws of the uncertain inputs — is a set of value edits checked
+//! here against the bounds; the parsed document is never read from text again.
 
 use std::collections::HashMap;
 
@@ -61,32 +61,6 @@ fn shapes_accounts(path: &str) -> bool {
     path.starts_with("accounts.segments")
 }
 
-/// Key patterns (indices written `[]`) whose default is another key's value. One declaration
-/// per fallback; the reader applies the same rule when it reads the file.
-pub const FALLBACKS: &[(&str, &str)] = &[
-    ("handoffs.pairs[].failure", "handoffs.default_failure"),
-    (
-        "handoffs.pairs[].delay_months",
-        "handoffs.default_delay_months",
-    ),
-    ("channels[].response.shape", "response.shape"),
-    (
-        "channels[].response.half_saturation",
-        "response.half_saturation",
-    ),
-    ("conflict.pairs[].overlap", "conflict.default_overlap"),
-    ("conflict.pairs[].discount", "conflict.discount"),
-    (
-        "conflict.pairs[].loss_probability",
-        "conflict.loss_probability",
-    ),
-    ("conflict.pairs[].duplicate_cost", "conflict.duplicate_cost"),
-    (
-        "conflict.pairs[].customer_loss_probability",
-        "conflict.customer_loss_probability",
-    ),
-];
-
 /// `channels[1].ramp[0]` → `channels[].ramp[]`.
 pub fn pattern(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -136,8 +110,8 @@ impl Registry {
                 continue;
             }
             let pat = pattern(&p.path);
-            if let Some((_, to)) = FALLBACKS.iter().find(|(from, _)| *from == pat) {
-                p.default = Default::Param((*to).to_string());
+            if let Some(to) = super::keys::fallback(&pat) {
+                p.default = Default::Param(to.to_string());
             }
             p.name_path = name_path(&p.path, names);
             let id = reg.params.len();
