@@ -117,6 +117,9 @@ pub struct Ctx<'s> {
     /// Accounts (and the hash they went into) to reuse instead of generating or reading them
     /// again, when nothing that shapes them is overridden.
     pub reuse: Option<(Arc<Accounts>, String)>,
+    /// The `[optimize]` section as written (first reading only), checked by `covsim optimize`
+    /// and `covsim validate` against the model's names.
+    pub optimize: Option<super::raw::RawOptimize>,
 }
 
 impl<'s> Ctx<'s> {
@@ -134,6 +137,7 @@ impl<'s> Ctx<'s> {
             uncertain: Vec::new(),
             uncertain_spans: Vec::new(),
             reuse: None,
+            optimize: None,
         }
     }
 
