@@ -373,3 +373,387 @@ fn bad_flags_are_all_reported_with_what_is_allowed() {
     }
     assert!(!dir.path().join("outputs").exists(), "nothing written");
 }
+
+/// Two tiers: 4 big accounts (20M potential, so a won deal is worth 10M) and 400 small ones
+/// (100k). The `hunter` channel wins big deals (effectiveness 1 there, 0.1 on small ones) and
+/// costs 12M a year to run; the `farmer` channel the reverse, for nothing. With the hunter on
+/// the big tier, contribution has the higher mean (about 0.5·(40M + 20M) − 12M = 18M against
+/// 0.5·(4M + 20M) = 12M) but a Poisson(4) count of 10M deals makes its bad years far worse (P5
+/// about 3M against 9M). `[optimize]` asks for the best P5.
+fn risk(extra: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "risk"
+trials = 400
+seed = 11
+months = 12
+[economics]
+gross_margin = 0.5
+[accounts]
+[[accounts.segments]]
+name = "big"
+count = 4
+potential = 20000000
+fit = 0.9
+[[accounts.segments]]
+name = "small"
+count = 400
+potential = 100000
+fit = 0.9
+[[tiers]]
+name = "big"
+min_potential = 1000000
+opportunities_per_year = 2
+[[tiers]]
+name = "small"
+opportunities_per_year = 2
+[[channels]]
+name = "hunter"
+kind = "digital"
+fixed_cost_per_year = 12000000
+effectiveness = {{ big = 1.0, small = 0.1 }}
+[[channels]]
+name = "farmer"
+kind = "digital"
+effectiveness = {{ big = 0.1, small = 1.0 }}
+[[stages]]
+name = "close"
+conversion = 0.5
+[[designs]]
+name = "hunted"
+headcount = {{}}
+[designs.coverage.big]
+owner = "hunter"
+[designs.coverage.small]
+owner = "farmer"
+[[designs]]
+name = "farmed"
+headcount = {{}}
+[designs.coverage.big]
+owner = "farmer"
+[designs.coverage.small]
+owner = "farmer"
+
+[optimize]
+from = "hunted"
+vary = ["coverage.big.owner=hunter|farmer"]
+objective = "p5(contribution)"
+delta = "500k"
+{extra}"#
+    )
+}
+
+/// The value of `coverage.big.owner` of the chosen finalist in `optimize.json`.
+fn chosen_setting(o: &serde_json::Value) -> String {
+    let c = o["chosen"].as_u64().expect("a chosen finalist") as usize;
+    o["finalists"][c]["settings"][0][1]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_percentile_objective_picks_the_design_with_the_better_bad_years() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "risk.toml", &risk(""));
+    // The answer from the trial rows of `covsim run` (a scenario with an [optimize] section
+    // runs as if it had none), computed here: each design's mean, the paired mean difference
+    // with its standard error, and the 5th percentile (nearest rank) of contribution.
+    let r = run_in(
+        dir.path(),
+        &[
+            "run",
+            "risk.toml",
+            "--per-trial",
+            "--no-charts",
+            "--quiet",
+            "--out",
+            "run",
+        ],
+    );
+    assert!(r.status.success(), "{}", stderr(&r));
+    let rows = std::fs::read_to_string(dir.path().join("run/per_trial.csv")).unwrap();
+    let mut lines = rows.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |k: &str| header.iter().position(|h| *h == k).unwrap();
+    let (design, contribution) = (col("design"), col("contribution"));
+    let mut by: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        by.entry(f[design].to_string())
+            .or_default()
+            .push(f[contribution].parse().unwrap());
+    }
+    let (h, f) = (&by["hunted"], &by["farmed"]);
+    assert_eq!(h.len(), 400);
+    let n = h.len() as f64;
+    let d: Vec<f64> = h.iter().zip(f).map(|(a, b)| a - b).collect();
+    let dm = d.iter().sum::<f64>() / n;
+    let dse = (d.iter().map(|x| (x - dm).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
+    assert!(
+        dm > 5.0 * dse,
+        "the hunter's mean is higher: paired difference {dm} ± {dse}"
+    );
+    let p5 = |xs: &[f64]| {
+        let mut v = xs.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[(0.05 * n).ceil() as usize - 1]
+    };
+    assert!(
+        p5(f) > p5(h) + 3e6,
+        "the farmer's bad years are better: P5 {} against {}",
+        p5(f),
+        p5(h)
+    );
+    // The optimizer, from the section alone: the best P5 is the farmer's.
+    let o = run_in(
+        dir.path(),
+        &[
+            "optimize",
+            "risk.toml",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            "p5",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = json(&dir.path().join("p5/optimize.json"));
+    assert_eq!(p["objective"], "p5(contribution)");
+    assert_eq!(chosen_setting(&p), "farmer");
+    let c = p["chosen"].as_u64().unwrap() as usize;
+    let mean_f = f.iter().sum::<f64>() / n;
+    let reported = p["finalists"][c]["contribution"]["mean"].as_f64().unwrap();
+    assert!(
+        (reported - mean_f).abs() <= 1e-9 * mean_f.abs(),
+        "{reported} vs {mean_f}"
+    );
+    // `--objective` wins over the section's: the best mean is the hunter's.
+    let o = run_in(
+        dir.path(),
+        &[
+            "optimize",
+            "risk.toml",
+            "--objective",
+            "contribution",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            "mean",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = json(&dir.path().join("mean/optimize.json"));
+    assert_eq!(m["objective"], "contribution");
+    assert_eq!(chosen_setting(&m), "hunter");
+}
+
+/// `sizing` with an `[optimize]` section that varies the inside heads and caps them 5 below
+/// the closed form's optimum.
+fn sizing_with_section(seed: u64) -> (String, u32) {
+    let best = closed_form_best();
+    let text = sizing(seed)
+        + &format!(
+            r#"
+[optimize]
+from = "inside"
+vary = ["headcount.inside={}..{}"]
+constraints = ["heads <= {}"]
+delta = {}
+max_trials = 200000
+"#,
+            RANGE.0,
+            RANGE.1,
+            best - 5,
+            delta()
+        );
+    (text, best)
+}
+
+fn optimize_heads(dir: &std::path::Path, out: &str, flags: &[&str]) -> f64 {
+    let mut args = vec![
+        "optimize",
+        "sizing.toml",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(flags);
+    let o = run_in(dir, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j = json(&dir.join(out).join("optimize.json"));
+    assert_eq!(
+        j["guarantee"].as_str().map(|g| g.contains("NO guarantee")),
+        Some(false)
+    );
+    chosen_setting(&j).parse().unwrap()
+}
+
+#[test]
+fn the_optimize_section_means_what_the_flags_mean_and_a_list_flag_replaces_its_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, best) = sizing_with_section(9);
+    write(dir.path(), "sizing.toml", &text);
+    // The section alone: the cap binds.
+    assert_eq!(optimize_heads(dir.path(), "a", &[]), (best - 5) as f64);
+    // `--constraint` replaces the section's constraints (were it added, the cap would still
+    // bind): the unconstrained optimum.
+    let loose = format!("heads <= {}", best + 20);
+    assert_eq!(
+        optimize_heads(dir.path(), "b", &["--constraint", &loose]),
+        best as f64
+    );
+    // `--vary` replaces the section's variables (were it added, the heads would be varied
+    // twice, an error); the section's cap still applies, and the range now ends below it.
+    let range = format!("headcount.inside=1..{}", best - 10);
+    assert_eq!(
+        optimize_heads(dir.path(), "c", &["--vary", &range]),
+        (best - 10) as f64
+    );
+    // The same problem given by flags only gives the same bytes as the section.
+    let flags = [
+        "--from".to_string(),
+        "inside".into(),
+        "--vary".into(),
+        format!("headcount.inside={}..{}", RANGE.0, RANGE.1),
+        "--constraint".into(),
+        format!("heads <= {}", best - 5),
+        "--delta".into(),
+        delta().to_string(),
+        "--max-trials".into(),
+        "200000".into(),
+    ];
+    write(dir.path(), "flags.toml", &sizing(9));
+    let mut args = vec![
+        "optimize",
+        "flags.toml",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        "d",
+    ];
+    args.extend(flags.iter().map(String::as_str));
+    let o = run_in(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["optimize.json", "optimize.csv", "best.toml"] {
+        let a = std::fs::read(dir.path().join("a").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("d").join(f)).unwrap();
+        assert!(a == b, "{f}: the section and the flags differ");
+    }
+}
+
+#[test]
+fn a_bad_optimize_section_is_reported_in_full_with_places_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let section = r#"
+[optimize]
+from = "insid"
+vary = [
+  "headcount.inside=1..10",
+  "headcount.insde=1..10",
+  "coverage.all.owner=inside|nobody",
+  "headcount.inside=10..1",
+]
+constraints = ["cost_of_sale <= 1M", "heads < 3"]
+objective = "p500(contribution)"
+delta = -3
+confidence = 1.5
+budget_seconds = 0
+max_trial = 4
+"#;
+    let text = sizing(3) + section;
+    write(dir.path(), "sizing.toml", &text);
+    let line = |needle: &str| {
+        let at = text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        text[..at].matches('\n').count() + 1
+    };
+    let expected = [
+        (
+            format!("sizing.toml:{}:8", line("from = \"insid\"")),
+            "optimize.from",
+            "unknown design \"insid\"; did you mean \"inside\"?",
+        ),
+        (
+            format!("sizing.toml:{}:3", line("\"headcount.insde")),
+            "optimize.vary[1]",
+            "unknown channel \"insde\"; did you mean \"inside\"?",
+        ),
+        (
+            format!("sizing.toml:{}:3", line("\"coverage.all.owner")),
+            "optimize.vary[2]",
+            "unknown channel \"nobody\"",
+        ),
+        (
+            format!("sizing.toml:{}:3", line("\"headcount.inside=10..1")),
+            "optimize.vary[3]",
+            "`10..1` is not a range of whole numbers",
+        ),
+        (
+            format!("sizing.toml:{}:16", line("constraints =")),
+            "optimize.constraints[0]",
+            "unknown metric `cost_of_sale`; did you mean `cost_of_sales`?",
+        ),
+        (
+            String::new(),
+            "optimize.constraints[1]",
+            "`heads < 3` is not `measure <= limit` or `measure >= limit`",
+        ),
+        (
+            format!("sizing.toml:{}:13", line("objective =")),
+            "optimize.objective",
+            "percentile 500 is out of range",
+        ),
+        (
+            format!("sizing.toml:{}:9", line("delta = -3")),
+            "optimize.delta",
+            "`-3` is not a positive amount",
+        ),
+        (
+            format!("sizing.toml:{}:14", line("confidence = 1.5")),
+            "optimize.confidence",
+            "1.5 is out of range for `optimize.confidence`",
+        ),
+        (
+            format!("sizing.toml:{}:18", line("budget_seconds = 0")),
+            "optimize.budget_seconds",
+            "0 is out of range for `optimize.budget_seconds`",
+        ),
+        (
+            format!("sizing.toml:{}:1", line("max_trial = 4")),
+            "optimize.max_trial",
+            "unknown key `max_trial`; did you mean `max_trials`?",
+        ),
+    ];
+    for command in [
+        vec!["validate", "sizing.toml"],
+        vec!["optimize", "sizing.toml", "--quiet"],
+        vec!["optimize", "sizing.toml", "--quiet", "--delta=-4"],
+        vec!["run", "sizing.toml", "--quiet"],
+    ] {
+        let o = run_in(dir.path(), &command);
+        assert_eq!(o.status.code(), Some(1), "{command:?}");
+        let e = stderr(&o);
+        for (place, key, message) in &expected {
+            // Each diagnostic: message, place, then key.
+            let at = e
+                .find(message)
+                .unwrap_or_else(|| panic!("{command:?}: missing {message:?} in:\n{e}"));
+            let block = &e[at..e[at..].find("\n\n").map_or(e.len(), |i| at + i)];
+            assert!(
+                block.contains(place.as_str()),
+                "{command:?}: {place} in:\n{block}"
+            );
+            assert!(
+                block.contains(&format!("= key: {key}")),
+                "{command:?}: {key} in:\n{block}"
+            );
+        }
+        assert!(e.contains("11 problems found"), "{command:?}:\n{e}");
+        if command.contains(&"--delta=-4") {
+            assert!(e.contains("--delta '-4'"), "the flag's problem too:\n{e}");
+        }
+        assert!(!dir.path().join("outputs").exists(), "nothing written");
+    }
+}

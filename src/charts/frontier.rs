@@ -108,6 +108,13 @@ fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), Chart
         }
     }
     c.polyline(&line, MUTED, 3)?;
+    // What a label should not cover: every dot drawn, and the labels placed before it.
+    let mut dots: Vec<Rect> = o
+        .explored
+        .iter()
+        .map(|e| around((x.at(e.cost_of_sales), y.at(e.contribution)), 5))
+        .collect();
+    let mut labels = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let hand = e.selection == "hand-made";
         let chosen = o.chosen == Some(i) && !hand;
@@ -119,6 +126,7 @@ fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), Chart
             FINALIST
         };
         let at = (x.at(e.cost_of_sales.mean), y.at(e.contribution.mean));
+        dots.push(around(at, if chosen { 15 } else { 9 }));
         c.h_whisker(
             x.at(e.cost_of_sales.ci95_low),
             x.at(e.cost_of_sales.ci95_high),
@@ -140,24 +148,88 @@ fn frontier<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome) -> Result<(), Chart
         } else {
             c.dot(at, 8, colour, true)?;
         }
-        let label = format!("{} {}", e.name, value(e.contribution.mean));
-        if chosen {
-            c.text(
-                &label,
-                (at.0 - 20, at.1 - 24),
-                VALUE.with_colour(colour),
-                RIGHT_MID,
-            )?;
-        } else if hand {
-            c.text(
-                &label,
-                (at.0 + 16, at.1 + 4),
-                VALUE.with_colour(colour),
-                LEFT_MID,
-            )?;
+        if chosen || hand {
+            // The chosen design's label is placed first.
+            let label = format!("{} {}", e.name, value(e.contribution.mean));
+            labels.push((!chosen, at, label, colour));
         }
     }
+    labels.sort_by_key(|l| l.0);
+    let mut placed: Vec<Rect> = Vec::new();
+    for (_, at, label, colour) in labels {
+        let font = VALUE.with_colour(colour);
+        let (w, h) = c.measure(&label, font);
+        let r = place(at, (w, h), &plot, &dots, &placed);
+        if !touches(&around(at, 16), &r) {
+            // A leader line from the mark to the nearest point of its label.
+            let to = (at.0.clamp(r.x0, r.x1), at.1.clamp(r.y0, r.y1));
+            c.line(at, to, colour, 1)?;
+        }
+        c.text(&label, (r.x0, (r.y0 + r.y1) / 2), font, LEFT_MID)?;
+        placed.push(r);
+    }
     Ok(())
+}
+
+/// The square of half-side `r` around a point.
+fn around((x, y): (i32, i32), r: i32) -> Rect {
+    Rect {
+        x0: x - r,
+        y0: y - r,
+        x1: x + r,
+        y1: y + r,
+    }
+}
+
+fn touches(a: &Rect, b: &Rect) -> bool {
+    a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
+}
+
+/// Where a label of size `(w, h)` for the mark at `at` goes: greedy, the first of rings of
+/// places around the mark (right, left, above, below, then the diagonals; each ring 36 px
+/// further out) that stays in the plot and covers no label already placed, preferring places
+/// that cover few dots (a dot costs 2.5 rings). Deterministic: the same marks, the same places.
+fn place(at: (i32, i32), (w, h): (i32, i32), plot: &Rect, dots: &[Rect], placed: &[Rect]) -> Rect {
+    let mut best: Option<(i64, Rect)> = None;
+    for ring in 0..8i32 {
+        let d = 18 + 36 * ring;
+        let e = d * 7 / 10;
+        let spots = [
+            (at.0 + d, at.1 - h / 2),
+            (at.0 - d - w, at.1 - h / 2),
+            (at.0 - w / 2, at.1 - d - h),
+            (at.0 - w / 2, at.1 + d),
+            (at.0 + e, at.1 - e - h),
+            (at.0 + e, at.1 + e),
+            (at.0 - e - w, at.1 - e - h),
+            (at.0 - e - w, at.1 + e),
+        ];
+        for (k, (x0, y0)) in spots.into_iter().enumerate() {
+            let r = Rect {
+                x0,
+                y0,
+                x1: x0 + w,
+                y1: y0 + h,
+            };
+            if r.x0 < plot.x0 || r.x1 > plot.x1 || r.y0 < plot.y0 || r.y1 > plot.y1 {
+                continue;
+            }
+            if placed.iter().any(|p| touches(p, &r)) {
+                continue;
+            }
+            let covered = dots.iter().filter(|d| touches(d, &r)).count() as i64;
+            let cost = covered * 25 + (ring as i64) * 10 + k as i64;
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, r));
+            }
+        }
+    }
+    best.map(|(_, r)| r).unwrap_or(Rect {
+        x0: at.0 + 18,
+        y0: at.1 - h / 2,
+        x1: at.0 + 18 + w,
+        y1: at.1 + h / 2,
+    })
 }
 
 /// Page, footer and the y axis title; returns the plot area.
@@ -234,7 +306,7 @@ fn sizing<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome, p: &Profile) -> Resul
             "Sizing: {} as `{}` varies, other choices as chosen",
             o.objective, p.key
         ),
-        "Line: mean over the first report trials. Band: the middle 90% of trials (P5–P95). Dashed: the chosen value. Constraints are not applied along the curve.",
+        "Line: mean over the first report trials. Band: P5–P95 of trials. Dashed: the chosen value. Constraints not applied along the curve.",
         &format!("{}, {} over {} months", o.objective, o.currency, o.months),
         o,
     )?;

@@ -5,19 +5,24 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use covsim::diag::render_all;
-use covsim::model::Model;
 use covsim::scenario::{self, Scenario};
 
 use super::Failure;
 
-/// Loads a scenario file, or the built-in example when `path` is `None`. Account files named in
-/// the scenario are read relative to the scenario's folder.
-pub fn load_scenario(path: Option<&Path>) -> Result<Model, Failure> {
-    load_study(path).map(|s| s.model)
+/// Loads a scenario file, or the built-in example when `path` is `None`, with what is needed
+/// to vary it (uncertain inputs, overrides). Account files named in the scenario are read
+/// relative to the scenario's folder.
+pub fn load_study(path: Option<&Path>) -> Result<Scenario, Failure> {
+    let sc = load_unchecked(path)?;
+    // A scenario is valid only with a valid `[optimize]` section, whatever the command (the
+    // simulation ignores the section; `covsim optimize` reads it).
+    covsim::optimize::space::section(&sc, None).map_err(|d| Failure::Input(render_all(&d)))?;
+    Ok(sc)
 }
 
-/// Loads a scenario with what is needed to vary it (uncertain inputs, overrides).
-pub fn load_study(path: Option<&Path>) -> Result<Scenario, Failure> {
+/// `load_study` without the check of the `[optimize]` section, for `covsim optimize`, which
+/// checks it with its flags and reports the problems of both together.
+pub fn load_unchecked(path: Option<&Path>) -> Result<Scenario, Failure> {
     let (text, name, dir) = match path {
         Some(p) => {
             let bytes = fs::read(p)

@@ -152,7 +152,12 @@ pub fn pool(threads: Option<u32>) -> Result<rayon::ThreadPool, Failure> {
 }
 
 fn validate(path: &std::path::Path) -> Result<(), Failure> {
-    let model = files::load_scenario(Some(path))?;
+    let sc = files::load_study(Some(path))?;
+    // The `[optimize]` section is checked as `covsim optimize` reads it (the simulation
+    // ignores it).
+    let section = covsim::optimize::space::section(&sc, None)
+        .map_err(|d| Failure::Input(covsim::diag::render_all(&d)))?;
+    let model = &sc.model;
     let designs: Vec<&str> = model.designs.iter().map(|d| d.name.as_str()).collect();
     out(&format!(
         "{}: ok — {} accounts in {} tiers, {} channels, {} stages, {} designs ({}), baseline {}\n",
@@ -165,6 +170,25 @@ fn validate(path: &std::path::Path) -> Result<(), Failure> {
         designs.join(", "),
         model.designs[model.baseline].name
     ));
+    if sc.optimize.is_some() {
+        let from = section.from.unwrap_or(model.baseline);
+        out(&format!(
+            "[optimize]: from {}, {} decision variable{}, {} constraint{}\n",
+            model.designs[from].name,
+            section.variables.len(),
+            if section.variables.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            section.constraints.len(),
+            if section.constraints.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+        ));
+    }
     Ok(())
 }
 

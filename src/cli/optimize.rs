@@ -12,38 +12,47 @@ use covsim::optimize::{self, Monitor, Options, space};
 
 use super::{Failure, files, out, outdir};
 
+/// The flags of `covsim optimize`. The problem can also be written in the scenario's
+/// `[optimize]` section (docs/SCENARIO.md): a flag wins over the section's key of the same
+/// meaning, and a list flag (`--vary`, `--constraint`) given at least once replaces the
+/// section's whole list.
 #[derive(Args, Debug)]
 pub struct OptimizeArgs {
     /// Scenario file (TOML).
     scenario: PathBuf,
-    /// The design the candidates are made from (default: the baseline).
+    /// The design the candidates are made from (default: `optimize.from`, else the baseline).
     #[arg(long)]
     from: Option<String>,
     /// A decision variable, `key=levels`: `headcount.field=10..80`,
     /// `coverage.core.owner=field|inside`, `coverage.key.owners.close=field|inside`,
     /// `coverage.key.specialists.propose=none|solutions`, `clarity=0.5|0.8`,
     /// `credit=single|double`, or a real-valued key of the design (`territory_overlap=0.5|1`).
-    #[arg(long, required = true)]
+    /// Replaces the scenario's `optimize.vary` when given.
+    #[arg(long)]
     vary: Vec<String>,
     /// A constraint, `measure <= limit` or `measure >= limit`: `cost_of_sales <= 15M`,
-    /// `p5(contribution) >= 8M`, `heads <= 90`, `conflicts <= 300`.
+    /// `p5(contribution) >= 8M`, `heads <= 90`, `conflicts <= 300`. Replaces the scenario's
+    /// `optimize.constraints` when given.
     #[arg(long)]
     constraint: Vec<String>,
     /// What to maximise (or minimise, for costs and losses): a metric's mean (`contribution`)
-    /// or a percentile (`p5(contribution)`).
-    #[arg(long, default_value = covsim::metrics::Metric::Contribution.key())]
-    objective: String,
+    /// or a percentile (`p5(contribution)`) [default: `optimize.objective`, else contribution].
+    #[arg(long)]
+    objective: Option<String>,
     /// Indifference zone: the chosen design is within this much of the best finalist
-    /// (`100k`, `250000`).
-    #[arg(long, default_value = "100k")]
-    delta: String,
-    /// Probability that the guarantee holds; also the confidence of the constraint checks.
-    #[arg(long, default_value_t = 0.95)]
-    confidence: f64,
-    /// Most design-trials the search and selection simulate (the reproducible limit).
-    #[arg(long, default_value_t = 300_000, value_parser = clap::value_parser!(u64).range(1000..))]
-    max_trials: u64,
-    /// Wall-clock budget: stops between stages when spent (reported; not reproducible).
+    /// (`100k`, `250000`) [default: `optimize.delta`, else 100k].
+    #[arg(long)]
+    delta: Option<String>,
+    /// Probability that the guarantee holds; also the confidence of the constraint checks
+    /// [default: `optimize.confidence`, else 0.95].
+    #[arg(long)]
+    confidence: Option<f64>,
+    /// Most design-trials the search and selection simulate (the reproducible limit)
+    /// [default: `optimize.max_trials`, else 300000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1000..))]
+    max_trials: Option<u64>,
+    /// Wall-clock budget: stops between stages when spent (reported; not reproducible)
+    /// [default: `optimize.budget_seconds`, else none].
     #[arg(long)]
     budget_seconds: Option<f64>,
     /// Trials of the reported figures (overrides `simulation.trials`), as `covsim run --trials`.
@@ -66,6 +75,11 @@ pub struct OptimizeArgs {
     quiet: bool,
 }
 
+/// Defaults of the settings neither a flag nor the `[optimize]` section gives.
+const DEFAULT_DELTA: f64 = 100_000.0;
+const DEFAULT_CONFIDENCE: f64 = 0.95;
+const DEFAULT_MAX_TRIALS: u64 = 300_000;
+
 struct Clock {
     start: Instant,
     budget: Option<f64>,
@@ -85,71 +99,96 @@ impl Monitor for Clock {
     }
 }
 
-fn usage(flag: &str, text: &str, e: String) -> Failure {
-    Failure::Usage(format!("error: {flag} '{text}': {e}\n"))
+fn usage(flag: &str, text: &str, e: String) -> String {
+    format!("error: {flag} '{text}': {e}\n")
 }
 
-pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
-    let mut sc = files::load_study(Some(&args.scenario))?;
-    if let Some(t) = args.trials {
-        sc.settings.trials = t;
-    }
-    if let Some(s) = args.seed {
-        sc.set_seed(s)
-            .map_err(|d| Failure::Input(covsim::diag::render_all(&d)))?;
-    }
+/// The problem and settings of a search: the flags over the scenario's `[optimize]` section.
+/// Every problem of both is reported at once: the section's with file, line, column and key
+/// path (exit 1), the flags' as usage errors (exit 2 when only flags are wrong).
+fn settings(sc: &covsim::scenario::Scenario, args: &OptimizeArgs) -> Result<Settings, Failure> {
     let m = &sc.model;
-    let from = match &args.from {
-        None => m.baseline,
-        Some(name) => m
-            .designs
-            .iter()
-            .position(|d| &d.name == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = m.designs.iter().map(|d| d.name.as_str()).collect();
-                Failure::Usage(format!(
-                    "error: --from '{name}': no such design\n   = allowed: {}\n",
-                    names.join(", ")
-                ))
-            })?,
+    let mut errors: Vec<String> = Vec::new();
+    let from_flag = args.from.as_ref().and_then(|name| {
+        let found = m.designs.iter().position(|d| &d.name == name);
+        if found.is_none() {
+            let names: Vec<&str> = m.designs.iter().map(|d| d.name.as_str()).collect();
+            errors.push(format!(
+                "error: --from '{name}': no such design\n   = allowed: {}\n",
+                names.join(", ")
+            ));
+        }
+        found
+    });
+    let (section, diags) = match space::section(sc, from_flag) {
+        Ok(s) => (s, Vec::new()),
+        Err(d) => (space::Section::default(), d),
     };
-    // Every flag is checked and every problem reported at once.
-    let mut errors = Vec::new();
-    let mut variables = Vec::new();
-    for v in &args.vary {
-        match space::parse_variable(&sc, from, v) {
-            Ok(x) => {
-                if variables.iter().any(|y: &space::Variable| y.knob == x.knob) {
-                    errors.push(usage("--vary", v, "this variable is varied twice".into()));
-                } else {
-                    variables.push(x);
+    let from = from_flag.or(section.from).unwrap_or(m.baseline);
+    let variables = if args.vary.is_empty() {
+        section.variables
+    } else {
+        let mut variables: Vec<space::Variable> = Vec::new();
+        for v in &args.vary {
+            match space::parse_variable(sc, from, v) {
+                Ok(x) if variables.iter().any(|y| y.knob == x.knob) => {
+                    errors.push(usage("--vary", v, "this variable is varied twice".into()))
                 }
+                Ok(x) => variables.push(x),
+                Err(e) => errors.push(usage("--vary", v, e)),
             }
-            Err(e) => errors.push(usage("--vary", v, e)),
         }
+        variables
+    };
+    if variables.is_empty() && errors.is_empty() && diags.is_empty() {
+        errors.push(
+            "error: nothing to vary\n   = allowed: one or more `--vary key=levels`, or `vary = [...]` in the scenario's [optimize] section\n"
+                .into(),
+        );
     }
-    let mut constraints = Vec::new();
-    for c in &args.constraint {
-        match space::parse_constraint(m, c) {
-            Ok(x) => constraints.push(x),
-            Err(e) => errors.push(usage("--constraint", c, e)),
+    let constraints = if args.constraint.is_empty() {
+        section.constraints
+    } else {
+        let mut constraints = Vec::new();
+        for c in &args.constraint {
+            match space::parse_constraint(m, c) {
+                Ok(x) => constraints.push(x),
+                Err(e) => errors.push(usage("--constraint", c, e)),
+            }
         }
-    }
-    let objective = space::parse_measure(m, &args.objective)
-        .map_err(|e| errors.push(usage("--objective", &args.objective, e)))
-        .ok();
-    let delta = space::parse_amount(&args.delta).filter(|d| *d > 0.0);
-    if delta.is_none() {
-        errors.push(usage(
-            "--delta",
-            &args.delta,
-            "not a positive amount\n   = allowed: e.g. `100k`, `250000`".into(),
-        ));
-    }
-    if !(args.confidence > 0.5 && args.confidence < 1.0) {
+        constraints
+    };
+    let objective = match &args.objective {
+        Some(text) => space::parse_measure(m, text)
+            .map_err(|e| errors.push(usage("--objective", text, e)))
+            .ok(),
+        None => Some(section.objective.unwrap_or_else(|| {
+            space::parse_measure(m, covsim::metrics::Metric::Contribution.key())
+                .expect("contribution is a metric")
+        })),
+    };
+    let delta = match &args.delta {
+        Some(text) => {
+            let d = space::parse_amount(text).filter(|d| *d > 0.0);
+            if d.is_none() {
+                errors.push(usage(
+                    "--delta",
+                    text,
+                    "not a positive amount\n   = allowed: e.g. `100k`, `250000`".into(),
+                ));
+            }
+            d
+        }
+        None => Some(section.delta.unwrap_or(DEFAULT_DELTA)),
+    };
+    let confidence = args
+        .confidence
+        .or(section.confidence)
+        .unwrap_or(DEFAULT_CONFIDENCE);
+    if !(confidence > 0.5 && confidence < 1.0) {
         errors.push(usage(
             "--confidence",
-            &args.confidence.to_string(),
+            &confidence.to_string(),
             "out of range\n   = allowed: more than 0.5 and less than 1 (e.g. 0.95)".into(),
         ));
     }
@@ -160,23 +199,63 @@ pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
             "not a positive number of seconds".into(),
         ));
     }
-    let (Some(objective), Some(delta), true) = (objective, delta, errors.is_empty()) else {
-        let text: String = errors
-            .into_iter()
-            .map(|e| match e {
-                Failure::Usage(t) => t,
-                _ => String::new(),
-            })
-            .collect();
-        return Err(Failure::Usage(text));
+    let problem = match (objective, delta) {
+        (Some(objective), Some(_)) => Some(space::Problem {
+            from,
+            variables,
+            constraints,
+            objective,
+        }),
+        _ => None,
     };
-    let problem = space::Problem {
-        from,
-        variables,
-        constraints,
-        objective,
-    };
-    optimize::check(&problem).map_err(|e| Failure::Usage(format!("error: --vary: {e}\n")))?;
+    if let Some(p) = &problem {
+        if let Err(e) = optimize::check(p) {
+            errors.push(format!("error: --vary: {e}\n"));
+        }
+    }
+    if !diags.is_empty() {
+        let text: String = errors.concat() + &covsim::diag::render_all(&diags);
+        return Err(Failure::Input(text));
+    }
+    match (problem, delta, errors.is_empty()) {
+        (Some(problem), Some(delta), true) => Ok(Settings {
+            problem,
+            delta,
+            confidence,
+            max_trials: args
+                .max_trials
+                .or(section.max_trials)
+                .unwrap_or(DEFAULT_MAX_TRIALS),
+            budget_seconds: args.budget_seconds.or(section.budget_seconds),
+        }),
+        _ => Err(Failure::Usage(errors.concat())),
+    }
+}
+
+struct Settings {
+    problem: space::Problem,
+    delta: f64,
+    confidence: f64,
+    max_trials: u64,
+    budget_seconds: Option<f64>,
+}
+
+pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
+    let mut sc = files::load_unchecked(Some(&args.scenario))?;
+    if let Some(t) = args.trials {
+        sc.settings.trials = t;
+    }
+    if let Some(s) = args.seed {
+        sc.set_seed(s)
+            .map_err(|d| Failure::Input(covsim::diag::render_all(&d)))?;
+    }
+    let Settings {
+        problem,
+        delta,
+        confidence,
+        max_trials,
+        budget_seconds,
+    } = settings(&sc, &args)?;
     let pool = super::pool(args.threads)?;
     let out_dir = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("outputs")
@@ -186,14 +265,14 @@ pub fn optimize(args: OptimizeArgs) -> Result<(), Failure> {
     let lock = outdir::lock(&out_dir)?;
     let clock = Clock {
         start: Instant::now(),
-        budget: args.budget_seconds,
+        budget: budget_seconds,
         quiet: args.quiet,
     };
     let opts = Options {
         delta,
-        confidence: args.confidence,
+        confidence,
         report_trials: sc.settings.trials,
-        max_design_trials: args.max_trials,
+        max_design_trials: max_trials,
     };
     let answer = pool.install(|| optimize::optimize(&sc, &problem, &opts, &clock));
     let seconds = clock.start.elapsed().as_secs_f64();

@@ -203,8 +203,13 @@ pub fn markdown(o: &Outcome) -> String {
     }
     let _ = writeln!(
         s,
-        "Figures over the report trials 1–{} (what `covsim run` simulates); intervals are 95% intervals of the mean. Constraint bounds are one-sided at {}.\n",
+        "Figures over the report trials 1–{} (what `covsim run` simulates); intervals are 95% intervals of the {}. Constraint bounds are one-sided at {}.\n",
         thousands(o.report_trials as f64),
+        if o.objective.ends_with(')') {
+            "objective's percentile (order statistics; distribution-free)"
+        } else {
+            "mean"
+        },
         percent(o.confidence)
     );
     let mut head = String::from(

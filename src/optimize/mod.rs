@@ -329,6 +329,9 @@ fn one_sided(m: &Measure, xs: &[f64], bound: Bound, z: f64, pessimistic: bool) -
     (est, b)
 }
 
+/// Φ⁻¹(0.975): the two one-sided 2.5% bounds of a 95% interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
 fn figures_of(xs: &[f64]) -> Figures {
     let s = stats::summarize(xs, &mut Vec::new());
     Figures {
@@ -689,9 +692,14 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
             })
             .collect();
         let fc = s.ev.fig_contribution();
-        let mut obj = figures_of(&o.values[F_OBJECTIVE]);
+        let xs = &o.values[F_OBJECTIVE];
+        let mut obj = figures_of(xs);
         if let Statistic::Percentile(_) = problem.objective.statistic {
-            obj.mean = statistic(problem.objective.statistic, &o.values[F_OBJECTIVE]);
+            // The percentile with its own 95% interval (order statistics), not the mean's.
+            let m = &problem.objective;
+            obj.mean = statistic(m.statistic, xs);
+            obj.ci95_low = one_sided(m, xs, Bound::AtLeast, Z95, true).1;
+            obj.ci95_high = one_sided(m, xs, Bound::AtMost, Z95, true).1;
         }
         Entry {
             name,
@@ -986,9 +994,9 @@ fn guarantee_text(
         "lowest"
     };
     let what = match p.objective.statistic {
-        Statistic::Mean => format!("mean {}", p.objective.text),
+        Statistic::Mean => format!("a mean {}", p.objective.text),
         Statistic::Percentile(_) => format!(
-            "expected {} of {} simulated years",
+            "an expected {} of {} simulated years",
             p.objective.text, sel.trials_per_observation
         ),
     };
@@ -1006,7 +1014,7 @@ fn guarantee_text(
         );
     }
     format!(
-        "With probability at least {:.0}%, {} has a {what} within {} {currency} of the {aim} among the {feasible} finalists that meet every constraint at {:.0}% confidence (Kim–Nelson fully sequential procedure on common random numbers, indifference zone δ = {}, {} observations per finalist at most). The finalists came from a search; a design the search never evaluated is not covered.",
+        "With probability at least {:.0}%, {} has {what} within {} {currency} of the {aim} among the {feasible} finalists that meet every constraint at {:.0}% confidence (Kim–Nelson fully sequential procedure on common random numbers, indifference zone δ = {}, {} observations per finalist at most). The finalists came from a search; a design the search never evaluated is not covered.",
         100.0 * o.confidence,
         entries[c].name,
         crate::export::compact(o.delta),

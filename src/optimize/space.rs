@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use crate::diag::near_matches;
+use crate::diag::{Diagnostic, Source, near_matches};
 use crate::metrics::{self, Better};
 use crate::model::{ChannelKind, CreditRule, Design, Model};
 use crate::scenario::Scenario;
+use crate::scenario::reader::Sp;
 
 /// What a decision variable changes in the design.
 #[derive(Debug, Clone, PartialEq)]
@@ -503,6 +504,143 @@ pub fn heads(model: &Model, d: &Design) -> f64 {
         .iter()
         .zip(&d.headcount)
         .filter(|(c, _)| c.capacity_hours_per_head_per_year.is_some())
-        .map(|(_, h)| h)
-        .sum()
+        .fold(0.0, |a, (_, h)| a + h)
+}
+
+/// The `[optimize]` section of a scenario read against its model: each text in the syntax of
+/// the matching flag. A value the section leaves out is `None` (the command's default applies).
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub from: Option<usize>,
+    pub variables: Vec<Variable>,
+    pub constraints: Vec<Constraint>,
+    pub objective: Option<Measure>,
+    pub delta: Option<f64>,
+    pub confidence: Option<f64>,
+    pub max_trials: Option<u64>,
+    pub budget_seconds: Option<f64>,
+}
+
+/// Splits a message of this module (`what is wrong\n   = allowed: what is allowed`).
+fn split_allowed(e: &str, default: &str) -> (String, String) {
+    match e.split_once("\n   = allowed: ") {
+        Some((m, a)) => (m.to_string(), a.to_string()),
+        None => (e.to_string(), default.to_string()),
+    }
+}
+
+/// Reads the scenario's `[optimize]` section (an empty `Section` when it has none), checking
+/// every name and text against the model; every problem is returned at once, each with the
+/// file, line, column and key path (`optimize.vary[1]`). `from` is the design given on the
+/// command line: it wins over the section's `from`, and the section's variables are read
+/// against it (else against the section's `from`, else the baseline).
+pub fn section(sc: &Scenario, from: Option<usize>) -> Result<Section, Vec<Diagnostic>> {
+    let Some(raw) = &sc.optimize else {
+        return Ok(Section::default());
+    };
+    let m = &sc.model;
+    let (file, text, _) = sc.source();
+    let src = Source::new(file, text);
+    let mut diags = raw.problems.clone();
+    let bad = |diags: &mut Vec<Diagnostic>, at: &Sp<String>, e: &str, default: &str| {
+        let (message, allowed) = split_allowed(e, default);
+        diags.push(src.diag(Some(at.span.clone()), &at.path, message, allowed));
+    };
+    let mut out = Section {
+        confidence: raw.confidence,
+        max_trials: raw.max_trials,
+        budget_seconds: raw.budget_seconds,
+        ..Section::default()
+    };
+    if let Some(name) = &raw.from {
+        match m.designs.iter().position(|d| d.name == name.value) {
+            Some(i) => out.from = Some(i),
+            None => bad(
+                &mut diags,
+                name,
+                &unknown(
+                    "design",
+                    &name.value,
+                    m.designs.iter().map(|d| d.name.as_str()),
+                ),
+                "",
+            ),
+        }
+    }
+    let base = from.or(out.from).unwrap_or(m.baseline);
+    for v in &raw.vary {
+        match parse_variable(sc, base, &v.value) {
+            Ok(x) if out.variables.iter().any(|y| y.knob == x.knob) => bad(
+                &mut diags,
+                v,
+                "this variable is varied twice",
+                "each decision variable once in `vary`",
+            ),
+            Ok(x) => out.variables.push(x),
+            Err(e) => bad(
+                &mut diags,
+                v,
+                &e,
+                "`key=levels`, e.g. `headcount.inside=0..120`",
+            ),
+        }
+    }
+    let combos: usize = out
+        .variables
+        .iter()
+        .filter(|v| !v.ordered)
+        .map(|v| v.levels.len())
+        .product();
+    if combos > crate::optimize::MAX_COMBINATIONS {
+        diags.push(src.diag(
+            Some(raw.at.span.clone()),
+            &format!("{}.vary", raw.at.path),
+            format!(
+                "the categorical variables (owners, specialists, credit) make {combos} combinations"
+            ),
+            format!(
+                "at most {}; fix some owners, or optimise in two steps",
+                crate::optimize::MAX_COMBINATIONS
+            ),
+        ));
+    }
+    for c in &raw.constraints {
+        match parse_constraint(m, &c.value) {
+            Ok(x) => out.constraints.push(x),
+            Err(e) => bad(
+                &mut diags,
+                c,
+                &e,
+                "`measure <= limit` or `measure >= limit`",
+            ),
+        }
+    }
+    if let Some(o) = &raw.objective {
+        match parse_measure(m, &o.value) {
+            Ok(x) => out.objective = Some(x),
+            Err(e) => bad(
+                &mut diags,
+                o,
+                &e,
+                "a metric key, `mean(metric)` or `p5(metric)`",
+            ),
+        }
+    }
+    if let Some(d) = &raw.delta {
+        match parse_amount(&d.value) {
+            Some(x) if x > 0.0 => out.delta = Some(x),
+            _ => bad(
+                &mut diags,
+                d,
+                &format!("`{}` is not a positive amount", d.value),
+                "a positive amount: a number (`100000`) or a text with k, M or B (`\"100k\"`)",
+            ),
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        diags.sort_by_key(|d| (d.line, d.column));
+        Err(diags)
+    }
 }

@@ -82,6 +82,9 @@ pub struct Scenario {
     pub correlations: Vec<Correlation>,
     /// Every real-valued key of the scenario, including those left to their default.
     pub registry: Arc<Registry>,
+    /// The `[optimize]` section, if written: read by `covsim optimize`, checked by
+    /// `covsim validate` (`optimize::space::section`), ignored by the simulation.
+    pub optimize: Option<raw::RawOptimize>,
 }
 
 impl Scenario {
@@ -124,11 +127,13 @@ impl Scenario {
         let checked = correlations(&src, &registry, &ctx.uncertain, &ctx.correlations);
         let ((model, settings), correlations) = match (built, checked) {
             (Ok(m), Ok(c)) => (m, c),
-            (Err(mut a), Err(b)) => {
-                a.extend(b);
-                return Err(a);
+            (built, checked) => {
+                // With the `[optimize]` section's own problems, all at once.
+                let mut all = built.err().unwrap_or_default();
+                all.extend(checked.err().unwrap_or_default());
+                all.extend(ctx.optimize.take().map(|o| o.problems).unwrap_or_default());
+                return Err(all);
             }
-            (Err(d), _) | (_, Err(d)) => return Err(d),
         };
         let scenario = Scenario {
             correlations,
@@ -140,6 +145,7 @@ impl Scenario {
             settings,
             uncertain: ctx.uncertain,
             registry: Arc::new(registry),
+            optimize: ctx.optimize,
         };
         scenario.check_extremes(&ctx.uncertain_spans)?;
         Ok(scenario)

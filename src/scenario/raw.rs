@@ -6,7 +6,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::keys::{self, Dflt};
-use super::reader::{Bound, Ctx, Sp, Table, declared_real, dist_table, number, string};
+use super::reader::{Bound, Ctx, Sp, Table, declared_real, dist_table, number, string, type_name};
 use crate::diag::one_of;
 use crate::dist::DistSpec;
 use crate::model::{CreditRule, HandOff, Onboarding, OnboardingPlan, Response, Settling};
@@ -175,6 +175,28 @@ pub struct RawCorrelation {
     pub b: Sp<String>,
     pub rank: f64,
     pub at: Sp<()>,
+}
+
+/// `[optimize]`: the problem of `covsim optimize` as written — texts with their places, in the
+/// syntax of the command's flags. Types, unknown keys and plain ranges are checked here; names
+/// (designs, channels, tiers, metrics) and the syntax of each text by `optimize::space::section`.
+#[derive(Debug, Clone)]
+pub struct RawOptimize {
+    pub from: Option<Sp<String>>,
+    pub vary: Vec<Sp<String>>,
+    pub constraints: Vec<Sp<String>>,
+    pub objective: Option<Sp<String>>,
+    /// A number, or an amount text (`"100k"`), as text.
+    pub delta: Option<Sp<String>>,
+    pub confidence: Option<f64>,
+    pub max_trials: Option<u64>,
+    pub budget_seconds: Option<f64>,
+    /// The section itself.
+    pub at: Sp<()>,
+    /// What is wrong in the section's form (types, unknown keys, ranges): kept apart from the
+    /// rest of the scenario's problems so that they are reported together with those found
+    /// against the model (`optimize::space::section`).
+    pub problems: Vec<crate::diag::Diagnostic>,
 }
 
 #[derive(Debug)]
@@ -391,8 +413,148 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
             ctx.correlations.push(RawCorrelation { a, b, rank, at });
         }
     }
+    if let Some(t) = doc.table_opt(ctx, "optimize") {
+        let o = read_optimize(ctx, t);
+        if ctx.record {
+            ctx.optimize = Some(o);
+        }
+    }
     doc.finish(ctx);
     raw
+}
+
+/// The most design-trials `optimize.max_trials` may ask for, and the least (as `--max-trials`).
+pub const OPTIMIZE_MAX_TRIALS: (u64, u64) = (1000, 1_000_000_000_000);
+
+fn read_optimize(ctx: &mut Ctx, mut t: Table) -> RawOptimize {
+    let mut o = RawOptimize {
+        from: None,
+        vary: Vec::new(),
+        constraints: Vec::new(),
+        objective: None,
+        delta: None,
+        confidence: None,
+        max_trials: None,
+        budget_seconds: None,
+        at: sp_unit(&t),
+        problems: Vec::new(),
+    };
+    let first_problem = ctx.diags.len();
+    o.from = t.str_opt(ctx, "from");
+    o.objective = t.str_opt(ctx, "objective");
+    for (key, list) in [("vary", &mut o.vary), ("constraints", &mut o.constraints)] {
+        let Some(v) = t.get(key) else { continue };
+        let path = t.path_of(key);
+        match v.get_ref() {
+            DeValue::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(s) = string(ctx, item, &format!("{path}[{i}]")) {
+                        list.push(s);
+                    }
+                }
+            }
+            other => ctx.error(
+                Some(v.span()),
+                &path,
+                format!("expected an array of strings, found {}", type_name(other)),
+                if key == "vary" {
+                    "a list of `key=levels` texts, e.g. `[\"headcount.inside=0..120\", \"coverage.core.owner=field|inside\"]`"
+                } else {
+                    "a list of `measure <= limit` texts, e.g. `[\"cost_of_sales <= 15M\"]`"
+                },
+            ),
+        }
+    }
+    if let Some(v) = t.get("delta") {
+        let path = t.path_of("delta");
+        let text = match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                plain_number(ctx, v, &path).map(|x| x.to_string())
+            }
+            other => {
+                ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("expected a number or an amount, found {}", type_name(other)),
+                    "a positive amount: a number (`100000`) or a text with k, M or B (`\"100k\"`)",
+                );
+                None
+            }
+        };
+        o.delta = text.map(|value| Sp {
+            value,
+            span: v.span(),
+            path,
+        });
+    }
+    if let Some(v) = t.get("confidence") {
+        let path = t.path_of("confidence");
+        o.confidence = plain_number(ctx, v, &path).filter(|&x| {
+            let ok = x > 0.5 && x < 1.0;
+            if !ok {
+                ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("{x} is out of range for `{path}`"),
+                    "more than 0.5 and less than 1 (e.g. 0.95)",
+                );
+            }
+            ok
+        });
+    }
+    if let Some(v) = t.get("budget_seconds") {
+        let path = t.path_of("budget_seconds");
+        o.budget_seconds = plain_number(ctx, v, &path).filter(|&x| {
+            let ok = x > 0.0;
+            if !ok {
+                ctx.error(
+                    Some(v.span()),
+                    &path,
+                    format!("{x} is out of range for `{path}`"),
+                    "a positive number of seconds",
+                );
+            }
+            ok
+        });
+    }
+    if t.get("max_trials").is_some() {
+        let (lo, hi) = OPTIMIZE_MAX_TRIALS;
+        o.max_trials = Some(t.u64_or(ctx, "max_trials", lo, hi, lo));
+    }
+    t.finish(ctx);
+    o.problems = ctx.diags.split_off(first_problem);
+    o
+}
+
+/// A number that is a setting, not a parameter of the model: neither recorded in the registry
+/// nor open to overrides or distributions.
+fn plain_number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option<f64> {
+    let x = match v.get_ref() {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|x| x as f64),
+        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+        other => {
+            ctx.error(
+                Some(v.span()),
+                path,
+                format!("expected a number, found {}", type_name(other)),
+                "a number",
+            );
+            return None;
+        }
+    };
+    let x = x.filter(|x| x.is_finite());
+    if x.is_none() {
+        ctx.error(
+            Some(v.span()),
+            path,
+            "not a valid number",
+            "a finite number",
+        );
+    }
+    x
 }
 
 fn read_accounts(ctx: &mut Ctx, mut t: Table) -> RawAccounts {

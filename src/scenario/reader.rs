@@ -121,6 +121,9 @@ pub struct Ctx<'s> {
     /// When set, every key the reader accepts in a table (its known keys), as a pattern
     /// (`scenario::keys::pattern_of`): what tests/registry.rs checks against the declarations.
     pub accepted: Option<std::collections::BTreeSet<String>>,
+    /// The `[optimize]` section as written (first reading only), checked by `covsim optimize`
+    /// and `covsim validate` against the model's names.
+    pub optimize: Option<super::raw::RawOptimize>,
 }
 
 impl<'s> Ctx<'s> {
@@ -139,6 +142,7 @@ impl<'s> Ctx<'s> {
             uncertain_spans: Vec::new(),
             reuse: None,
             accepted: None,
+            optimize: None,
         }
     }
 
