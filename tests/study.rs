@@ -17,10 +17,13 @@ fn scenario(dir: &Path, odd_name: bool) -> &'static str {
         "default_failure = { dist = \"triangular\", min = 0.02, mode = 0.05, max = 0.2 }",
     );
     if odd_name {
-        text = text.replace(
-            "name = \"leveraged\"",
-            "name = \"leveraged, \\\"v2\\\" – Zürich\"",
-        );
+        // The design's name, and where the `[optimize]` section refers to it.
+        for key in ["name", "from"] {
+            text = text.replace(
+                &format!("{key} = \"leveraged\""),
+                &format!("{key} = \"leveraged, \\\"v2\\\" – Zürich\""),
+            );
+        }
     }
     write(dir, "s.toml", &text);
     "s.toml"
