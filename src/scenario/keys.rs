@@ -1402,6 +1402,20 @@ pub fn pattern_of(path: &str) -> String {
 /// keys, the entries of per-tier tables, lists and heads, and the parameters of a
 /// distribution (any finite number; the distribution is checked as a whole).
 pub fn real_of(path: &str) -> Option<(Bound, Dflt)> {
+    // Every variant of a scenario (a trial's draws) reads the same paths again: remember them.
+    thread_local! {
+        static SEEN: std::cell::RefCell<HashMap<String, Option<(Bound, Dflt)>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(found) = SEEN.with(|s| s.borrow().get(path).copied()) {
+        return found;
+    }
+    let found = real_of_uncached(path);
+    SEEN.with(|s| s.borrow_mut().insert(path.to_string(), found));
+    found
+}
+
+fn real_of_uncached(path: &str) -> Option<(Bound, Dflt)> {
     let pattern = pattern_of(path);
     if let Some(k) = declared(&pattern) {
         return match k.kind {
@@ -1441,8 +1455,19 @@ fn real_of_parent(path: &str) -> Option<(Bound, Dflt)> {
 /// The declaration of a key the reader reads by its fixed name; a key read but not declared
 /// is a bug of covsim, not of the scenario (tests/registry.rs reads every key).
 pub fn key(path: &str) -> &'static Key {
+    // Every variant of a scenario reads the same paths again: remember them.
+    thread_local! {
+        static SEEN: std::cell::RefCell<HashMap<String, &'static Key>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(k) = SEEN.with(|s| s.borrow().get(path).copied()) {
+        return k;
+    }
     let pattern = pattern_of(path);
-    declared(&pattern).unwrap_or_else(|| panic!("`{pattern}` is not declared in scenario::keys"))
+    let k = declared(&pattern)
+        .unwrap_or_else(|| panic!("`{pattern}` is not declared in scenario::keys"));
+    SEEN.with(|s| s.borrow_mut().insert(path.to_string(), k));
+    k
 }
 
 /// The key a real-valued key falls back to, by pattern.
