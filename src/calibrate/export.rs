@@ -275,6 +275,25 @@ const ROLES: &[(&str, &[&str], bool)] = &[
 ];
 
 /// Role names `--columns` accepts.
+/// Reports the columns a table lacks (one problem at its header), if any; whether it did.
+fn missing_columns(t: &Table, missing: &[String], sink: &mut Sink, allowed: &str) -> bool {
+    if missing.is_empty() {
+        return false;
+    }
+    sink.push(
+        1,
+        1,
+        "header",
+        format!(
+            "no column for {} (found: {})",
+            missing.join("; "),
+            t.headers.join(", ")
+        ),
+        allowed,
+    );
+    true
+}
+
 pub fn role_names() -> Vec<&'static str> {
     ROLES.iter().map(|r| r.0).collect()
 }
@@ -574,18 +593,12 @@ fn parse_opportunities(t: &Table, opts: &ParseOptions, export: &mut Export, sink
     if !has_status {
         missing.push("status (StageName, deal_stage, or IsWon with IsClosed)".into());
     }
-    if !missing.is_empty() {
-        sink.push(
-            1,
-            1,
-            "header",
-            format!(
-                "no column for {} (found: {})",
-                missing.join("; "),
-                t.headers.join(", ")
-            ),
-            "a header with these columns, or --columns role=Header to name others",
-        );
+    if missing_columns(
+        t,
+        &missing,
+        sink,
+        "a header with these columns, or --columns role=Header to name others",
+    ) {
         return;
     }
     let accounts: Option<HashSet<&str>> = export
@@ -979,18 +992,12 @@ fn parse_history(
             None => missing.push(format!("{role} ({})", aliases.join(", "))),
         }
     }
-    if !missing.is_empty() {
-        sink.push(
-            1,
-            1,
-            "header",
-            format!(
-                "no column for {} (found: {})",
-                missing.join("; "),
-                t.headers.join(", ")
-            ),
-            "columns opportunity_id, changed_at, field, old, new (or Salesforce's OpportunityId, CreatedDate, Field, OldValue, NewValue)",
-        );
+    if missing_columns(
+        &t,
+        &missing,
+        sink,
+        "columns opportunity_id, changed_at, field, old, new (or Salesforce's OpportunityId, CreatedDate, Field, OldValue, NewValue)",
+    ) {
         return None;
     }
     let index: HashMap<&str, usize> = export

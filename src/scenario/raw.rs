@@ -530,12 +530,9 @@ fn read_optimize(ctx: &mut Ctx, mut t: Table) -> RawOptimize {
 /// A number that is a setting, not a parameter of the model: neither recorded in the registry
 /// nor open to overrides or distributions.
 fn plain_number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option<f64> {
-    let x = match v.get_ref() {
-        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
-            .ok()
-            .map(|x| x as f64),
-        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
-        other => {
+    let x = match super::reader::number_of(v.get_ref()) {
+        Ok(x) => x,
+        Err(other) => {
             ctx.error(
                 Some(v.span()),
                 path,

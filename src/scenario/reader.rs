@@ -223,6 +223,18 @@ pub fn show(x: f64) -> String {
     }
 }
 
+/// The number a TOML integer or float holds (`None` when its text does not parse), or `Err`
+/// with the value when it is not a number at all.
+pub fn number_of<'v, 'a>(v: &'v DeValue<'a>) -> Result<Option<f64>, &'v DeValue<'a>> {
+    match v {
+        DeValue::Integer(i) => Ok(i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|x| x as f64)),
+        DeValue::Float(f) => Ok(f.as_str().parse::<f64>().ok()),
+        other => Err(other),
+    }
+}
+
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
@@ -261,12 +273,9 @@ fn number_at(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) 
             return uncertain(ctx, v, path, bound);
         }
     }
-    let parsed = match v.get_ref() {
-        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
-            .ok()
-            .map(|x| x as f64),
-        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
-        other => {
+    let parsed = match number_of(v.get_ref()) {
+        Ok(x) => x,
+        Err(other) => {
             ctx.error(
                 Some(v.span()),
                 path,
