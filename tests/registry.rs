@@ -161,6 +161,59 @@ fn the_account_base_is_rebuilt_only_when_a_parameter_shapes_it() {
 }
 
 #[test]
+fn the_declaration_decides_which_edits_rebuild_the_account_base() {
+    use covsim::scenario::keys;
+    // Declared once: the keys of the segment tables shape the account base, no other does.
+    for k in keys::KEYS {
+        assert_eq!(
+            keys::shapes_accounts(&k.path()),
+            k.table.starts_with("accounts.segments[]"),
+            "{}",
+            k.path()
+        );
+    }
+    // Every real-valued parameter of the built-in example, edited within its bound: the
+    // variant keeps the nominal account base exactly when its key does not shape it (shared,
+    // or re-tiered on a copy when a tier's bound moves), and an edit that shapes it builds the
+    // accounts again.
+    let sc = scenario(GOOD, &[]);
+    let mut rebuilt = 0;
+    for p in &sc.registry.params {
+        let x = if p.value.is_finite() { p.value } else { 0.5 };
+        let edited = [x * 0.9, x * 1.1, x + 0.01, x - 0.01, 0.5]
+            .into_iter()
+            .find(|&y| y != x && p.bound.admits(y))
+            .unwrap_or(x);
+        let Ok(m) = sc.with(&one(&p.path, edited)) else {
+            continue; // an edit that breaks a rule between keys
+        };
+        if p.shapes_accounts {
+            assert!(!Arc::ptr_eq(&m.accounts, &sc.model.accounts), "{}", p.path);
+        } else {
+            // The same accounts (a tier bound re-tiers them, on a copy).
+            assert_eq!(
+                m.accounts.potential, sc.model.accounts.potential,
+                "{}",
+                p.path
+            );
+            assert_eq!(m.accounts.fit, sc.model.accounts.fit, "{}", p.path);
+            if !p.path.starts_with("tiers") {
+                assert!(Arc::ptr_eq(&m.accounts, &sc.model.accounts), "{}", p.path);
+            }
+        }
+        if p.shapes_accounts && p.path.ends_with("potential.median") {
+            assert_ne!(
+                m.accounts.potential, sc.model.accounts.potential,
+                "{}",
+                p.path
+            );
+            rebuilt += 1;
+        }
+    }
+    assert!(rebuilt > 0, "no segment potential was edited");
+}
+
+#[test]
 fn set_seed_is_the_seed_in_the_file() {
     let with_seed = |s: u64| GOOD.replace("seed = 42", &format!("seed = {s}"));
     assert_ne!(with_seed(7), GOOD);

@@ -335,28 +335,73 @@ pub fn steady_effort(model: &Model, d: usize) -> Effort {
 
 /// Plans for every (design, tier, month), indexed `(d * tiers + t) * months + m`: the heads
 /// productive that month, the settling of moved accounts, the pay rate in the booking month.
+/// A month whose every input equals the month before's (`same_as_before`) takes that month's
+/// effort and plans with only the booking month moved on: the same numbers, computed once.
 pub fn build_months(model: &Model, staffing: &[FixedCosts]) -> Vec<Plan> {
     let months = model.months as usize;
     let mut plans = Vec::with_capacity(model.designs.len() * model.tiers.len() * months);
     for (d, costs) in staffing.iter().enumerate() {
-        let efforts: Vec<Effort> = (0..months)
-            .map(|m| {
+        let same: Vec<bool> = (0..months)
+            .map(|m| same_as_before(model, d, costs, m))
+            .collect();
+        let mut efforts: Vec<Effort> = Vec::with_capacity(months);
+        for m in 0..months {
+            let e = if same[m] {
+                efforts[m - 1].clone()
+            } else {
                 let productive: Vec<f64> = costs.staff.iter().map(|s| s.productive[m]).collect();
                 effort(model, d, &productive, At::Month(m as u32))
-            })
-            .collect();
+            };
+            efforts.push(e);
+        }
         for t in 0..model.tiers.len() {
             for (m, effort) in efforts.iter().enumerate() {
-                let when = When {
-                    at: At::Month(m as u32),
-                    effort,
-                    month: Some((m as u32, &costs.pay_rate)),
+                let p = if same[m] {
+                    let before: &Plan = plans.last().expect("month 0 is never the same as before");
+                    Plan {
+                        book_month: book_month(m as u32, before.delay_months, model.months),
+                        ..before.clone()
+                    }
+                } else {
+                    let when = When {
+                        at: At::Month(m as u32),
+                        effort,
+                        month: Some((m as u32, &costs.pay_rate)),
+                    };
+                    plan(model, d, t, &when)
                 };
-                plans.push(plan(model, d, t, &when));
+                plans.push(p);
             }
         }
     }
     plans
+}
+
+/// Whether month `m` of design `d` is built from the same inputs as month `m − 1`: the same
+/// step of the design in force (coverage and heads), no tier settling in either month, the
+/// same productive heads and the same pay rates of every channel. Then `At::Month(m)` and
+/// `At::Month(m − 1)` give the same effort and plans but for the booking month.
+fn same_as_before(model: &Model, d: usize, costs: &FixedCosts, m: usize) -> bool {
+    if m == 0 {
+        return false;
+    }
+    let design = &model.designs[d];
+    let step = |m: usize| design.steps.iter().rposition(|s| s.month as usize <= m);
+    let settled = |m: usize| {
+        (0..model.tiers.len()).all(|t| settling_age(model, d, At::Month(m as u32), t).is_none())
+    };
+    let same = |v: &[f64]| v[m].to_bits() == v[m - 1].to_bits();
+    step(m) == step(m - 1)
+        && settled(m)
+        && settled(m - 1)
+        && costs.staff.iter().all(|s| same(&s.productive))
+        && costs.pay_rate.iter().all(|r| same(r))
+}
+
+/// The month a deal arising in month `m` is booked: `⌊m + delay⌋`, at most the horizon (where
+/// it is not booked).
+fn book_month(m: u32, delay: f64, months: u32) -> u32 {
+    ((f64::from(m) + delay).floor().min(f64::from(months))) as u32
 }
 
 /// Weights of stages `range` in the deal's conversion: each stage's share of the group's
@@ -495,7 +540,7 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
         None => model.channels[r].variable_pay_rate,
     };
     let book_month = match when.month {
-        Some((m, _)) => ((m as f64 + delay).floor().min(months)) as u32,
+        Some((m, _)) => book_month(m, delay, model.months),
         None => 0,
     };
     let credited = match design.credit {
@@ -592,4 +637,84 @@ pub fn in_flight(model: &Model, d: usize) -> Vec<Plan> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::staffing;
+    use crate::scenario::Scenario;
+
+    /// Every month's plans built from that month's own inputs, with no reuse: the definition
+    /// `build_months` must reproduce.
+    fn each_month(model: &Model, staffing: &[FixedCosts]) -> Vec<Plan> {
+        let months = model.months as usize;
+        let mut plans = Vec::new();
+        for (d, costs) in staffing.iter().enumerate() {
+            for t in 0..model.tiers.len() {
+                for m in 0..months {
+                    let productive: Vec<f64> =
+                        costs.staff.iter().map(|s| s.productive[m]).collect();
+                    let effort = effort(model, d, &productive, At::Month(m as u32));
+                    let when = When {
+                        at: At::Month(m as u32),
+                        effort: &effort,
+                        month: Some((m as u32, &costs.pay_rate)),
+                    };
+                    plans.push(plan(model, d, t, &when));
+                }
+            }
+        }
+        plans
+    }
+
+    #[test]
+    fn months_taken_from_the_month_before_are_the_months_built_anew() {
+        let scenarios = [
+            include_str!("../../scenarios/leverage.toml"),
+            include_str!("../../scenarios/transition.toml"),
+            include_str!("../../scenarios/partner_conflict.toml"),
+            include_str!("../../scenarios/bench.toml"),
+        ];
+        let mut reused = 0;
+        for text in scenarios {
+            let sc = Scenario::load(text, "s.toml", &mut |p| Err(format!("no file {p}")))
+                .unwrap_or_else(|d| panic!("{}", crate::diag::render_all(&d)));
+            let model = &sc.model;
+            let fixed: Vec<FixedCosts> = (0..model.designs.len())
+                .map(|d| staffing::fixed_costs(model, d))
+                .collect();
+            let fast = build_months(model, &fixed);
+            let slow = each_month(model, &fixed);
+            assert_eq!(fast.len(), slow.len());
+            for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                assert_eq!(
+                    format!("{a:?}"),
+                    format!("{b:?}"),
+                    "plan {i} of {}",
+                    model.name
+                );
+            }
+            reused += (0..model.designs.len())
+                .flat_map(|d| (0..model.months as usize).map(move |m| (d, m)))
+                .filter(|&(d, m)| same_as_before(model, d, &fixed[d], m))
+                .count();
+            // A month that differs from the one before is built anew.
+            for (d, costs) in fixed.iter().enumerate() {
+                for m in 1..model.months as usize {
+                    if !same_as_before(model, d, costs, m) {
+                        continue;
+                    }
+                    assert!(
+                        costs
+                            .staff
+                            .iter()
+                            .all(|s| s.productive[m] == s.productive[m - 1])
+                    );
+                }
+            }
+        }
+        // The steady designs do reuse their months (else the test shows nothing).
+        assert!(reused > 0);
+    }
 }

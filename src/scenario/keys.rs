@@ -104,6 +104,22 @@ impl Key {
 use Dflt::{Const, Optional, Required};
 use Kind::*;
 
+/// The tables whose keys generate the account base (`[[accounts.segments]]`, with their
+/// distributions): a variant that edits one of their values builds the account base again
+/// (its accounts, tiers and hash); a variant that edits any other key reuses it. The run's
+/// seed, which also generates it, is a run setting, not a key edit.
+pub const SHAPES_ACCOUNTS: &[&str] = &["accounts.segments[]"];
+
+/// Whether the key at `path` (positional or a pattern) shapes the account base.
+pub fn shapes_accounts(path: &str) -> bool {
+    let pattern = pattern_of(path);
+    SHAPES_ACCOUNTS.iter().any(|t| {
+        pattern
+            .strip_prefix(t)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
+}
+
 /// Every key, in the order of docs/SCENARIO.md.
 pub static KEYS: &[Key] = &[
     Key {

@@ -6,7 +6,9 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::keys::{self, Dflt};
-use super::reader::{Bound, Ctx, Sp, Table, declared_real, dist_table, number, string, type_name};
+use super::reader::{
+    self, Bound, Ctx, Sp, Table, declared_real, dist_table, number, string, type_name,
+};
 use crate::diag::one_of;
 use crate::dist::DistSpec;
 use crate::model::{CreditRule, HandOff, Onboarding, OnboardingPlan, Response, Settling};
@@ -448,7 +450,7 @@ fn read_optimize(ctx: &mut Ctx, mut t: Table) -> RawOptimize {
         match v.get_ref() {
             DeValue::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    if let Some(s) = string(ctx, item, &format!("{path}[{i}]")) {
+                    if let Some(s) = string(ctx, item, &reader::item(&path, i)) {
                         list.push(s);
                     }
                 }
@@ -809,7 +811,7 @@ fn numbers(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Vec<f64> {
         DeValue::Array(items) if items.len() <= max => items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| number(ctx, item, &format!("{path}[{i}]"), bound))
+            .filter_map(|(i, item)| number(ctx, item, &reader::item(path, i), bound))
             .collect(),
         other => {
             let found = match other {
@@ -1062,7 +1064,7 @@ fn names_or_list(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Vec<Sp<
         DeValue::Array(items) => items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| string(ctx, item, &format!("{path}[{i}]")))
+            .filter_map(|(i, item)| string(ctx, item, &reader::item(path, i)))
             .collect(),
         _ => string(ctx, v, path).into_iter().collect(),
     }

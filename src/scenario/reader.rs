@@ -237,10 +237,38 @@ pub fn number_of<'v, 'a>(v: &'v DeValue<'a>) -> Result<Option<f64>, &'v DeValue<
 
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+        return key.to_string();
     }
+    // Built by hand: every variant of a scenario builds each key's path again.
+    let mut out = String::with_capacity(path.len() + 1 + key.len());
+    out.push_str(path);
+    out.push('.');
+    out.push_str(key);
+    out
+}
+
+/// The path of item `i` of the list at `path`: `path[i]`.
+pub fn item(path: &str, i: usize) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    out.push_str(path);
+    out.push('[');
+    // Digits by hand, like `join`: no formatting machinery per key of every variant.
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[k..] {
+        out.push(char::from(d));
+    }
+    out.push(']');
+    out
 }
 
 pub fn type_name(v: &DeValue<'_>) -> &'static str {
@@ -670,7 +698,7 @@ impl<'t, 'i> Table<'t, 'i> {
             DeValue::Array(items) => items
                 .iter()
                 .enumerate()
-                .filter_map(|(i, item)| Table::from_value(ctx, item, &format!("{path}[{i}]")))
+                .filter_map(|(i, item)| Table::from_value(ctx, item, &self::item(&path, i)))
                 .collect(),
             other => {
                 ctx.error(

@@ -51,14 +51,9 @@ impl Param {
             written,
             value: f64::NAN,
             span,
-            shapes_accounts: shapes_accounts(path),
+            shapes_accounts: super::keys::shapes_accounts(path),
         }
     }
-}
-
-/// Keys whose value changes the generated account base (and so its hash and tiers).
-fn shapes_accounts(path: &str) -> bool {
-    path.starts_with("accounts.segments")
 }
 
 /// `channels[1].ramp[0]` → `channels[].ramp[]`.
