@@ -508,9 +508,11 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         layout,
         churn_after_post_sale: rng::threshold(model.churn_after_failed_post_sale),
     };
-    // Per design, the last place in time (`(month << 20) | k`) at which the account is still a
-    // customer; `u64::MAX` while it stays.
-    let mut lost_after = vec![u64::MAX; model.designs.len()];
+    // Per design, what the common path of a seen opportunity adds up (see [`Hot`]).
+    let mut hot = vec![Hot::default(); model.designs.len()];
+    // Opportunities per (tier, design), `t * designs + d`: exact counts, written to the rows
+    // at the end of the trial.
+    let mut tier_opps = vec![0.0f64; n_tiers * model.designs.len()];
     // The potential of the horizon is the same for every design: summed once, in account order.
     let mut potential_total = 0.0;
     // The places in time of an account's possible opportunities in the horizon (raw draws,
@@ -530,7 +532,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         }
         let value = potential * prep.deal_share[t];
         potential_total += potential * horizon_years;
-        // `lost_after` is all `u64::MAX` here; `lost` says whether any entry moved since.
+        // Every `Hot::lost_after` is `u64::MAX` here; `lost` says whether any moved since.
         let mut lost = false;
         let ix = rng::splitmix64(a as u64);
         let stream = |month: i32, slot: u32| rng::EventStream::of_hashed(key, ix, month, slot);
@@ -540,11 +542,11 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         if !prep.churned_by.is_empty() {
             let u = bits53(stream(0, rng::slot::CHURN).at(0));
             if u < prep.churn_any[t] {
-                for (d, lost_d) in lost_after.iter_mut().enumerate() {
+                for (d, h) in hot.iter_mut().enumerate() {
                     let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
                     if u < by[n_months - 1] {
                         let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
-                        *lost_d = end_of(m as u32);
+                        h.lost_after = end_of(m as u32);
                         lost = true;
                     }
                 }
@@ -568,7 +570,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                     let plan = &prep.in_flight[i];
                     let row = &mut *design_rows[d];
                     if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
-                        lost_after[d] = lost_after[d].min(end_of(b));
+                        hot[d].lost_after = hot[d].lost_after.min(end_of(b));
                         lost = true;
                     }
                 }
@@ -606,43 +608,86 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             let steps = &prep.steps[tm * designs..][..designs];
             let by_design = steps
                 .iter()
-                .zip(lost_after.iter_mut())
+                .zip(hot.iter_mut())
+                .zip(tier_opps[t * designs..][..designs].iter_mut())
                 .zip(design_rows.iter_mut());
-            for ((step, lost_d), row) in by_design {
+            for (((step, h), opps), row) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
-                if draws.thin >= step.see || at > *lost_d {
+                if draws.thin >= step.see || at > h.lost_after {
+                    continue;
+                }
+                h.pipeline += value;
+                *opps += 1.0;
+                // The common case: no conflict, and a stage fails before the close with no
+                // failed hand-off counted (not won).
+                if draws.conflict >= step.conflict_total && draws.outcome >= step.handoff_counted {
+                    h.not_won += value;
                     continue;
                 }
                 let plan = &prep.plans[step.plan as usize];
-                let after = evaluate(plan, step, &draws, &ctx, m, value, t, row);
+                let after = evaluate(plan, step, &draws, &ctx, m, value, t, row, &mut h.not_won);
                 if after.customer_lost {
-                    *lost_d = (*lost_d).min(at);
+                    h.lost_after = h.lost_after.min(at);
                     lost = true;
                     row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at {
-                    *lost_d = (*lost_d).min(end_of(b));
+                    h.lost_after = h.lost_after.min(end_of(b));
                     lost = true;
                 }
             }
         }
         if lost {
-            for (row, lost) in design_rows.iter_mut().zip(&mut lost_after) {
-                let month = (*lost >> IN_MONTH) as usize;
-                if *lost != u64::MAX && month < n_months {
+            for (row, h) in design_rows.iter_mut().zip(&mut hot) {
+                let month = (h.lost_after >> IN_MONTH) as usize;
+                if h.lost_after != u64::MAX && month < n_months {
                     row[g::CUSTOMERS_LOST] += 1.0;
                     row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
                 }
-                *lost = u64::MAX;
+                h.lost_after = u64::MAX;
             }
         }
     }
 
+    for (d, (row, h)) in design_rows.iter_mut().zip(&hot).enumerate() {
+        // Each row's entries start at 0 and only these sums add to them: the same numbers,
+        // added in the same order, as adding to the row directly.
+        row[g::PIPELINE] += h.pipeline;
+        row[g::NOT_WON] += h.not_won;
+        let mut all = 0.0;
+        for tier in 0..n_tiers {
+            let n = tier_opps[tier * designs + d];
+            row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += n;
+            all += n; // whole numbers: exact in any order
+        }
+        row[g::OPPORTUNITIES] += all;
+    }
     let accounts = acc.len() as f64;
     for (d, row) in rows.chunks_mut(width).enumerate() {
         row[g::POTENTIAL] = potential_total;
         finish_row(prep, d, row, accounts);
+    }
+}
+
+/// Per design, the running sums of the common path of a seen opportunity, kept beside the
+/// thresholds instead of in the wide metric row (written to it at the end of the trial).
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    /// The last place in time (`(month << 20) | k`) at which the account is still a customer;
+    /// `u64::MAX` while it stays.
+    lost_after: u64,
+    pipeline: f64,
+    not_won: f64,
+}
+
+impl Default for Hot {
+    fn default() -> Self {
+        Hot {
+            lost_after: u64::MAX,
+            pipeline: 0.0,
+            not_won: 0.0,
+        }
     }
 }
 
@@ -672,7 +717,9 @@ fn intruder<'p>(plan: &'p Plan, draws: &Draws) -> Option<&'p plan::Intruder> {
     })
 }
 
-#[inline]
+/// A seen opportunity off the common path (a conflict, a win, or a failed hand-off counted):
+/// its pipeline and count are already added by the caller.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn evaluate(
     plan: &Plan,
@@ -683,6 +730,7 @@ fn evaluate(
     value: f64,
     tier: usize,
     row: &mut [f64],
+    not_won: &mut f64,
 ) -> After {
     let layout = ctx.layout;
     let at = |which: usize| layout.month(month as usize, which);
@@ -690,9 +738,6 @@ fn evaluate(
         customer_lost: false,
         churn_at: None,
     };
-    row[g::PIPELINE] += value;
-    row[g::OPPORTUNITIES] += 1.0;
-    row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += 1.0;
 
     let intruder = if draws.conflict < step.conflict_total {
         intruder(plan, draws)
@@ -719,7 +764,7 @@ fn evaluate(
         if draws.outcome < step.stages_pass {
             row[g::LOST_TO_HANDOFFS] += value;
         } else {
-            row[g::NOT_WON] += value;
+            *not_won += value;
         }
         return after;
     }
