@@ -437,15 +437,14 @@ fn end_of(m: u32) -> u64 {
 /// envelope rate going back in time from the start, from exponential gaps of mean `mean_gap`
 /// months drawn from `gaps`, while inside `limit` months. Going backward, a longer run-in only
 /// adds older points, so its length (which depends on the designs) changes no other point.
-/// Yields the month of each (negative) and its place `k` in that month, in the order drawn.
+/// Yields the month of each (negative) and the raw draw of its gap (which keys its own
+/// stream), in the order drawn.
 struct RunIn {
     gaps: rng::EventStream,
     quiet_below: u64,
     mean_gap: f64,
     time: f64,
     limit: f64,
-    month: i32,
-    k: u32,
 }
 
 impl RunIn {
@@ -456,16 +455,14 @@ impl RunIn {
             mean_gap,
             time: 0.0,
             limit: f64::from(limit),
-            month: 0,
-            k: 0,
         }
     }
 }
 
 impl Iterator for RunIn {
-    type Item = (i32, u32);
+    type Item = (i32, u64);
     #[inline(always)]
-    fn next(&mut self) -> Option<(i32, u32)> {
+    fn next(&mut self) -> Option<(i32, u64)> {
         if self.mean_gap <= 0.0 || self.limit <= 0.0 {
             return None;
         }
@@ -478,14 +475,7 @@ impl Iterator for RunIn {
         if self.time < -self.limit {
             return None;
         }
-        let month = self.time.floor() as i32;
-        if month == self.month {
-            self.k += 1;
-        } else {
-            self.month = month;
-            self.k = 0;
-        }
-        Some((month, self.k))
+        Some((self.time.floor() as i32, u))
     }
 }
 
@@ -534,13 +524,14 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         potential_total += potential * horizon_years;
         // Every `Hot::lost_after` is `u64::MAX` here; `lost` says whether any moved since.
         let mut lost = false;
-        let ix = rng::splitmix64(a as u64);
-        let stream = |month: i32, slot: u32| rng::EventStream::of_hashed(key, ix, month, slot);
+        // The account's keyed stream: its churn draw, its possible opportunities' count and
+        // places, and its run-in's gaps (`rng::draw`).
+        let stream = rng::EventStream::account(key, a as u64);
 
         // Churn: one draw per account, inverted in each design's distribution of the churn
         // month; lost at the end of that month, after its opportunities.
         if !prep.churned_by.is_empty() {
-            let u = bits53(stream(0, rng::slot::CHURN).at(0));
+            let u = bits53(stream.at(rng::draw::CHURN));
             if u < prep.churn_any[t] {
                 for (d, h) in hot.iter_mut().enumerate() {
                     let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
@@ -556,13 +547,14 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // Deals in flight at the start: the possible opportunities of the months before it,
         // drawn backward from the start, so how many months there are shifts no draw.
         let run_in = RunIn::new(
-            stream(0, rng::slot::RUN_IN),
+            stream.from(rng::draw::RUN_IN),
             prep.mean_gap[t],
             prep.run_in_months,
             prep.run_in_quiet[t],
         );
-        for (m, k) in run_in {
-            let draws = Draws::of(stream(m, k));
+        for (m, gap) in run_in {
+            // The possible opportunity's own draws, keyed by its gap's raw draw.
+            let draws = Draws::of(rng::EventStream::seeded(gap));
             for d in 0..designs {
                 let i = d * n_tiers + t;
                 let step = &prep.in_flight_steps[i];
@@ -579,11 +571,11 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
 
         // The horizon's possible opportunities: a Poisson number of them, at places uniform
         // over the horizon, taken in time order.
-        let arrivals = stream(0, rng::slot::ARRIVALS);
-        let n = poisson(&prep.horizon_counts[t], bits53(arrivals.at(0)));
+        let n = poisson(&prep.horizon_counts[t], bits53(stream.at(rng::draw::COUNT)));
         if n > 0 {
+            let arrivals = stream.from(rng::draw::PLACES);
             places.clear();
-            places.extend((1..n as u64 + 1).map(|j| arrivals.at(j)));
+            places.extend((0..n as u64).map(|j| arrivals.at(j)));
             if n > 1 {
                 places.sort_unstable();
             }
@@ -596,9 +588,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             } else {
                 (month, k) = (m, 0);
             }
-            // The opportunity's own draws, keyed by (trial, account, month, k): the same for
-            // every design, and never shifting the draws of any other.
-            let ev = stream(m as i32, k);
+            // The opportunity's own draws, keyed by its place (a raw draw of the account's
+            // stream): the same for every design, and never shifting the draws of any other.
+            let ev = rng::EventStream::seeded(place);
             let tm = t * n_months + m as usize;
             if bits53(ev.at(0)) >= prep.see_any[tm] {
                 continue; // no design sees it
