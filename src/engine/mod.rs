@@ -342,8 +342,9 @@ fn fill(
 /// opportunity's keyed stream is, by `j`: 0 thinning, 1 outcome up to the close, 2 post-sale,
 /// 3 conflict, 4 conflict loss, 5 customer loss, 6 churn after a failed post-sale, 7 hand-over
 /// at the start. The stream is a counter, so the ones rarely needed are computed only when a
-/// design needs them, and are the same whichever design asks (not inlined, so that the
-/// compiler does not compute them ahead for every possible opportunity).
+/// design needs them, and are the same whichever design asks (the rare ones not inlined, so
+/// that the compiler does not compute them ahead for every call of [`evaluate`]; post-sale is
+/// needed on every win).
 struct Draws {
     ev: rng::EventStream,
     thin: u64,
@@ -361,7 +362,7 @@ impl Draws {
             ev,
         }
     }
-    #[inline(never)]
+    #[inline(always)]
     fn post_sale(&self) -> u64 {
         bits53(self.ev.at(2))
     }
@@ -512,15 +513,27 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     let designs = model.designs.len();
     // Each design's row, split once per trial.
     let mut design_rows: Vec<&mut [f64]> = rows.chunks_exact_mut(width).collect();
-    for a in 0..acc.len() {
-        let t = acc.tier[a] as usize;
+    // What the loop reads of an account's tier, side by side (one look-up per account).
+    let by_tier: Vec<TierRead> = (0..n_tiers)
+        .map(|t| TierRead {
+            deal_share: prep.deal_share[t],
+            churn_any: prep.churn_any[t],
+            mean_gap: prep.mean_gap[t],
+            run_in_quiet: prep.run_in_quiet[t],
+            horizon_counts: &prep.horizon_counts[t],
+        })
+        .collect();
+    let accounts = acc.tier.iter().zip(&acc.potential).enumerate();
+    for (a, (&tier, &estimate)) in accounts {
+        let t = tier as usize;
+        let tr = &by_tier[t];
         // The account's realised potential this trial: the same for every design.
-        let mut potential = acc.potential[a];
+        let mut potential = estimate;
         if vol > 0.0 {
             let z: f64 = StandardNormal.sample(&mut rng);
             potential *= (vol * z - 0.5 * vol * vol).exp();
         }
-        let value = potential * prep.deal_share[t];
+        let value = potential * tr.deal_share;
         potential_total += potential * horizon_years;
         // Every `Hot::lost_after` is `u64::MAX` here; `lost` says whether any moved since.
         let mut lost = false;
@@ -532,7 +545,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // month; lost at the end of that month, after its opportunities.
         if !prep.churned_by.is_empty() {
             let u = bits53(stream.at(rng::draw::CHURN));
-            if u < prep.churn_any[t] {
+            if u < tr.churn_any {
                 for (d, h) in hot.iter_mut().enumerate() {
                     let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
                     if u < by[n_months - 1] {
@@ -548,9 +561,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // drawn backward from the start, so how many months there are shifts no draw.
         let run_in = RunIn::new(
             stream.from(rng::draw::RUN_IN),
-            prep.mean_gap[t],
+            tr.mean_gap,
             prep.run_in_months,
-            prep.run_in_quiet[t],
+            tr.run_in_quiet,
         );
         for (m, gap) in run_in {
             // The possible opportunity's own draws, keyed by its gap's raw draw.
@@ -571,7 +584,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
 
         // The horizon's possible opportunities: a Poisson number of them, at places uniform
         // over the horizon, taken in time order.
-        let n = poisson(&prep.horizon_counts[t], bits53(stream.at(rng::draw::COUNT)));
+        let n = poisson(tr.horizon_counts, bits53(stream.at(rng::draw::COUNT)));
         if n > 0 {
             let arrivals = stream.from(rng::draw::PLACES);
             places.clear();
@@ -581,6 +594,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             }
         }
         let (mut month, mut k) = (u32::MAX, 0u32);
+        let opps_t = &mut tier_opps[t * designs..][..designs];
         for &place in &places[..n] {
             let m = ((u128::from(place) * u128::from(months)) >> 64) as u32;
             if m == month {
@@ -601,7 +615,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             let by_design = steps
                 .iter()
                 .zip(hot.iter_mut())
-                .zip(tier_opps[t * designs..][..designs].iter_mut())
+                .zip(opps_t.iter_mut())
                 .zip(design_rows.iter_mut());
             for (((step, h), opps), row) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
@@ -660,6 +674,15 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         row[g::POTENTIAL] = potential_total;
         finish_row(prep, d, row, accounts);
     }
+}
+
+/// The per-tier constants of [`Prepared`] that the trial loop reads once per account.
+struct TierRead<'p> {
+    deal_share: f64,
+    churn_any: u64,
+    mean_gap: f64,
+    run_in_quiet: u64,
+    horizon_counts: &'p [u64],
 }
 
 /// Per design, the running sums of the common path of a seen opportunity, kept beside the
@@ -787,6 +810,7 @@ fn evaluate(
 /// A deal in flight at the start (arisen in month `month` < 0) under its in-flight plan: it is
 /// counted only if it books inside the horizon, or if a moved account's hand-over at the start
 /// loses it. Returns the month at whose end a failed post-sale loses the customer.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn in_flight(
     plan: &Plan,
@@ -820,8 +844,9 @@ fn in_flight(
 }
 
 /// Books a won deal in month `book_month`: revenue, its costs, credit by role, post-sale.
-/// Returns the month at whose end a failed post-sale loses the customer.
-#[inline]
+/// Returns the month at whose end a failed post-sale loses the customer. Inlined into the
+/// out-of-line [`evaluate`] and [`in_flight`].
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn book(
     plan: &Plan,
