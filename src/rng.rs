@@ -25,23 +25,27 @@ pub fn trial_key(seed: u64, trial: u64) -> u64 {
     splitmix64(seed ^ splitmix64(trial))
 }
 
-/// A counter-based stream for the events of one opportunity (account, month, its place in the
-/// month) of a trial. Keyed, not sequential: how many opportunities other accounts had, or how many
-/// draws any design needed, never shifts these numbers.
+/// SplitMix64's increment, the golden-ratio constant γ.
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// A counter-based SplitMix64 stream: draw `j` is `SplitMix64(state + (j + 1)·γ)`, computed
+/// without the draws before it. Keyed, not sequential: how many opportunities other accounts
+/// had, or how many draws any design needed, never shifts these numbers.
 #[derive(Debug, Clone)]
 pub struct EventStream {
     state: u64,
 }
 
-/// What a keyed stream of an account is for (the `slot` of [`EventStream::of`], month 0).
-pub mod slot {
-    /// The gaps between the account's possible opportunities before the start (deals in
-    /// flight), going back in time from the start.
-    pub const RUN_IN: u32 = u32::MAX;
+/// Where an account's stream ([`EventStream::account`]) keeps its draws, by index.
+pub mod draw {
     /// The one draw that decides in which month, if any, the account churns.
-    pub const CHURN: u32 = u32::MAX - 1;
-    /// The gaps between the account's possible opportunities in the horizon.
-    pub const ARRIVALS: u32 = u32::MAX - 2;
+    pub const CHURN: u64 = 0;
+    /// The number of the account's possible opportunities in the horizon.
+    pub const COUNT: u64 = 1;
+    /// The first of their places in time (`PLACES + i` for the i-th, i = 0 … count − 1).
+    pub const PLACES: u64 = 2;
+    /// The first gap of the run-in before the start (`RUN_IN + i` for the i-th, going back).
+    pub const RUN_IN: u64 = 1 << 63;
 }
 
 impl EventStream {
@@ -53,19 +57,27 @@ impl EventStream {
         }
     }
 
-    /// The stream of opportunity `slot` (0, 1, … within the month, or one of [`slot`]) of
-    /// account `index` in month `month` (negative months are the run-in before the horizon).
+    /// The stream of account `index` in the trial keyed `trial_key`: its draws are laid out
+    /// as [`draw`] says.
     #[inline(always)]
-    pub fn of(trial_key: u64, index: u64, month: i32, slot: u32) -> Self {
-        Self::of_hashed(trial_key, splitmix64(index), month, slot)
+    pub fn account(trial_key: u64, index: u64) -> Self {
+        EventStream {
+            state: trial_key ^ splitmix64(index),
+        }
     }
 
-    /// [`EventStream::of`] with `splitmix64(index)` computed once by the caller (per account).
+    /// The stream whose state is `u`, a raw draw of an account's stream: a possible
+    /// opportunity's own draws, keyed by its place in time (or its run-in gap).
     #[inline(always)]
-    pub fn of_hashed(trial_key: u64, index_hash: u64, month: i32, slot: u32) -> Self {
-        let when = (u64::from(month as u32) << 32) | u64::from(slot);
+    pub fn seeded(u: u64) -> Self {
+        EventStream { state: u }
+    }
+
+    /// The same stream from draw `j` on: `s.from(j).at(i)` is `s.at(j + i)`.
+    #[inline(always)]
+    pub fn from(&self, j: u64) -> Self {
         EventStream {
-            state: trial_key ^ splitmix64(index_hash ^ when),
+            state: self.state.wrapping_add(GAMMA.wrapping_mul(j)),
         }
     }
 
@@ -75,7 +87,7 @@ impl EventStream {
     pub fn at(&self, j: u64) -> u64 {
         let mut z = self
             .state
-            .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(j + 1));
+            .wrapping_add(GAMMA.wrapping_mul(j.wrapping_add(1)));
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
@@ -84,7 +96,7 @@ impl EventStream {
     /// SplitMix64 (Steele, Lea & Flood 2014): passes BigCrush as a generator in its own right.
     #[inline(always)]
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.state = self.state.wrapping_add(GAMMA);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -138,35 +150,41 @@ mod tests {
         assert!(exponential(u64::MAX) > 0.0);
         assert!((exponential(0) - 53.0 * 2f64.ln()).abs() < 1e-9);
         // The mean of 200,000 gaps is 1 within 5 standard errors (the sd of Exp(1) is 1).
-        let mut s = EventStream::of(trial_key(3, 4), 0, 0, 0);
+        let mut s = EventStream::account(trial_key(3, 4), 0);
         let n = 200_000;
         let mean = (0..n).map(|_| exponential(s.next_u64())).sum::<f64>() / n as f64;
         assert!((mean - 1.0).abs() < 5.0 / (n as f64).sqrt(), "{mean}");
     }
 
     #[test]
-    fn event_streams_are_keyed_by_account_and_month() {
+    fn account_streams_are_keyed_by_trial_and_account() {
         let k = trial_key(1, 2);
-        let a = EventStream::of(k, 5, 3, 0).next_u64();
-        assert_eq!(a, EventStream::of(k, 5, 3, 0).next_u64());
-        assert_ne!(a, EventStream::of(k, 5, 4, 0).next_u64());
-        assert_ne!(a, EventStream::of(k, 5, 3, 1).next_u64());
-        assert_ne!(a, EventStream::of(k, 5, -3, 0).next_u64());
-        assert_ne!(a, EventStream::of(k, 6, 3, 0).next_u64());
-        assert_ne!(a, EventStream::of(trial_key(1, 3), 5, 3, 0).next_u64());
+        let a = EventStream::account(k, 5).at(0);
+        assert_eq!(a, EventStream::account(k, 5).at(0));
+        assert_ne!(a, EventStream::account(k, 6).at(0));
+        assert_ne!(a, EventStream::account(trial_key(1, 3), 5).at(0));
+        assert_ne!(a, EventStream::account(k, 5).at(1));
+        // An opportunity's stream is seeded by its place: its own numbers, not the account's.
+        assert_ne!(
+            EventStream::seeded(a).at(0),
+            EventStream::account(k, 5).at(1)
+        );
     }
 
     #[test]
     fn draws_by_index_are_the_sequence() {
-        let s = EventStream::of(trial_key(9, 1), 77, -2, 5);
+        let s = EventStream::account(trial_key(9, 1), 77);
         let mut seq = s.clone();
         for j in 0..20 {
             assert_eq!(s.at(j), seq.next_u64());
         }
-        assert_eq!(
-            EventStream::of_hashed(trial_key(9, 1), splitmix64(77), -2, 5).at(3),
-            s.at(3)
-        );
+        // From draw j on, including the run-in's far half of the counter.
+        let mut run_in = s.from(draw::RUN_IN);
+        for j in 0..5 {
+            assert_eq!(s.at(draw::RUN_IN + j), run_in.next_u64());
+            assert_eq!(s.from(3).at(j), s.at(3 + j));
+        }
+        assert_eq!(s.at(u64::MAX), s.from(u64::MAX).at(0));
     }
 
     #[test]

@@ -342,8 +342,9 @@ fn fill(
 /// opportunity's keyed stream is, by `j`: 0 thinning, 1 outcome up to the close, 2 post-sale,
 /// 3 conflict, 4 conflict loss, 5 customer loss, 6 churn after a failed post-sale, 7 hand-over
 /// at the start. The stream is a counter, so the ones rarely needed are computed only when a
-/// design needs them, and are the same whichever design asks (not inlined, so that the
-/// compiler does not compute them ahead for every possible opportunity).
+/// design needs them, and are the same whichever design asks (the rare ones not inlined, so
+/// that the compiler does not compute them ahead for every call of [`evaluate`]; post-sale is
+/// needed on every win).
 struct Draws {
     ev: rng::EventStream,
     thin: u64,
@@ -361,7 +362,7 @@ impl Draws {
             ev,
         }
     }
-    #[inline(never)]
+    #[inline(always)]
     fn post_sale(&self) -> u64 {
         bits53(self.ev.at(2))
     }
@@ -426,6 +427,110 @@ fn quiet_below(envelope: f64, limit: u32) -> u64 {
     if cut > 1.0 { cut.floor() as u64 } else { 0 }
 }
 
+/// ⌊x⌋ for |x| < 2⁶³, the same number as `f64::floor` (up to the sign of a zero) without its
+/// call into the C library, which this target (no SSE4.1 rounding instruction) makes.
+#[inline(always)]
+fn floor(x: f64) -> f64 {
+    let i = x as i64 as f64;
+    if i > x { i - 1.0 } else { i }
+}
+
+/// 2^(j/64), j = 0 … 63, each the double nearest the exact value.
+const EXP2_SIXTY_FOURTHS: [f64; 64] = [
+    f64::from_bits(0x3ff0000000000000),
+    f64::from_bits(0x3ff02c9a3e778061),
+    f64::from_bits(0x3ff059b0d3158574),
+    f64::from_bits(0x3ff0874518759bc8),
+    f64::from_bits(0x3ff0b5586cf9890f),
+    f64::from_bits(0x3ff0e3ec32d3d1a2),
+    f64::from_bits(0x3ff11301d0125b51),
+    f64::from_bits(0x3ff1429aaea92de0),
+    f64::from_bits(0x3ff172b83c7d517b),
+    f64::from_bits(0x3ff1a35beb6fcb75),
+    f64::from_bits(0x3ff1d4873168b9aa),
+    f64::from_bits(0x3ff2063b88628cd6),
+    f64::from_bits(0x3ff2387a6e756238),
+    f64::from_bits(0x3ff26b4565e27cdd),
+    f64::from_bits(0x3ff29e9df51fdee1),
+    f64::from_bits(0x3ff2d285a6e4030b),
+    f64::from_bits(0x3ff306fe0a31b715),
+    f64::from_bits(0x3ff33c08b26416ff),
+    f64::from_bits(0x3ff371a7373aa9cb),
+    f64::from_bits(0x3ff3a7db34e59ff7),
+    f64::from_bits(0x3ff3dea64c123422),
+    f64::from_bits(0x3ff4160a21f72e2a),
+    f64::from_bits(0x3ff44e086061892d),
+    f64::from_bits(0x3ff486a2b5c13cd0),
+    f64::from_bits(0x3ff4bfdad5362a27),
+    f64::from_bits(0x3ff4f9b2769d2ca7),
+    f64::from_bits(0x3ff5342b569d4f82),
+    f64::from_bits(0x3ff56f4736b527da),
+    f64::from_bits(0x3ff5ab07dd485429),
+    f64::from_bits(0x3ff5e76f15ad2148),
+    f64::from_bits(0x3ff6247eb03a5585),
+    f64::from_bits(0x3ff6623882552225),
+    f64::from_bits(0x3ff6a09e667f3bcd),
+    f64::from_bits(0x3ff6dfb23c651a2f),
+    f64::from_bits(0x3ff71f75e8ec5f74),
+    f64::from_bits(0x3ff75feb564267c9),
+    f64::from_bits(0x3ff7a11473eb0187),
+    f64::from_bits(0x3ff7e2f336cf4e62),
+    f64::from_bits(0x3ff82589994cce13),
+    f64::from_bits(0x3ff868d99b4492ed),
+    f64::from_bits(0x3ff8ace5422aa0db),
+    f64::from_bits(0x3ff8f1ae99157736),
+    f64::from_bits(0x3ff93737b0cdc5e5),
+    f64::from_bits(0x3ff97d829fde4e50),
+    f64::from_bits(0x3ff9c49182a3f090),
+    f64::from_bits(0x3ffa0c667b5de565),
+    f64::from_bits(0x3ffa5503b23e255d),
+    f64::from_bits(0x3ffa9e6b5579fdbf),
+    f64::from_bits(0x3ffae89f995ad3ad),
+    f64::from_bits(0x3ffb33a2b84f15fb),
+    f64::from_bits(0x3ffb7f76f2fb5e47),
+    f64::from_bits(0x3ffbcc1e904bc1d2),
+    f64::from_bits(0x3ffc199bdd85529c),
+    f64::from_bits(0x3ffc67f12e57d14b),
+    f64::from_bits(0x3ffcb720dcef9069),
+    f64::from_bits(0x3ffd072d4a07897c),
+    f64::from_bits(0x3ffd5818dcfba487),
+    f64::from_bits(0x3ffda9e603db3285),
+    f64::from_bits(0x3ffdfc97337b9b5f),
+    f64::from_bits(0x3ffe502ee78b3ff6),
+    f64::from_bits(0x3ffea4afa2a490da),
+    f64::from_bits(0x3ffefa1bee615a27),
+    f64::from_bits(0x3fff50765b6e4540),
+    f64::from_bits(0x3fffa7c1819e90d8),
+];
+
+/// eˣ within one unit in the last place (relative error below 2.5·10⁻¹⁶), for |x| < 700 by
+/// table and polynomial without a call into the C library, the same number on every machine
+/// (docs/MODEL.md §1, potential volatility): x = (64·e + j)·ln2/64 + r with k = 64·e + j the
+/// integer nearest 64·x/ln2 and |r| ≤ ln2/128, so eˣ = 2^e · 2^(j/64) · eʳ, and eʳ − 1 is its
+/// Taylor polynomial of degree 5 (truncation below 4·10⁻¹⁷). Elsewhere, `f64::exp`.
+#[inline(always)]
+fn exp(x: f64) -> f64 {
+    // 1.5·2⁵²: adding it rounds to an integer, which then sits in the low bits.
+    const SHIFT: f64 = 6_755_399_441_055_744.0;
+    const SIXTY_FOUR_OVER_LN2: f64 = 92.332_482_616_893_66;
+    // ln2/64 as a 32-bit head (k·head is exact for |k| < 2²¹) and the rest.
+    const LN2_HEAD: f64 = f64::from_bits(0x3f862e42fee00000);
+    const LN2_TAIL: f64 = f64::from_bits(0x3d8a39ef35793c76);
+    // One comparison, also true for NaN.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    if !(x.abs() < 700.0) {
+        return x.exp();
+    }
+    let kd = x * SIXTY_FOUR_OVER_LN2 + SHIFT;
+    let k = (kd.to_bits() as i64).wrapping_sub(SHIFT.to_bits() as i64);
+    let kf = kd - SHIFT;
+    let r = (x - kf * LN2_HEAD) - kf * LN2_TAIL;
+    let p = r + r * r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0))));
+    let t = EXP2_SIXTY_FOURTHS[(k & 63) as usize];
+    let scale = f64::from_bits((((k >> 6) + 1023) as u64) << 52);
+    (t + t * p) * scale
+}
+
 /// Bits of an opportunity's place in time below its month: `(month << 20) | k`.
 const IN_MONTH: u32 = 20;
 /// The last place in month `m`: an account lost "at the end of month m".
@@ -437,15 +542,14 @@ fn end_of(m: u32) -> u64 {
 /// envelope rate going back in time from the start, from exponential gaps of mean `mean_gap`
 /// months drawn from `gaps`, while inside `limit` months. Going backward, a longer run-in only
 /// adds older points, so its length (which depends on the designs) changes no other point.
-/// Yields the month of each (negative) and its place `k` in that month, in the order drawn.
+/// Yields the month of each (negative) and the raw draw of its gap (which keys its own
+/// stream), in the order drawn.
 struct RunIn {
     gaps: rng::EventStream,
     quiet_below: u64,
     mean_gap: f64,
     time: f64,
     limit: f64,
-    month: i32,
-    k: u32,
 }
 
 impl RunIn {
@@ -456,16 +560,14 @@ impl RunIn {
             mean_gap,
             time: 0.0,
             limit: f64::from(limit),
-            month: 0,
-            k: 0,
         }
     }
 }
 
 impl Iterator for RunIn {
-    type Item = (i32, u32);
+    type Item = (i32, u64);
     #[inline(always)]
-    fn next(&mut self) -> Option<(i32, u32)> {
+    fn next(&mut self) -> Option<(i32, u64)> {
         if self.mean_gap <= 0.0 || self.limit <= 0.0 {
             return None;
         }
@@ -478,14 +580,7 @@ impl Iterator for RunIn {
         if self.time < -self.limit {
             return None;
         }
-        let month = self.time.floor() as i32;
-        if month == self.month {
-            self.k += 1;
-        } else {
-            self.month = month;
-            self.k = 0;
-        }
-        Some((month, self.k))
+        Some((floor(self.time) as i32, u))
     }
 }
 
@@ -508,9 +603,11 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         layout,
         churn_after_post_sale: rng::threshold(model.churn_after_failed_post_sale),
     };
-    // Per design, the last place in time (`(month << 20) | k`) at which the account is still a
-    // customer; `u64::MAX` while it stays.
-    let mut lost_after = vec![u64::MAX; model.designs.len()];
+    // Per design, what the common path of a seen opportunity adds up (see [`Hot`]).
+    let mut hot = vec![Hot::default(); model.designs.len()];
+    // Opportunities per (tier, design), `t * designs + d`: exact counts, written to the rows
+    // at the end of the trial.
+    let mut tier_opps = vec![0.0f64; n_tiers * model.designs.len()];
     // The potential of the horizon is the same for every design: summed once, in account order.
     let mut potential_total = 0.0;
     // The places in time of an account's possible opportunities in the horizon (raw draws,
@@ -520,31 +617,44 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     let designs = model.designs.len();
     // Each design's row, split once per trial.
     let mut design_rows: Vec<&mut [f64]> = rows.chunks_exact_mut(width).collect();
-    for a in 0..acc.len() {
-        let t = acc.tier[a] as usize;
+    // What the loop reads of an account's tier, side by side (one look-up per account).
+    let by_tier: Vec<TierRead> = (0..n_tiers)
+        .map(|t| TierRead {
+            deal_share: prep.deal_share[t],
+            churn_any: prep.churn_any[t],
+            mean_gap: prep.mean_gap[t],
+            run_in_quiet: prep.run_in_quiet[t],
+            horizon_counts: &prep.horizon_counts[t],
+        })
+        .collect();
+    let accounts = acc.tier.iter().zip(&acc.potential).enumerate();
+    for (a, (&tier, &estimate)) in accounts {
+        let t = tier as usize;
+        let tr = &by_tier[t];
         // The account's realised potential this trial: the same for every design.
-        let mut potential = acc.potential[a];
+        let mut potential = estimate;
         if vol > 0.0 {
             let z: f64 = StandardNormal.sample(&mut rng);
-            potential *= (vol * z - 0.5 * vol * vol).exp();
+            potential *= exp(vol * z - 0.5 * vol * vol);
         }
-        let value = potential * prep.deal_share[t];
+        let value = potential * tr.deal_share;
         potential_total += potential * horizon_years;
-        // `lost_after` is all `u64::MAX` here; `lost` says whether any entry moved since.
+        // Every `Hot::lost_after` is `u64::MAX` here; `lost` says whether any moved since.
         let mut lost = false;
-        let ix = rng::splitmix64(a as u64);
-        let stream = |month: i32, slot: u32| rng::EventStream::of_hashed(key, ix, month, slot);
+        // The account's keyed stream: its churn draw, its possible opportunities' count and
+        // places, and its run-in's gaps (`rng::draw`).
+        let stream = rng::EventStream::account(key, a as u64);
 
         // Churn: one draw per account, inverted in each design's distribution of the churn
         // month; lost at the end of that month, after its opportunities.
         if !prep.churned_by.is_empty() {
-            let u = bits53(stream(0, rng::slot::CHURN).at(0));
-            if u < prep.churn_any[t] {
-                for (d, lost_d) in lost_after.iter_mut().enumerate() {
+            let u = bits53(stream.at(rng::draw::CHURN));
+            if u < tr.churn_any {
+                for (d, h) in hot.iter_mut().enumerate() {
                     let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
                     if u < by[n_months - 1] {
                         let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
-                        *lost_d = end_of(m as u32);
+                        h.lost_after = end_of(m as u32);
                         lost = true;
                     }
                 }
@@ -554,21 +664,23 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // Deals in flight at the start: the possible opportunities of the months before it,
         // drawn backward from the start, so how many months there are shifts no draw.
         let run_in = RunIn::new(
-            stream(0, rng::slot::RUN_IN),
-            prep.mean_gap[t],
+            stream.from(rng::draw::RUN_IN),
+            tr.mean_gap,
             prep.run_in_months,
-            prep.run_in_quiet[t],
+            tr.run_in_quiet,
         );
-        for (m, k) in run_in {
-            let draws = Draws::of(stream(m, k));
+        for (m, gap) in run_in {
+            // The possible opportunity's own draws, keyed by its gap's raw draw.
+            let draws = Draws::of(rng::EventStream::seeded(gap));
             for d in 0..designs {
                 let i = d * n_tiers + t;
                 let step = &prep.in_flight_steps[i];
-                if draws.thin < step.see {
+                // Only a deal won up to the close can book in the horizon (`in_flight`).
+                if draws.thin < step.see && draws.outcome < step.win {
                     let plan = &prep.in_flight[i];
                     let row = &mut *design_rows[d];
                     if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
-                        lost_after[d] = lost_after[d].min(end_of(b));
+                        hot[d].lost_after = hot[d].lost_after.min(end_of(b));
                         lost = true;
                     }
                 }
@@ -577,16 +689,17 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
 
         // The horizon's possible opportunities: a Poisson number of them, at places uniform
         // over the horizon, taken in time order.
-        let arrivals = stream(0, rng::slot::ARRIVALS);
-        let n = poisson(&prep.horizon_counts[t], bits53(arrivals.at(0)));
+        let n = poisson(tr.horizon_counts, bits53(stream.at(rng::draw::COUNT)));
         if n > 0 {
+            let arrivals = stream.from(rng::draw::PLACES);
             places.clear();
-            places.extend((1..n as u64 + 1).map(|j| arrivals.at(j)));
+            places.extend((0..n as u64).map(|j| arrivals.at(j)));
             if n > 1 {
                 places.sort_unstable();
             }
         }
         let (mut month, mut k) = (u32::MAX, 0u32);
+        let opps_t = &mut tier_opps[t * designs..][..designs];
         for &place in &places[..n] {
             let m = ((u128::from(place) * u128::from(months)) >> 64) as u32;
             if m == month {
@@ -594,55 +707,113 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             } else {
                 (month, k) = (m, 0);
             }
-            // The opportunity's own draws, keyed by (trial, account, month, k): the same for
-            // every design, and never shifting the draws of any other.
-            let ev = stream(m as i32, k);
+            // The opportunity's own draws, keyed by its place (a raw draw of the account's
+            // stream): the same for every design, and never shifting the draws of any other.
+            let ev = rng::EventStream::seeded(place);
             let tm = t * n_months + m as usize;
             if bits53(ev.at(0)) >= prep.see_any[tm] {
                 continue; // no design sees it
             }
-            let draws = Draws::of(ev);
+            let seen = Seen {
+                draws: Draws::of(ev),
+                ctx: &ctx,
+                value,
+                month: m,
+                tier: t,
+            };
+            let draws = &seen.draws;
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
             let steps = &prep.steps[tm * designs..][..designs];
             let by_design = steps
                 .iter()
-                .zip(lost_after.iter_mut())
+                .zip(hot.iter_mut())
+                .zip(opps_t.iter_mut())
                 .zip(design_rows.iter_mut());
-            for ((step, lost_d), row) in by_design {
+            for (((step, h), opps), row) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
-                if draws.thin >= step.see || at > *lost_d {
+                if draws.thin >= step.see || at > h.lost_after {
                     continue;
                 }
-                let plan = &prep.plans[step.plan as usize];
-                let after = evaluate(plan, step, &draws, &ctx, m, value, t, row);
+                h.pipeline += value;
+                *opps += 1.0;
+                // The common case: no conflict, and a stage fails before the close with no
+                // failed hand-off counted (not won).
+                if draws.conflict >= step.conflict_total && draws.outcome >= step.handoff_counted {
+                    h.not_won += value;
+                    continue;
+                }
+                let after = evaluate(&prep.plans, step, &seen, row, &mut h.not_won);
                 if after.customer_lost {
-                    *lost_d = (*lost_d).min(at);
+                    h.lost_after = h.lost_after.min(at);
                     lost = true;
                     row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at {
-                    *lost_d = (*lost_d).min(end_of(b));
+                    h.lost_after = h.lost_after.min(end_of(b));
                     lost = true;
                 }
             }
         }
         if lost {
-            for (row, lost) in design_rows.iter_mut().zip(&mut lost_after) {
-                let month = (*lost >> IN_MONTH) as usize;
-                if *lost != u64::MAX && month < n_months {
+            for (row, h) in design_rows.iter_mut().zip(&mut hot) {
+                let month = (h.lost_after >> IN_MONTH) as usize;
+                if h.lost_after != u64::MAX && month < n_months {
                     row[g::CUSTOMERS_LOST] += 1.0;
                     row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
                 }
-                *lost = u64::MAX;
+                h.lost_after = u64::MAX;
             }
         }
     }
 
+    for (d, (row, h)) in design_rows.iter_mut().zip(&hot).enumerate() {
+        // Each row's entries start at 0 and only these sums add to them: the same numbers,
+        // added in the same order, as adding to the row directly.
+        row[g::PIPELINE] += h.pipeline;
+        row[g::NOT_WON] += h.not_won;
+        let mut all = 0.0;
+        for tier in 0..n_tiers {
+            let n = tier_opps[tier * designs + d];
+            row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += n;
+            all += n; // whole numbers: exact in any order
+        }
+        row[g::OPPORTUNITIES] += all;
+    }
     let accounts = acc.len() as f64;
     for (d, row) in rows.chunks_mut(width).enumerate() {
         row[g::POTENTIAL] = potential_total;
         finish_row(prep, d, row, accounts);
+    }
+}
+
+/// The per-tier constants of [`Prepared`] that the trial loop reads once per account.
+struct TierRead<'p> {
+    deal_share: f64,
+    churn_any: u64,
+    mean_gap: f64,
+    run_in_quiet: u64,
+    horizon_counts: &'p [u64],
+}
+
+/// Per design, the running sums of the common path of a seen opportunity, kept beside the
+/// thresholds instead of in the wide metric row (written to it at the end of the trial).
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    /// The last place in time (`(month << 20) | k`) at which the account is still a customer;
+    /// `u64::MAX` while it stays.
+    lost_after: u64,
+    pipeline: f64,
+    not_won: f64,
+}
+
+impl Default for Hot {
+    fn default() -> Self {
+        Hot {
+            lost_after: u64::MAX,
+            pipeline: 0.0,
+            not_won: 0.0,
+        }
     }
 }
 
@@ -672,27 +843,36 @@ fn intruder<'p>(plan: &'p Plan, draws: &Draws) -> Option<&'p plan::Intruder> {
     })
 }
 
-#[inline]
-#[allow(clippy::too_many_arguments)]
-fn evaluate(
-    plan: &Plan,
-    step: &Step,
-    draws: &Draws,
-    ctx: &Ctx,
-    month: u32,
+/// A possible opportunity of the horizon that some design sees: its draws and what its
+/// evaluation needs besides the design's plan (one argument, so a call passes little).
+struct Seen<'c> {
+    draws: Draws,
+    ctx: &'c Ctx,
     value: f64,
+    month: u32,
     tier: usize,
-    row: &mut [f64],
-) -> After {
+}
+
+/// A seen opportunity off the common path (a conflict, a win, or a failed hand-off counted)
+/// under the design's `step` (its plan in `plans`): its pipeline and count are already added
+/// by the caller.
+#[inline(never)]
+fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: &mut f64) -> After {
+    let Seen {
+        draws,
+        ctx,
+        value,
+        month,
+        tier,
+    } = seen;
+    let (value, month, tier) = (*value, *month, *tier);
+    let plan = &plans[step.plan as usize];
     let layout = ctx.layout;
     let at = |which: usize| layout.month(month as usize, which);
     let mut after = After {
         customer_lost: false,
         churn_at: None,
     };
-    row[g::PIPELINE] += value;
-    row[g::OPPORTUNITIES] += 1.0;
-    row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += 1.0;
 
     let intruder = if draws.conflict < step.conflict_total {
         intruder(plan, draws)
@@ -719,7 +899,7 @@ fn evaluate(
         if draws.outcome < step.stages_pass {
             row[g::LOST_TO_HANDOFFS] += value;
         } else {
-            row[g::NOT_WON] += value;
+            *not_won += value;
         }
         return after;
     }
@@ -750,6 +930,7 @@ fn evaluate(
 /// A deal in flight at the start (arisen in month `month` < 0) under its in-flight plan: it is
 /// counted only if it books inside the horizon, or if a moved account's hand-over at the start
 /// loses it. Returns the month at whose end a failed post-sale loses the customer.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn in_flight(
     plan: &Plan,
@@ -761,14 +942,12 @@ fn in_flight(
     tier: usize,
     row: &mut [f64],
 ) -> Option<u32> {
-    if draws.outcome >= step.win {
-        return None;
-    }
+    debug_assert!(draws.outcome < step.win, "the caller passes only won deals");
     let intruder = intruder(plan, draws);
     if intruder.is_some_and(|i| draws.conflict_loss() < i.loss) {
         return None;
     }
-    let b = (f64::from(month) + plan.delay_months).floor();
+    let b = floor(f64::from(month) + plan.delay_months);
     if b < 0.0 || b >= f64::from(ctx.months) {
         return None;
     }
@@ -783,8 +962,9 @@ fn in_flight(
 }
 
 /// Books a won deal in month `book_month`: revenue, its costs, credit by role, post-sale.
-/// Returns the month at whose end a failed post-sale loses the customer.
-#[inline]
+/// Returns the month at whose end a failed post-sale loses the customer. Inlined into the
+/// out-of-line [`evaluate`] and [`in_flight`].
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn book(
     plan: &Plan,
@@ -886,4 +1066,64 @@ fn finish_row(prep: &Prepared, d: usize, row: &mut [f64], accounts: f64) {
 /// a / b, or 0 where b is 0 (no heads, no revenue): never NaN in a results file.
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_is_the_library_floor() {
+        let near = [
+            0.0,
+            0.5,
+            1.0 - 1e-16,
+            1.0,
+            1.0 + 2e-16,
+            2.5,
+            1e9 + 0.5,
+            4503599627370497.0,
+        ];
+        for &x in &near {
+            for v in [x, -x] {
+                assert_eq!(floor(v), v.floor(), "{v}");
+            }
+        }
+        let mut s = rng::EventStream::account(rng::trial_key(5, 6), 7);
+        for _ in 0..10_000 {
+            let v = (rng::unit(s.next_u64()) - 0.5) * 400.0;
+            assert_eq!(floor(v), v.floor(), "{v}");
+        }
+    }
+
+    #[test]
+    fn exp_is_within_one_ulp_of_the_library_exp() {
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(2f64.ln() * 10.0).round(), 1024.0);
+        assert_eq!(exp(f64::NEG_INFINITY), 0.0);
+        assert!(exp(800.0).is_infinite() && exp(f64::NAN).is_nan());
+        // The library's eˣ is itself within one ulp of the exact value: the two agree within
+        // two ulps (relative 4.5·10⁻¹⁶), over the range a log-normal volatility reaches.
+        let mut s = rng::EventStream::account(rng::trial_key(8, 9), 10);
+        let mut worst = 0.0f64;
+        for i in 0..200_000 {
+            let width = if i % 2 == 0 { 80.0 } else { 1_390.0 };
+            let x = (rng::unit(s.next_u64()) - 0.5) * width;
+            let (a, b) = (exp(x), x.exp());
+            if b > f64::MIN_POSITIVE {
+                worst = worst.max(((a - b) / b).abs());
+            }
+        }
+        assert!(worst < 4.5e-16, "{worst:e}");
+    }
+
+    #[test]
+    fn the_table_is_two_to_the_sixty_fourths() {
+        assert_eq!(EXP2_SIXTY_FOURTHS[0], 1.0);
+        assert_eq!(EXP2_SIXTY_FOURTHS[32], std::f64::consts::SQRT_2);
+        for (j, &t) in EXP2_SIXTY_FOURTHS.iter().enumerate() {
+            let exact = (j as f64 / 64.0).exp2();
+            assert!((t - exact).abs() <= exact * f64::EPSILON, "{j}");
+        }
+    }
 }
