@@ -267,7 +267,13 @@ impl Scenario {
         ctx.record = false;
         ctx.seed = seed;
         if seed == self.seed && !self.registry.shapes_accounts(edits.keys()) {
-            ctx.reuse = Some((Arc::clone(&self.model.accounts), self.model.hash.clone()));
+            ctx.reuse = Some(reader::Reuse {
+                accounts: Arc::clone(&self.model.accounts),
+                hash: self.model.hash.clone(),
+                tiers: (self.model.tiers.iter())
+                    .map(|t| (t.min_potential, t.min_fit, t.accounts))
+                    .collect(),
+            });
         }
         ctx.overrides = edits;
         let files = &self.files;

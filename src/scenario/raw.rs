@@ -563,7 +563,15 @@ fn read_accounts(ctx: &mut Ctx, mut t: Table) -> RawAccounts {
     };
     acc.csv = t.str_opt(ctx, "csv");
     acc.potential_volatility = t.real(ctx, "potential_volatility");
-    for mut s in t.tables(ctx, "segments") {
+    // A variant that reuses the nominal account base does not read the segments again: they
+    // were read and checked when the scenario was loaded, and nothing else uses them.
+    let segments = if ctx.reuse.is_some() {
+        t.get("segments");
+        Vec::new()
+    } else {
+        t.tables(ctx, "segments")
+    };
+    for mut s in segments {
         let name = s.str_req(ctx, "name", "a segment name");
         let count = s.whole(ctx, "count");
         if !s.has("count") {
@@ -716,13 +724,13 @@ fn per_tier(
     }
 }
 
+/// What `kind` allows, worked out once (not on every variant of a scenario).
+static CHANNEL_KINDS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| one_of(crate::model::ChannelKind::NAMES.iter().copied()));
+
 fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChannel> {
     let name = t.str_req(ctx, "name", "a channel name such as \"field\"");
-    let kind = t.str_req(
-        ctx,
-        "kind",
-        &one_of(crate::model::ChannelKind::NAMES.iter().copied()),
-    );
+    let kind = t.str_req(ctx, "kind", &CHANNEL_KINDS);
     let cost = t.real(ctx, "cost_per_head_per_year");
     let capacity = t.real_opt(ctx, "capacity_hours_per_head_per_year");
     let fixed = t.real(ctx, "fixed_cost_per_year");

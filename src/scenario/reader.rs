@@ -117,7 +117,7 @@ pub struct Ctx<'s> {
     pub uncertain_spans: Vec<Span>,
     /// Accounts (and the hash they went into) to reuse instead of generating or reading them
     /// again, when nothing that shapes them is overridden.
-    pub reuse: Option<(Arc<Accounts>, String)>,
+    pub reuse: Option<Reuse>,
     /// When set, every key the reader accepts in a table (its known keys), as a pattern
     /// (`scenario::keys::pattern_of`): what tests/registry.rs checks against the declarations.
     pub accepted: Option<std::collections::BTreeSet<String>>,
@@ -198,6 +198,16 @@ impl<'s> Ctx<'s> {
         let d = self.src.diag(span, path, message, allowed);
         self.diags.push(d);
     }
+}
+
+/// The nominal scenario's account base, for a variant that does not change it: the accounts
+/// with their tiers, the hash they went into, and each tier's bounds (`min_potential`,
+/// `min_fit`) and number of accounts, so that a variant with the same bounds keeps the tiers.
+#[derive(Debug, Clone)]
+pub struct Reuse {
+    pub accounts: Arc<Accounts>,
+    pub hash: String,
+    pub tiers: Vec<(f64, f64, usize)>,
 }
 
 pub fn declared_real(path: &str) -> (Bound, keys::Dflt) {

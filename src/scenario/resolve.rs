@@ -536,36 +536,50 @@ pub fn resolve(
 
     // Accounts: a CRM export, or generated once from the seed; or those of the nominal
     // scenario, reused when nothing that shapes them is overridden.
-    let (accounts, hash) = match ctx.reuse.take() {
-        Some((accounts, hash)) => (accounts, hash),
+    let (accounts, hash, nominal_tiers) = match ctx.reuse.take() {
+        Some(r) => (r.accounts, r.hash, Some(r.tiers)),
         None => {
             let (accounts, hash) = read_accounts(ctx, &raw, read_file);
-            (Arc::new(accounts), hash)
+            (Arc::new(accounts), hash, None)
         }
     };
     let mut model_tiers = model_tiers;
-    let tier: Vec<u16> = accounts
-        .potential
-        .iter()
-        .zip(&accounts.fit)
-        .map(|(&p, &f)| {
-            model_tiers
-                .iter()
-                .position(|t| p >= t.min_potential && f >= t.min_fit)
-                .unwrap_or(0) as u16
-        })
-        .collect();
-    for &t in &tier {
-        if let Some(tier) = model_tiers.get_mut(t as usize) {
-            tier.accounts += 1;
+    // Reused accounts under the nominal tiers' bounds keep their tiers.
+    let same_tiers = nominal_tiers.filter(|n| {
+        n.len() == model_tiers.len()
+            && n.iter().zip(&model_tiers).all(|(&(p, f, _), t)| {
+                p.to_bits() == t.min_potential.to_bits() && f.to_bits() == t.min_fit.to_bits()
+            })
+    });
+    let accounts = if let Some(n) = same_tiers {
+        for (tier, &(_, _, count)) in model_tiers.iter_mut().zip(&n) {
+            tier.accounts = count;
         }
-    }
-    let accounts = if tier == accounts.tier {
         accounts
     } else {
-        let mut a = (*accounts).clone();
-        a.tier = tier;
-        Arc::new(a)
+        let tier: Vec<u16> = accounts
+            .potential
+            .iter()
+            .zip(&accounts.fit)
+            .map(|(&p, &f)| {
+                model_tiers
+                    .iter()
+                    .position(|t| p >= t.min_potential && f >= t.min_fit)
+                    .unwrap_or(0) as u16
+            })
+            .collect();
+        for &t in &tier {
+            if let Some(tier) = model_tiers.get_mut(t as usize) {
+                tier.accounts += 1;
+            }
+        }
+        if tier == accounts.tier {
+            accounts
+        } else {
+            let mut a = (*accounts).clone();
+            a.tier = tier;
+            Arc::new(a)
+        }
     };
 
     if !ctx.diags.is_empty() {
