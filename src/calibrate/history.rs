@@ -69,6 +69,20 @@ pub struct HistoryFit {
     pub lost_with_history: f64,
 }
 
+impl HistoryFit {
+    /// The unmatched stage names with their rows, for a sentence: "`Demo` (12 rows), …";
+    /// `None` when every stage name matched.
+    pub fn unmatched_list(&self) -> Option<String> {
+        (!self.unmatched_stages.is_empty()).then(|| {
+            self.unmatched_stages
+                .iter()
+                .map(|(n, c)| format!("`{n}` ({c} rows)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
+}
+
 /// A deal's walk through the stages, as its history tells it.
 struct Walk {
     won: bool,

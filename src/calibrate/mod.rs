@@ -928,15 +928,9 @@ pub fn fit(
             } else if h.handoffs.iter().all(|x| x.failure.is_none()) {
                 not_estimated.push("hand-off failure (`handoffs.*`): not estimable: no channel pair has deals both handed over and kept by the receiving channel at the same stage; left as in the scenario".to_string());
             }
-            if !h.unmatched_stages.is_empty() {
-                let names: Vec<String> = h
-                    .unmatched_stages
-                    .iter()
-                    .map(|(n, c)| format!("`{n}` ({c} rows)"))
-                    .collect();
+            if let Some(names) = h.unmatched_list() {
                 traps.push(format!(
-                    "stage names of the history that match no stage of the scenario (compared without case): {}; those rows are not read",
-                    names.join(", ")
+                    "stage names of the history that match no stage of the scenario (compared without case): {names}; those rows are not read"
                 ));
             }
         }

@@ -641,16 +641,10 @@ fn history_section(o: &mut String, h: &crate::calibrate::history::HistoryFit) {
             opt_interval(s.months.as_ref())
         );
     }
-    if !h.unmatched_stages.is_empty() {
-        let names: Vec<String> = h
-            .unmatched_stages
-            .iter()
-            .map(|(n, c)| format!("`{n}` ({c} rows)"))
-            .collect();
+    if let Some(names) = h.unmatched_list() {
         let _ = writeln!(
             o,
-            "\nStage names matching no stage of the scenario (not read): {}.",
-            names.join(", ")
+            "\nStage names matching no stage of the scenario (not read): {names}."
         );
     }
     let _ = writeln!(o, "\n### Hand-offs\n");

@@ -532,28 +532,7 @@ fn read_optimize(ctx: &mut Ctx, mut t: Table) -> RawOptimize {
 /// A number that is a setting, not a parameter of the model: neither recorded in the registry
 /// nor open to overrides or distributions.
 fn plain_number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option<f64> {
-    let x = match super::reader::number_of(v.get_ref()) {
-        Ok(x) => x,
-        Err(other) => {
-            ctx.error(
-                Some(v.span()),
-                path,
-                format!("expected a number, found {}", type_name(other)),
-                "a number",
-            );
-            return None;
-        }
-    };
-    let x = x.filter(|x| x.is_finite());
-    if x.is_none() {
-        ctx.error(
-            Some(v.span()),
-            path,
-            "not a valid number",
-            "a finite number",
-        );
-    }
-    x
+    super::reader::literal(ctx, v, path, Bound::Any)
 }
 
 fn read_accounts(ctx: &mut Ctx, mut t: Table) -> RawAccounts {

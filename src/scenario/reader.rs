@@ -311,6 +311,12 @@ fn number_at(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) 
             return uncertain(ctx, v, path, bound);
         }
     }
+    literal(ctx, v, path, bound)
+}
+
+/// A number written as such (not overridden, not a distribution), checked against `bound`;
+/// a value that is not a number, not valid or out of range is reported at its place.
+pub fn literal(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str, bound: Bound) -> Option<f64> {
     let parsed = match number_of(v.get_ref()) {
         Ok(x) => x,
         Err(other) => {
