@@ -17,6 +17,7 @@ use crate::results::Results;
 use crate::scenario::Scenario;
 use crate::sensitivity::{self, Tornado};
 use crate::study::{self, Precision, Run, relative_half_width};
+use crate::summary::{self, Summary};
 use crate::sweep::{self, Sweep};
 
 /// Fixed values at key paths, in place of the scenario's.
@@ -27,6 +28,10 @@ pub type Variant = HashMap<String, f64>;
 pub enum Plan {
     /// A fixed range of trials out of the scenario's `trials` (all of them, or a shard's).
     Trials(Range<u64>),
+    /// All `trials` of the scenario, summarised batch by batch of `batch` trials as they are
+    /// simulated: a run holds one batch's rows and those of every `every`-th trial, never all
+    /// of them (see [`crate::summary`]); the results are those of `Trials(0..trials)`.
+    Streamed { trials: u64, batch: u64 },
     /// Whole batches of trials, every variant in step, until every variant's 95% intervals
     /// are within `target` (see [`study::relative_half_width`]) or `max_trials` is reached.
     Precision {
@@ -41,6 +46,7 @@ impl Plan {
     pub fn most_trials(&self) -> u64 {
         match self {
             Plan::Trials(r) => r.end - r.start,
+            Plan::Streamed { trials, .. } => *trials,
             Plan::Precision { max_trials, .. } => *max_trials,
         }
     }
@@ -68,6 +74,16 @@ pub fn run(
             let runs = variants
                 .iter()
                 .map(|v| study::simulate(sc, v, trials.clone(), sc.settings.trials, progress))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Outcome {
+                runs,
+                precision: None,
+            })
+        }
+        Plan::Streamed { trials, batch } => {
+            let runs = variants
+                .iter()
+                .map(|v| streamed(sc, v, trials, batch, progress))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Outcome {
                 runs,
@@ -110,6 +126,51 @@ pub fn run(
             }
         }
     }
+}
+
+/// Trials `0..trials` of variant `v`, batch by batch (see [`Plan::Streamed`]).
+fn streamed(
+    sc: &Scenario,
+    v: &Variant,
+    trials: u64,
+    batch: u64,
+    progress: &dyn Progress,
+) -> Result<Run, Vec<Diagnostic>> {
+    let lhs_block = sc.settings.trials;
+    let batch = batch.max(1);
+    if trials <= batch {
+        return study::simulate(sc, v, 0..trials, lhs_block, progress);
+    }
+    let every = summary::every(trials, batch);
+    let mut s = Summary::new(&sc.model, batch);
+    let mut kept: Option<Run> = None;
+    let mut start = 0;
+    while start < trials {
+        let end = (start + batch).min(trials);
+        let run = study::simulate(sc, v, start..end, lhs_block, progress)?;
+        s.add(&run.matrix.values);
+        let matrix = summary::subsample(&run.matrix, every);
+        let draws = summary::subsample_draws(&run.draws, run.inputs.len(), start, every);
+        match &mut kept {
+            None => {
+                kept = Some(Run {
+                    matrix,
+                    inputs: run.inputs,
+                    draws,
+                    summary: None,
+                })
+            }
+            Some(k) => {
+                k.matrix.trials += matrix.trials;
+                k.matrix.values.extend(matrix.values);
+                k.draws.extend(draws);
+            }
+        }
+        start = end;
+    }
+    let mut run = kept.expect("a run of more than one batch has a first batch");
+    run.summary = Some(Box::new(s));
+    Ok(run)
 }
 
 /// What a command studies: the variants it builds and what it makes of their runs. Stored in a

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod shard;
 pub mod stats;
 pub mod study;
+pub mod summary;
 pub mod sweep;
 pub mod uncertain;
 pub mod words;

@@ -5,13 +5,14 @@ use crate::metrics::Metric;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{TrialMatrix, plan, staffing};
-use crate::metrics::{Better, MetricDef, catalogue};
 use crate::metrics::{Layout, monthly};
+use crate::metrics::{MetricDef, catalogue};
 use crate::model::{At, Model};
 use crate::settings::RunSettings;
 use crate::stats::correlation;
-use crate::stats::{DiffStats, Stats, summarize};
+use crate::stats::{DiffStats, Stats, sorted};
 use crate::study::{Precision, Run};
+use crate::summary::{self, Subsample, Summary};
 use crate::uncertain::Sampling;
 
 /// Bumped whenever the layout of `summary.json` changes.
@@ -36,6 +37,10 @@ pub struct Results {
     /// Month-by-month bands per design, with the payback against the baseline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub monthly: Vec<MonthlyResult>,
+    /// The trials percentiles (and the correlations of the inputs) were taken from, when not
+    /// all of them: a run of more than one batch of trials (docs/MODEL.md §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentiles_from: Option<Subsample>,
 }
 
 pub use crate::stats::Band;
@@ -89,21 +94,29 @@ pub fn payback_month(cumulative: &[f64]) -> Option<u32> {
 }
 
 impl Payback {
-    /// From each trial's payback month.
-    pub fn of(months: &[Option<u32>], of_mean: Option<u32>) -> Payback {
-        let n = months.len();
-        let mut sorted: Vec<u32> = months.iter().map(|m| m.unwrap_or(u32::MAX)).collect();
-        sorted.sort_unstable();
+    /// From the number of trials that pay back by the end of each month, `counts[m]` for month
+    /// `m + 1`, the last entry counting the trials that do not pay back within the horizon.
+    pub fn of_counts(counts: &[u64], of_mean: Option<u32>) -> Payback {
+        let never = counts.len().saturating_sub(1);
+        let n: u64 = counts.iter().sum();
         // The smallest month by which at least a share p of the trials have paid back.
         let at = |p: f64| -> Option<u32> {
             if n == 0 {
                 return None;
             }
-            let k = ((p * n as f64).ceil() as usize).clamp(1, n);
-            Some(sorted[k - 1]).filter(|&m| m != u32::MAX)
+            let k = ((p * n as f64).ceil() as u64).clamp(1, n);
+            let mut seen = 0;
+            for (m, &c) in counts.iter().enumerate() {
+                seen += c;
+                if seen >= k {
+                    return (m < never).then_some(m as u32 + 1);
+                }
+            }
+            None
         };
+        let paid: u64 = counts[..never].iter().sum();
         Payback {
-            share_paid_back: months.iter().filter(|m| m.is_some()).count() as f64 / n.max(1) as f64,
+            share_paid_back: paid as f64 / n.max(1) as f64,
             p5: at(0.05),
             p50: at(0.5),
             p95: at(0.95),
@@ -222,13 +235,32 @@ pub struct MetricDiff {
 }
 
 impl Results {
-    /// The summary of trials `m` of `model`, run with the random events of `seed`.
+    /// The summary of trials `m` of `model`, run with the random events of `seed`, in batches
+    /// of [`summary::batch_trials`].
     pub fn from_trials(model: &Model, seed: u64, m: &TrialMatrix) -> Results {
+        Results::from_batches(model, seed, m, summary::batch_trials(model))
+    }
+
+    /// The summary of trials `m` in batches of `batch` trials (see [`crate::summary`]).
+    pub fn from_batches(model: &Model, seed: u64, m: &TrialMatrix, batch: u64) -> Results {
+        let s = Summary::of(model, m, batch);
+        match s.every() {
+            1 => Results::from_summary(model, seed, &s, m),
+            every => Results::from_summary(model, seed, &s, &summary::subsample(m, every)),
+        }
+    }
+
+    /// The results of a run whose moments and counts are `s` and whose percentiles come from
+    /// the rows `kept`: all trials, or every `s.every()`-th trial of a run of several batches.
+    pub fn from_summary(model: &Model, seed: u64, s: &Summary, kept: &TrialMatrix) -> Results {
+        let every = s.every();
         let defs = catalogue(model);
         let plans = plan::build(model);
         let n_tiers = model.tiers.len();
-        let mut scratch = Vec::with_capacity(m.trials as usize);
+        let mut scratch = Vec::with_capacity(kept.trials as usize);
         let b = model.baseline;
+        let layout = Layout::of(model);
+        debug_assert_eq!(defs.len(), layout.metrics());
         let designs = model
             .designs
             .iter()
@@ -239,7 +271,7 @@ impl Results {
                     .enumerate()
                     .map(|(k, def)| MetricStats {
                         key: def.key.clone(),
-                        stats: summarize(&m.column(d, k), &mut scratch),
+                        stats: Stats::of(s.value(d, k), sorted(&kept.column(d, k), &mut scratch)),
                     })
                     .collect();
                 let vs_baseline = if d == b {
@@ -248,24 +280,18 @@ impl Results {
                     defs.iter()
                         .enumerate()
                         .map(|(k, def)| {
-                            let xs = m.column(d, k);
-                            let base = m.column(b, k);
+                            let xs = kept.column(d, k);
+                            let base = kept.column(b, k);
                             let diffs: Vec<f64> =
                                 xs.iter().zip(&base).map(|(x, y)| x - y).collect();
-                            let better = diffs
-                                .iter()
-                                .filter(|&&x| match def.better {
-                                    Better::Lower => x < 0.0,
-                                    _ => x > 0.0,
-                                })
-                                .count();
-                            let se_a = summarize(&xs, &mut scratch).se;
-                            let se_b = summarize(&base, &mut scratch).se;
+                            let (moments, better) = s.diff(d, k);
+                            let se_a = s.value(d, k).se();
+                            let se_b = s.value(b, k).se();
                             MetricDiff {
                                 key: def.key.clone(),
                                 diff: DiffStats {
-                                    diff: summarize(&diffs, &mut scratch),
-                                    share_better: better as f64 / diffs.len().max(1) as f64,
+                                    diff: Stats::of(moments, sorted(&diffs, &mut scratch)),
+                                    share_better: better as f64 / s.trials.max(1) as f64,
                                     se_unpaired: (se_a * se_a + se_b * se_b).sqrt(),
                                 },
                             }
@@ -274,8 +300,7 @@ impl Results {
                 };
                 let effort = plan::steady_effort(model, d);
                 let staff = staffing::fixed_costs(model, d).staff;
-                let mean = |k: usize| m.column(d, k).iter().sum::<f64>() / m.trials.max(1) as f64;
-                let layout = Layout::of(model);
+                let mean = |k: usize| s.value(d, k).mean_or_sum();
                 let per = |a: f64, b: f64| (b > 0.0).then(|| a / b);
                 let roles = model
                     .channels
@@ -368,40 +393,78 @@ impl Results {
                 stages: model.stages.iter().map(|s| s.name.clone()).collect(),
             },
             seed,
-            trials: m.trials,
+            trials: s.trials,
             baseline: model.designs[b].name.clone(),
             metrics: defs,
             designs,
             precision: None,
             inputs: Vec::new(),
-            monthly: monthly_results(model, m),
+            monthly: monthly_results(model, s, kept),
+            percentiles_from: (every > 1).then_some(Subsample {
+                every,
+                trials: kept.trials,
+            }),
         }
     }
 
-    /// Results of a study run: the trials, and a summary of each uncertain input drawn.
+    /// Results of a study run: the trials, and a summary of each uncertain input drawn. A run
+    /// summarised batch by batch as it was simulated holds its summary and its kept rows;
+    /// otherwise the rows are summarised here, in batches of [`summary::batch_trials`].
     pub fn from_run(model: &Model, settings: &RunSettings, run: &Run) -> Results {
-        let mut r = Results::from_trials(model, settings.seed, &run.matrix);
+        Results::from_run_in(model, settings, run, summary::batch_trials(model))
+    }
+
+    /// [`Results::from_run`] with batches of `batch` trials for a run that holds every row.
+    pub fn from_run_in(model: &Model, settings: &RunSettings, run: &Run, batch: u64) -> Results {
+        let k = run.inputs.len();
+        let held;
+        let (mut r, kept, draws) = match &run.summary {
+            Some(s) => {
+                let r = Results::from_summary(model, settings.seed, s, &run.matrix);
+                (r, &run.matrix, run.draws.as_slice())
+            }
+            None => {
+                let m = &run.matrix;
+                let s = Summary::of(model, m, batch);
+                match s.every() {
+                    1 => {
+                        let r = Results::from_summary(model, settings.seed, &s, m);
+                        (r, m, run.draws.as_slice())
+                    }
+                    every => {
+                        held = (
+                            summary::subsample(m, every),
+                            summary::subsample_draws(&run.draws, k, m.first_trial, every),
+                        );
+                        let r = Results::from_summary(model, settings.seed, &s, &held.0);
+                        (r, &held.0, held.1.as_slice())
+                    }
+                }
+            }
+        };
         if let Some((d, b)) = r.deciding_pair() {
-            let m = &run.matrix;
-            let k = crate::metrics::g::CONTRIBUTION;
-            let diff: Vec<f64> = m
-                .column(d, k)
+            let c = crate::metrics::g::CONTRIBUTION;
+            let diff: Vec<f64> = kept
+                .column(d, c)
                 .iter()
-                .zip(m.column(b, k))
+                .zip(kept.column(b, c))
                 .map(|(x, y)| x - y)
                 .collect();
             r.inputs = run
                 .inputs
                 .iter()
                 .enumerate()
-                .map(|(j, u)| InputSummary {
-                    path: u.path.clone(),
-                    distribution: u.spec.describe(),
-                    sampling: settings.sampling,
-                    p10: u.at(0.1),
-                    median: u.median,
-                    p90: u.at(0.9),
-                    correlation: correlation(&run.input(j), &diff),
+                .map(|(j, u)| {
+                    let xs: Vec<f64> = draws.iter().skip(j).step_by(k.max(1)).copied().collect();
+                    InputSummary {
+                        path: u.path.clone(),
+                        distribution: u.spec.describe(),
+                        sampling: settings.sampling,
+                        p10: u.at(0.1),
+                        median: u.median,
+                        p90: u.at(0.9),
+                        correlation: correlation(&xs, &diff),
+                    }
                 })
                 .collect();
         }
@@ -480,25 +543,15 @@ impl Results {
 
 /// Bands of every monthly metric per design, the cumulative contribution against the baseline
 /// and the payback month, each trial's series taken in trial order.
-fn monthly_results(model: &Model, m: &TrialMatrix) -> Vec<MonthlyResult> {
+fn monthly_results(model: &Model, s: &Summary, kept: &TrialMatrix) -> Vec<MonthlyResult> {
     let layout = Layout::of(model);
     let months = layout.months;
-    let trials = m.trials as usize;
+    let trials = kept.trials as usize;
     let b = model.baseline;
     let mut scratch = Vec::with_capacity(trials);
-    // Cumulative contribution per trial and month, `[t * months + month]`.
-    let cumulative = |d: usize| -> Vec<f64> {
-        let mut out = vec![0.0; trials * months];
-        for t in 0..trials {
-            let row = m.row(t, d);
-            let mut sum = 0.0;
-            for mo in 0..months {
-                sum += row[layout.month(mo, monthly::CONTRIBUTION)];
-                out[t * months + mo] = sum;
-            }
-        }
-        out
-    };
+    // Cumulative contribution of the kept trials, per trial and month, `[t * months + month]`.
+    let cumulative =
+        |d: usize| summary::cumulative_contribution(trials, months, |t| kept.row(t, d));
     let base = cumulative(b);
     model
         .designs
@@ -511,7 +564,10 @@ fn monthly_results(model: &Model, m: &TrialMatrix) -> Vec<MonthlyResult> {
                 .map(|(k, (key, _))| MonthlyMetric {
                     key: key.to_string(),
                     months: (0..months)
-                        .map(|mo| Band::of(&m.column(d, layout.month(mo, k)), &mut scratch))
+                        .map(|mo| {
+                            let c = layout.month(mo, k);
+                            Band::from(s.value(d, c), sorted(&kept.column(d, c), &mut scratch))
+                        })
                         .collect(),
                 })
                 .collect();
@@ -523,11 +579,8 @@ fn monthly_results(model: &Model, m: &TrialMatrix) -> Vec<MonthlyResult> {
                 let bands: Vec<Band> = (0..months)
                     .map(|mo| {
                         let xs: Vec<f64> = (0..trials).map(|t| diff[t * months + mo]).collect();
-                        Band::of(&xs, &mut scratch)
+                        Band::from(s.cumulative(d, mo), sorted(&xs, &mut scratch))
                     })
-                    .collect();
-                let per_trial: Vec<Option<u32>> = (0..trials)
-                    .map(|t| payback_month(&diff[t * months..(t + 1) * months]))
                     .collect();
                 let means: Vec<f64> = bands.iter().map(|x| x.mean).collect();
                 // Only a transition has something to pay back; a steady design is compared by
@@ -535,7 +588,7 @@ fn monthly_results(model: &Model, m: &TrialMatrix) -> Vec<MonthlyResult> {
                 let payback = design
                     .transition_from
                     .is_some()
-                    .then(|| Payback::of(&per_trial, payback_month(&means)));
+                    .then(|| Payback::of_counts(s.paid_back(d), payback_month(&means)));
                 (bands, payback)
             };
             MonthlyResult {

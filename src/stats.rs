@@ -69,38 +69,142 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-/// Summarises `xs` (in trial order); `scratch` is reused for sorting.
-pub fn summarize(xs: &[f64], scratch: &mut Vec<f64>) -> Stats {
-    let n = xs.len();
-    let mean = if n > 0 {
-        xs.iter().sum::<f64>() / n as f64
-    } else {
-        0.0
-    };
-    let var = if n > 1 {
-        xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64
-    } else {
-        0.0
-    };
-    let sd = var.sqrt();
-    let se = if n > 0 { sd / (n as f64).sqrt() } else { 0.0 };
+/// Count, sum, sum of squared deviations and extremes of a quantity over trials: what the mean,
+/// sd, se, interval, min and max are taken from. [`Moments::of`] is one batch of trials (the sum
+/// in trial order, the squared deviations from the batch's mean); [`Moments::merge`] appends the
+/// next batch (Chan, Golub & LeVeque 1979). One batch gives exactly the two-pass statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Moments {
+    pub n: u64,
+    pub sum: f64,
+    /// Σ (x − mean)².
+    pub m2: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Default for Moments {
+    fn default() -> Self {
+        Moments {
+            n: 0,
+            sum: 0.0,
+            m2: 0.0,
+            min: 0.0,
+            max: 0.0,
+        }
+    }
+}
+
+impl Moments {
+    /// The moments of one batch `xs` (in trial order).
+    pub fn of(xs: &[f64]) -> Moments {
+        let n = xs.len();
+        let sum = xs.iter().sum::<f64>();
+        let mean = if n > 0 { sum / n as f64 } else { 0.0 };
+        let m2 = if n > 1 {
+            xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>()
+        } else {
+            0.0
+        };
+        let min = xs.iter().copied().min_by(f64::total_cmp).unwrap_or(0.0);
+        let max = xs.iter().copied().max_by(f64::total_cmp).unwrap_or(0.0);
+        Moments {
+            n: n as u64,
+            sum,
+            m2,
+            min,
+            max,
+        }
+    }
+
+    /// The moments of this batch followed by `next`.
+    pub fn merge(&mut self, next: &Moments) {
+        if next.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *next;
+            return;
+        }
+        let (na, nb) = (self.n as f64, next.n as f64);
+        let delta = next.sum / nb - self.sum / na;
+        self.m2 = self.m2 + next.m2 + delta * delta * (na * nb / (na + nb));
+        self.sum += next.sum;
+        self.n += next.n;
+        if next.min.total_cmp(&self.min).is_lt() {
+            self.min = next.min;
+        }
+        if next.max.total_cmp(&self.max).is_gt() {
+            self.max = next.max;
+        }
+    }
+
+    /// The mean (0 with no trial).
+    pub fn mean(&self) -> f64 {
+        if self.n > 0 {
+            self.sum / self.n as f64
+        } else {
+            0.0
+        }
+    }
+
+    /// The sum over `max(n, 1)`: a mean that is the sum itself with no trial.
+    pub fn mean_or_sum(&self) -> f64 {
+        self.sum / self.n.max(1) as f64
+    }
+
+    /// The sample standard deviation (n − 1; 0 with fewer than two trials).
+    pub fn sd(&self) -> f64 {
+        if self.n > 1 {
+            (self.m2 / (self.n - 1) as f64).sqrt()
+        } else {
+            0.0
+        }
+    }
+
+    /// The standard error of the mean, sd/√n.
+    pub fn se(&self) -> f64 {
+        if self.n > 0 {
+            self.sd() / (self.n as f64).sqrt()
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Stats {
+    /// The statistics of a quantity with moments `m` over all its trials, and percentiles from
+    /// `sorted` (the values of all trials, or of a subsample of them, sorted by `total_cmp`).
+    pub fn of(m: &Moments, sorted: &[f64]) -> Stats {
+        let (mean, sd, se) = (m.mean(), m.sd(), m.se());
+        Stats {
+            mean,
+            sd,
+            se,
+            ci95_low: mean - Z95 * se,
+            ci95_high: mean + Z95 * se,
+            p5: percentile_sorted(sorted, 0.05),
+            p25: percentile_sorted(sorted, 0.25),
+            p50: percentile_sorted(sorted, 0.50),
+            p75: percentile_sorted(sorted, 0.75),
+            p95: percentile_sorted(sorted, 0.95),
+            min: m.min,
+            max: m.max,
+        }
+    }
+}
+
+/// `xs` sorted by `total_cmp` into `scratch`.
+pub fn sorted<'s>(xs: &[f64], scratch: &'s mut Vec<f64>) -> &'s [f64] {
     scratch.clear();
     scratch.extend_from_slice(xs);
     scratch.sort_unstable_by(f64::total_cmp);
-    Stats {
-        mean,
-        sd,
-        se,
-        ci95_low: mean - Z95 * se,
-        ci95_high: mean + Z95 * se,
-        p5: percentile_sorted(scratch, 0.05),
-        p25: percentile_sorted(scratch, 0.25),
-        p50: percentile_sorted(scratch, 0.50),
-        p75: percentile_sorted(scratch, 0.75),
-        p95: percentile_sorted(scratch, 0.95),
-        min: scratch.first().copied().unwrap_or(0.0),
-        max: scratch.last().copied().unwrap_or(0.0),
-    }
+    scratch
+}
+
+/// Summarises `xs` (in trial order, one batch); `scratch` is reused for sorting.
+pub fn summarize(xs: &[f64], scratch: &mut Vec<f64>) -> Stats {
+    Stats::of(&Moments::of(xs), sorted(xs, scratch))
 }
 
 /// Mean and standard error (sd/√n, sample sd with n − 1) of `xs`, summed in order.
@@ -136,15 +240,16 @@ pub struct Band {
 
 impl Band {
     pub fn of(xs: &[f64], scratch: &mut Vec<f64>) -> Band {
-        let n = xs.len().max(1) as f64;
-        scratch.clear();
-        scratch.extend_from_slice(xs);
-        scratch.sort_by(f64::total_cmp);
+        Band::from(&Moments::of(xs), sorted(xs, scratch))
+    }
+
+    /// The band of a quantity with moments `m`, percentiles from `sorted` (see [`Stats::of`]).
+    pub fn from(m: &Moments, sorted: &[f64]) -> Band {
         Band {
-            mean: xs.iter().sum::<f64>() / n,
-            p5: percentile_sorted(scratch, 0.05),
-            p50: percentile_sorted(scratch, 0.5),
-            p95: percentile_sorted(scratch, 0.95),
+            mean: m.mean_or_sum(),
+            p5: percentile_sorted(sorted, 0.05),
+            p50: percentile_sorted(sorted, 0.5),
+            p95: percentile_sorted(sorted, 0.95),
         }
     }
 }

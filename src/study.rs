@@ -12,19 +12,31 @@ use crate::metrics::g;
 use crate::model::Model;
 use crate::scenario::Scenario;
 use crate::stats::Z95;
+use crate::summary::Summary;
 use crate::uncertain::{self, Uncertain};
 
 /// Per-trial results with the draws of the uncertain inputs that produced them.
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// Every trial's rows; for a run summarised batch by batch as it went (`summary`), only
+    /// the rows of the trials its percentiles come from (crate::summary).
     pub matrix: TrialMatrix,
     /// The inputs drawn per trial (those not fixed by an override).
     pub inputs: Vec<Uncertain>,
-    /// `draws[(trial - first) * inputs.len() + j]`.
+    /// `draws[(trial - first) * inputs.len() + j]`, for the trials `matrix` holds.
     pub draws: Vec<f64>,
+    /// The moments and counts over all trials of a run summarised as it went.
+    pub summary: Option<Box<Summary>>,
 }
 
 impl Run {
+    /// How many trials the run simulated.
+    pub fn trials(&self) -> u64 {
+        self.summary
+            .as_ref()
+            .map_or(self.matrix.trials, |s| s.trials)
+    }
+
     /// Appends the next consecutive trials.
     pub fn append(&mut self, next: Run) {
         assert_eq!(
@@ -84,6 +96,7 @@ pub fn simulate(
             matrix: engine::simulate(&base, sc.settings.seed, trials, progress),
             inputs,
             draws: Vec::new(),
+            summary: None,
         };
         check_finite(sc, &run)?;
         return Ok(run);
@@ -146,6 +159,7 @@ pub fn simulate(
         matrix,
         inputs,
         draws,
+        summary: None,
     };
     check_finite(sc, &run)?;
     Ok(run)

@@ -153,6 +153,7 @@ fn mutated_results_and_part_files_never_panic() {
         matrix,
         inputs: Vec::new(),
         draws: Vec::new(),
+        summary: None,
     };
     let part = covsim::shard::Part::new(
         &run,

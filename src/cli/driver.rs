@@ -15,6 +15,7 @@ use covsim::engine::Progress;
 use covsim::export::timing::Timing;
 use covsim::scenario::Scenario;
 use covsim::shard;
+use covsim::summary;
 
 use super::{Failure, files, memory, out, outdir};
 
@@ -152,11 +153,22 @@ impl Common {
                 max_trials: self.max_trials,
             },
             (None, Some((i, n))) => Plan::Trials(shard::range(i, n, sc.settings.trials)),
+            // A plain run without per_trial.csv is summarised as it goes: its memory stays flat
+            // however many trials it has.
+            (None, None) if *study == Study::Run && !per_trial_csv => Plan::Streamed {
+                trials: sc.settings.trials,
+                batch: summary::batch_trials(model),
+            },
             (None, None) => Plan::Trials(0..sc.settings.trials),
         };
         let variants = study.variants(sc);
+        // Trials whose rows are held at once: one batch and the kept rows of a streamed run.
+        let held = match plan {
+            Plan::Streamed { trials, batch } => trials.min(2 * batch),
+            _ => plan.most_trials(),
+        };
         memory::check(
-            plan.most_trials().saturating_mul(variants.len() as u64),
+            held.saturating_mul(variants.len() as u64),
             memory::per_trial(model, sc.uncertain.len(), per_trial_csv),
             "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines (`covsim merge` then needs the memory of the whole run); memory grows with trials × designs × months × sweep points (docs/PERFORMANCE.md).",
         )?;
@@ -186,7 +198,7 @@ impl Common {
         let seconds = started.elapsed().as_secs_f64();
         progress.0.finish_and_clear();
         let outcome = outcome.map_err(|d| Failure::Input(render_all(&d)))?;
-        let trials = outcome.runs.first().map_or(0, |r| r.matrix.trials);
+        let trials = outcome.runs.first().map_or(0, |r| r.trials());
 
         if let Some((i, n)) = shard {
             let range = shard::range(i, n, sc.settings.trials);

@@ -1,8 +1,10 @@
 //! Refusing a run that cannot fit in memory, before simulating, instead of aborting on
-//! allocation halfway. Until memory stays flat as trials grow, a run holds every trial's row:
-//! designs × (metrics + monthly values × months) × 8 bytes per trial, plus the draws of the
-//! uncertain inputs, the working columns of the statistics and, with `--per-trial`, the text of
-//! per_trial.csv. The machine's available memory is read here, never in the library.
+//! allocation halfway. A plain `covsim run` holds at most one batch of trials' rows and the kept
+//! rows (crate::summary), so its memory is flat in trials; a shard, a `--per-trial` run, a
+//! precision run, a sweep or a tornado holds every trial's row: designs × (metrics + monthly
+//! values × months) × 8 bytes per trial, plus the draws of the uncertain inputs, the working
+//! columns of the statistics and, with `--per-trial`, the text of per_trial.csv. The machine's
+//! available memory is read here, never in the library.
 
 use covsim::metrics::Layout;
 use covsim::model::Model;

@@ -155,6 +155,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             matrix,
             inputs,
             draws,
+            summary: None,
         })
         .collect();
     for run in &runs {

@@ -119,6 +119,15 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
             100.0 * p.target
         );
     }
+    if let Some(k) = &r.percentiles_from {
+        let _ = write!(
+            o,
+            " Percentiles are taken over one trial in every {} ({} of {} trials); means, deviations, intervals, extremes, shares and paybacks over all of them.",
+            super::thousands(k.every as f64),
+            super::thousands(k.trials as f64),
+            super::thousands(r.trials as f64),
+        );
+    }
     for s in break_evens {
         let _ = write!(o, " Break-even: {s}.");
     }
