@@ -600,7 +600,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     let ctx = Ctx {
         months,
         gm,
-        layout,
+        roles_at: layout.role(0, 0),
+        months_at: layout.month(0, 0),
         churn_after_post_sale: rng::threshold(model.churn_after_failed_post_sale),
     };
     // Per design, what the common path of a seen opportunity adds up (see [`Hot`]).
@@ -821,8 +822,39 @@ impl Default for Hot {
 struct Ctx {
     months: u32,
     gm: f64,
-    layout: Layout,
+    /// Where the roles' blocks and the months' blocks of a metric row begin
+    /// (`Layout::role(0, 0)`, `Layout::month(0, 0)`).
+    roles_at: usize,
+    months_at: usize,
     churn_after_post_sale: u64,
+}
+
+/// The global metrics of a design's row, at fixed places: one bounds check for all of them
+/// (the row's entries and the order of their additions are those of `row[g::X]`).
+#[inline(always)]
+fn head(row: &mut [f64]) -> &mut [f64; g::COUNT] {
+    row.first_chunk_mut()
+        .expect("a metric row holds the global metrics")
+}
+
+/// The `N` entries of a row's block (a tier's, a role's or a month's) from `at`: one bounds
+/// check for the block instead of one per entry.
+#[inline(always)]
+fn block<const N: usize>(row: &mut [f64], at: usize) -> &mut [f64; N] {
+    row[at..]
+        .first_chunk_mut()
+        .expect("a metric row holds every block of its layout")
+}
+
+impl Ctx {
+    #[inline(always)]
+    fn role<'r>(&self, row: &'r mut [f64], r: usize) -> &'r mut [f64; metrics::PER_ROLE] {
+        block(row, self.roles_at + metrics::PER_ROLE * r)
+    }
+    #[inline(always)]
+    fn month<'r>(&self, row: &'r mut [f64], m: usize) -> &'r mut [f64; monthly::COUNT] {
+        block(row, self.months_at + monthly::COUNT * m)
+    }
 }
 
 /// What an opportunity did to the account: whether a conflict lost the customer now, and the
@@ -867,8 +899,6 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
     } = seen;
     let (value, month, tier) = (*value, *month, *tier);
     let plan = &plans[step.plan as usize];
-    let layout = ctx.layout;
-    let at = |which: usize| layout.month(month as usize, which);
     let mut after = After {
         customer_lost: false,
         churn_at: None,
@@ -880,12 +910,14 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         None
     };
     if let Some(i) = intruder {
-        row[g::CONFLICTS] += 1.0;
-        row[g::DUPLICATED_EFFORT] += i.duplicate_cost;
-        row[at(monthly::CONFLICTS)] += 1.0;
-        row[at(monthly::COST_OF_SALES)] += i.duplicate_cost;
-        row[at(monthly::CONTRIBUTION)] -= i.duplicate_cost;
-        row[layout.role(i.channel, metrics::ROLE_COST)] += i.duplicate_cost;
+        let gl = head(row);
+        gl[g::CONFLICTS] += 1.0;
+        gl[g::DUPLICATED_EFFORT] += i.duplicate_cost;
+        let at = ctx.month(row, month as usize);
+        at[monthly::CONFLICTS] += 1.0;
+        at[monthly::COST_OF_SALES] += i.duplicate_cost;
+        at[monthly::CONTRIBUTION] -= i.duplicate_cost;
+        ctx.role(row, i.channel)[metrics::ROLE_COST] += i.duplicate_cost;
         // The turf battle may cost the customer, whatever becomes of the deal.
         after.customer_lost = draws.customer_loss() < i.customer_loss;
     }
@@ -893,8 +925,8 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
     // Up to the close: won, lost to a failed hand-off, or not won (§4), from one draw.
     if draws.outcome >= step.win {
         if draws.outcome < step.handoff_counted {
-            row[g::FAILED_HANDOFFS] += 1.0;
-            row[at(monthly::FAILED_HANDOFFS)] += 1.0;
+            head(row)[g::FAILED_HANDOFFS] += 1.0;
+            ctx.month(row, month as usize)[monthly::FAILED_HANDOFFS] += 1.0;
         }
         if draws.outcome < step.stages_pass {
             row[g::LOST_TO_HANDOFFS] += value;
@@ -952,12 +984,12 @@ fn in_flight(
         return None;
     }
     if draws.handover() < plan.handover {
-        row[g::FAILED_HANDOFFS] += 1.0;
-        row[ctx.layout.month(0, monthly::FAILED_HANDOFFS)] += 1.0;
-        row[g::IN_FLIGHT_LOST_AT_HANDOVER] += value;
+        head(row)[g::FAILED_HANDOFFS] += 1.0;
+        ctx.month(row, 0)[monthly::FAILED_HANDOFFS] += 1.0;
+        head(row)[g::IN_FLIGHT_LOST_AT_HANDOVER] += value;
         return None;
     }
-    row[g::IN_FLIGHT_BOOKED] += value;
+    head(row)[g::IN_FLIGHT_BOOKED] += value;
     book(plan, step, b as u32, draws, ctx, intruder, value, tier, row)
 }
 
@@ -977,7 +1009,6 @@ fn book(
     tier: usize,
     row: &mut [f64],
 ) -> Option<u32> {
-    let layout = ctx.layout;
     let gm = ctx.gm;
     let channel_discount = value * plan.channel_discount;
     let net = value - channel_discount;
@@ -985,45 +1016,51 @@ fn book(
     let revenue = net - eroded;
     let partner = revenue * plan.partner_margin;
     let pay_owner = revenue * plan.variable_pay_rate;
-    row[g::WON_LIST_VALUE] += value;
-    row[g::CHANNEL_DISCOUNTS] += channel_discount;
-    row[g::MARGIN_ERODED_BY_CONFLICT] += eroded;
-    row[g::REVENUE] += revenue;
-    row[g::COST_OF_GOODS] += value * (1.0 - gm);
-    row[g::PARTNER_MARGIN] += partner;
-    row[g::VARIABLE_PAY] += pay_owner;
-    row[g::WINS] += 1.0;
-    row[layout.tier(tier, metrics::TIER_WINS)] += 1.0;
-    row[layout.tier(tier, metrics::TIER_REVENUE)] += revenue;
-    row[layout.role(plan.closer, metrics::ROLE_REVENUE)] += revenue;
-    row[layout.role(plan.closer, metrics::ROLE_WINS)] += 1.0;
-    row[layout.role(plan.closer, metrics::ROLE_COST)] += partner + pay_owner;
+    // Every entry receives the same additions in the same order as before the row was seen
+    // as blocks; only the bounds checks are fewer.
+    let gl = head(row);
+    gl[g::WON_LIST_VALUE] += value;
+    gl[g::CHANNEL_DISCOUNTS] += channel_discount;
+    gl[g::MARGIN_ERODED_BY_CONFLICT] += eroded;
+    gl[g::REVENUE] += revenue;
+    gl[g::COST_OF_GOODS] += value * (1.0 - gm);
+    gl[g::PARTNER_MARGIN] += partner;
+    gl[g::VARIABLE_PAY] += pay_owner;
+    gl[g::WINS] += 1.0;
+    let by_tier: &mut [f64; metrics::PER_TIER] = block(row, g::COUNT + metrics::PER_TIER * tier);
+    by_tier[metrics::TIER_WINS] += 1.0;
+    by_tier[metrics::TIER_REVENUE] += revenue;
+    let closer = ctx.role(row, plan.closer);
+    closer[metrics::ROLE_REVENUE] += revenue;
+    closer[metrics::ROLE_WINS] += 1.0;
+    closer[metrics::ROLE_COST] += partner + pay_owner;
     for &r in &plan.assists {
-        row[layout.role(r, metrics::ROLE_ASSIST_REVENUE)] += revenue;
+        ctx.role(row, r)[metrics::ROLE_ASSIST_REVENUE] += revenue;
     }
     // Double credit: every credited channel is paid on every won deal of the tier.
     let mut pay = pay_owner;
     for &(c, rate) in &plan.credited {
         let credited = revenue * rate;
-        row[g::VARIABLE_PAY] += credited;
-        row[layout.role(c, metrics::ROLE_COST)] += credited;
+        head(row)[g::VARIABLE_PAY] += credited;
+        ctx.role(row, c)[metrics::ROLE_COST] += credited;
         pay += credited;
     }
     // After the close: post-sale work and its hand-offs never undo the booked deal, but a
     // failure puts the customer at risk.
     let mut churn_at = None;
     if draws.post_sale() >= step.post_sale_holds {
-        row[g::POST_SALE_FAILURES] += 1.0;
-        row[g::REVENUE_AT_RISK_POST_SALE] += revenue;
+        let gl = head(row);
+        gl[g::POST_SALE_FAILURES] += 1.0;
+        gl[g::REVENUE_AT_RISK_POST_SALE] += revenue;
         if draws.post_sale_churn() < ctx.churn_after_post_sale {
             churn_at = Some(book_month);
         }
     }
-    let booked = |which: usize| layout.month(book_month as usize, which);
     let cost = partner + pay;
-    row[booked(monthly::REVENUE)] += revenue;
-    row[booked(monthly::COST_OF_SALES)] += cost;
-    row[booked(monthly::CONTRIBUTION)] += revenue - value * (1.0 - gm) - cost;
+    let booked = ctx.month(row, book_month as usize);
+    booked[monthly::REVENUE] += revenue;
+    booked[monthly::COST_OF_SALES] += cost;
+    booked[monthly::CONTRIBUTION] += revenue - value * (1.0 - gm) - cost;
     churn_at
 }
 
