@@ -745,12 +745,12 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                     continue;
                 }
                 let after = evaluate(&prep.plans, step, &seen, row, &mut h.not_won);
-                if after.customer_lost {
+                if after.customer_lost() {
                     h.lost_after = h.lost_after.min(at);
                     lost = true;
                     row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
-                if let Some(b) = after.churn_at {
+                if let Some(b) = after.churn_at() {
                     h.lost_after = h.lost_after.min(end_of(b));
                     lost = true;
                 }
@@ -857,11 +857,25 @@ impl Ctx {
     }
 }
 
-/// What an opportunity did to the account: whether a conflict lost the customer now, and the
-/// month at whose end a failed post-sale loses it.
-struct After {
-    customer_lost: bool,
-    churn_at: Option<u32>,
+/// What an opportunity did to the account: whether a conflict lost the customer now (bit 32),
+/// and the month at whose end a failed post-sale loses it (the low 32 bits; `u32::MAX` for
+/// none). One word, so that [`evaluate`] returns it in a register.
+#[derive(Clone, Copy)]
+struct After(u64);
+
+impl After {
+    const NOTHING: After = After(u32::MAX as u64);
+    const CUSTOMER_LOST: u64 = 1 << 32;
+    fn customer_lost(self) -> bool {
+        self.0 & Self::CUSTOMER_LOST != 0
+    }
+    fn churn_at(self) -> Option<u32> {
+        let m = self.0 as u32;
+        (m != u32::MAX).then_some(m)
+    }
+    fn with_churn_at(self, month: Option<u32>) -> After {
+        After((self.0 & Self::CUSTOMER_LOST) | u64::from(month.unwrap_or(u32::MAX)))
+    }
 }
 
 /// The intruder of a conflicted opportunity, if any.
@@ -899,10 +913,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
     } = seen;
     let (value, month, tier) = (*value, *month, *tier);
     let plan = &plans[step.plan as usize];
-    let mut after = After {
-        customer_lost: false,
-        churn_at: None,
-    };
+    let mut after = After::NOTHING;
 
     let intruder = if draws.conflict < step.conflict_total {
         intruder(plan, draws)
@@ -919,7 +930,9 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         at[monthly::CONTRIBUTION] -= i.duplicate_cost;
         ctx.role(row, i.channel)[metrics::ROLE_COST] += i.duplicate_cost;
         // The turf battle may cost the customer, whatever becomes of the deal.
-        after.customer_lost = draws.customer_loss() < i.customer_loss;
+        if draws.customer_loss() < i.customer_loss {
+            after = After(after.0 | After::CUSTOMER_LOST);
+        }
     }
 
     // Up to the close: won, lost to a failed hand-off, or not won (§4), from one draw.
@@ -936,7 +949,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         return after;
     }
     if let Some(i) = intruder {
-        if after.customer_lost || draws.conflict_loss() < i.loss {
+        if after.customer_lost() || draws.conflict_loss() < i.loss {
             row[g::LOST_TO_CONFLICT] += value;
             return after;
         }
@@ -945,7 +958,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         row[g::DEFERRED] += value;
         return after;
     }
-    after.churn_at = book(
+    after.with_churn_at(book(
         plan,
         step,
         plan.book_month,
@@ -955,8 +968,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         value,
         tier,
         row,
-    );
-    after
+    ))
 }
 
 /// A deal in flight at the start (arisen in month `month` < 0) under its in-flight plan: it is
