@@ -606,9 +606,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     };
     // Per design, what the common path of a seen opportunity adds up (see [`Hot`]).
     let mut hot = vec![Hot::default(); model.designs.len()];
-    // Opportunities per (tier, design), `t * designs + d`: exact counts, written to the rows
-    // at the end of the trial.
-    let mut tier_opps = vec![0.0f64; n_tiers * model.designs.len()];
+    // Opportunities per (tier, design), `t * designs + d`: counts, written to the rows at the
+    // end of the trial (an integer add per seen opportunity; the same whole numbers).
+    let mut tier_opps = vec![0u64; n_tiers * model.designs.len()];
     // The potential of the horizon is the same for every design: summed once, in account order.
     let mut potential_total = 0.0;
     // The places in time of an account's possible opportunities in the horizon (raw draws,
@@ -737,7 +737,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                     continue;
                 }
                 h.pipeline += value;
-                *opps += 1.0;
+                *opps += 1;
                 // The common case: no conflict, and a stage fails before the close with no
                 // failed hand-off counted (not won).
                 if draws.conflict >= step.conflict_total && draws.outcome >= step.handoff_counted {
@@ -775,7 +775,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         row[g::NOT_WON] += h.not_won;
         let mut all = 0.0;
         for tier in 0..n_tiers {
-            let n = tier_opps[tier * designs + d];
+            let n = tier_opps[tier * designs + d] as f64; // exact below 2⁵³
             row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += n;
             all += n; // whole numbers: exact in any order
         }
