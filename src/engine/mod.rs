@@ -605,7 +605,6 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         churn_after_post_sale: rng::threshold(model.churn_after_failed_post_sale),
     };
     // Per design, what the common path of a seen opportunity adds up (see [`Hot`]).
-    let mut hot = vec![Hot::default(); model.designs.len()];
     // Opportunities per (tier, design), `t * designs + d`: counts, written to the rows at the
     // end of the trial (an integer add per seen opportunity; the same whole numbers).
     let mut tier_opps = vec![0u64; n_tiers * model.designs.len()];
@@ -617,7 +616,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
 
     let designs = model.designs.len();
     // Each design's row, split once per trial.
-    let mut design_rows: Vec<&mut [f64]> = rows.chunks_exact_mut(width).collect();
+    // Each design's row, split once per trial, beside its running sums (see [`Hot`]).
+    let mut hot: Vec<Hot> = rows.chunks_exact_mut(width).map(Hot::new).collect();
     // What the loop reads of an account's tier, side by side (one look-up per account).
     let by_tier: Vec<TierRead> = (0..n_tiers)
         .map(|t| TierRead {
@@ -679,9 +679,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                 // Only a deal won up to the close can book in the horizon (`in_flight`).
                 if draws.thin < step.see && draws.outcome < step.win {
                     let plan = &prep.in_flight[i];
-                    let row = &mut *design_rows[d];
-                    if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
-                        hot[d].lost_after = hot[d].lost_after.min(end_of(b));
+                    let h = &mut hot[d];
+                    if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, h.row) {
+                        h.lost_after = h.lost_after.min(end_of(b));
                         lost = true;
                     }
                 }
@@ -728,9 +728,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             let by_design = steps
                 .iter()
                 .zip(hot.iter_mut())
-                .zip(opps_t.iter_mut())
-                .zip(design_rows.iter_mut());
-            for (((step, h), opps), row) in by_design {
+                .zip(opps_t.iter_mut());
+            for ((step, h), opps) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
                 if draws.thin >= step.see || at > h.lost_after {
@@ -744,11 +743,11 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                     h.not_won += value;
                     continue;
                 }
-                let after = evaluate(&prep.plans, step, &seen, row, &mut h.not_won);
+                let after = evaluate(&prep.plans, step, &seen, h.row, &mut h.not_won);
                 if after.customer_lost() {
                     h.lost_after = h.lost_after.min(at);
                     lost = true;
-                    row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
+                    h.row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at() {
                     h.lost_after = h.lost_after.min(end_of(b));
@@ -757,18 +756,19 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             }
         }
         if lost {
-            for (row, h) in design_rows.iter_mut().zip(&mut hot) {
+            for h in &mut hot {
                 let month = (h.lost_after >> IN_MONTH) as usize;
                 if h.lost_after != u64::MAX && month < n_months {
-                    row[g::CUSTOMERS_LOST] += 1.0;
-                    row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
+                    h.row[g::CUSTOMERS_LOST] += 1.0;
+                    h.row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
                 }
                 h.lost_after = u64::MAX;
             }
         }
     }
 
-    for (d, (row, h)) in design_rows.iter_mut().zip(&hot).enumerate() {
+    for (d, h) in hot.into_iter().enumerate() {
+        let row = h.row;
         // Each row's entries start at 0 and only these sums add to them: the same numbers,
         // added in the same order, as adding to the row directly.
         row[g::PIPELINE] += h.pipeline;
@@ -798,22 +798,25 @@ struct TierRead<'p> {
 }
 
 /// Per design, the running sums of the common path of a seen opportunity, kept beside the
-/// thresholds instead of in the wide metric row (written to it at the end of the trial).
-#[derive(Debug, Clone, Copy)]
-struct Hot {
+/// thresholds instead of in the wide metric row (written to it at the end of the trial), and
+/// the design's row itself (one record walked per design, not two).
+#[derive(Debug)]
+struct Hot<'r> {
     /// The last place in time (`(month << 20) | k`) at which the account is still a customer;
     /// `u64::MAX` while it stays.
     lost_after: u64,
     pipeline: f64,
     not_won: f64,
+    row: &'r mut [f64],
 }
 
-impl Default for Hot {
-    fn default() -> Self {
+impl<'r> Hot<'r> {
+    fn new(row: &'r mut [f64]) -> Self {
         Hot {
             lost_after: u64::MAX,
             pipeline: 0.0,
             not_won: 0.0,
+            row,
         }
     }
 }
