@@ -66,6 +66,8 @@ struct Prepared<'m> {
     steps: Vec<Step>,
     /// Plans of the deals in flight at the start, indexed `d * tiers + t`.
     in_flight: Vec<Plan>,
+    /// Their thresholds in (tier, design) order, `t * designs + d`: the designs of one run-in
+    /// opportunity side by side. `Step::plan` is the index of its plan in `in_flight`.
     in_flight_steps: Vec<Step>,
     fixed: Vec<FixedCosts>,
     layout: Layout,
@@ -193,10 +195,9 @@ impl<'m> Prepared<'m> {
                 ));
             }
         }
-        let in_flight_steps = in_flight
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Step::of(p, i, n_stages, close, envelope[i % n_tiers]))
+        let in_flight_steps = (0..n_tiers)
+            .flat_map(|t| (0..designs).map(move |d| (d * n_tiers + t, t)))
+            .map(|(i, t)| Step::of(&in_flight[i], i, n_stages, close, envelope[t]))
             .collect();
         let run_in_months = in_flight
             .iter()
@@ -670,16 +671,14 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             prep.run_in_months,
             tr.run_in_quiet,
         );
+        let in_flight_t = &prep.in_flight_steps[t * designs..][..designs];
         for (m, gap) in run_in {
             // The possible opportunity's own draws, keyed by its gap's raw draw.
             let draws = Draws::of(rng::EventStream::seeded(gap));
-            for d in 0..designs {
-                let i = d * n_tiers + t;
-                let step = &prep.in_flight_steps[i];
+            for (step, h) in in_flight_t.iter().zip(hot.iter_mut()) {
                 // Only a deal won up to the close can book in the horizon (`in_flight`).
                 if draws.thin < step.see && draws.outcome < step.win {
-                    let plan = &prep.in_flight[i];
-                    let h = &mut hot[d];
+                    let plan = &prep.in_flight[step.plan as usize];
                     if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, h.row) {
                         h.lost_after = h.lost_after.min(end_of(b));
                         lost = true;
