@@ -724,10 +724,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             let draws = &seen.draws;
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
             let steps = &prep.steps[tm * designs..][..designs];
-            let by_design = steps
-                .iter()
-                .zip(hot.iter_mut())
-                .zip(opps_t.iter_mut());
+            let by_design = steps.iter().zip(hot.iter_mut()).zip(opps_t.iter_mut());
             for ((step, h), opps) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
