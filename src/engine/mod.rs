@@ -755,8 +755,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             for h in &mut hot {
                 let month = (h.lost_after >> IN_MONTH) as usize;
                 if h.lost_after != u64::MAX && month < n_months {
-                    h.row[g::CUSTOMERS_LOST] += 1.0;
-                    h.row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
+                    head(h.row)[g::CUSTOMERS_LOST] += 1.0;
+                    ctx.month(h.row, month)[monthly::CUSTOMERS] += 1.0;
                 }
                 h.lost_after = u64::MAX;
             }
