@@ -66,6 +66,8 @@ struct Prepared<'m> {
     steps: Vec<Step>,
     /// Plans of the deals in flight at the start, indexed `d * tiers + t`.
     in_flight: Vec<Plan>,
+    /// Their thresholds in (tier, design) order, `t * designs + d`: the designs of one run-in
+    /// opportunity side by side. `Step::plan` is the index of its plan in `in_flight`.
     in_flight_steps: Vec<Step>,
     fixed: Vec<FixedCosts>,
     layout: Layout,
@@ -193,10 +195,9 @@ impl<'m> Prepared<'m> {
                 ));
             }
         }
-        let in_flight_steps = in_flight
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Step::of(p, i, n_stages, close, envelope[i % n_tiers]))
+        let in_flight_steps = (0..n_tiers)
+            .flat_map(|t| (0..designs).map(move |d| (d * n_tiers + t, t)))
+            .map(|(i, t)| Step::of(&in_flight[i], i, n_stages, close, envelope[t]))
             .collect();
         let run_in_months = in_flight
             .iter()
@@ -600,14 +601,14 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     let ctx = Ctx {
         months,
         gm,
-        layout,
+        roles_at: layout.role(0, 0),
+        months_at: layout.month(0, 0),
         churn_after_post_sale: rng::threshold(model.churn_after_failed_post_sale),
     };
     // Per design, what the common path of a seen opportunity adds up (see [`Hot`]).
-    let mut hot = vec![Hot::default(); model.designs.len()];
-    // Opportunities per (tier, design), `t * designs + d`: exact counts, written to the rows
-    // at the end of the trial.
-    let mut tier_opps = vec![0.0f64; n_tiers * model.designs.len()];
+    // Opportunities per (tier, design), `t * designs + d`: counts, written to the rows at the
+    // end of the trial (an integer add per seen opportunity; the same whole numbers).
+    let mut tier_opps = vec![0u64; n_tiers * model.designs.len()];
     // The potential of the horizon is the same for every design: summed once, in account order.
     let mut potential_total = 0.0;
     // The places in time of an account's possible opportunities in the horizon (raw draws,
@@ -616,7 +617,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
 
     let designs = model.designs.len();
     // Each design's row, split once per trial.
-    let mut design_rows: Vec<&mut [f64]> = rows.chunks_exact_mut(width).collect();
+    // Each design's row, split once per trial, beside its running sums (see [`Hot`]).
+    let mut hot: Vec<Hot> = rows.chunks_exact_mut(width).map(Hot::new).collect();
     // What the loop reads of an account's tier, side by side (one look-up per account).
     let by_tier: Vec<TierRead> = (0..n_tiers)
         .map(|t| TierRead {
@@ -669,18 +671,16 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             prep.run_in_months,
             tr.run_in_quiet,
         );
+        let in_flight_t = &prep.in_flight_steps[t * designs..][..designs];
         for (m, gap) in run_in {
             // The possible opportunity's own draws, keyed by its gap's raw draw.
             let draws = Draws::of(rng::EventStream::seeded(gap));
-            for d in 0..designs {
-                let i = d * n_tiers + t;
-                let step = &prep.in_flight_steps[i];
+            for (step, h) in in_flight_t.iter().zip(hot.iter_mut()) {
                 // Only a deal won up to the close can book in the horizon (`in_flight`).
                 if draws.thin < step.see && draws.outcome < step.win {
-                    let plan = &prep.in_flight[i];
-                    let row = &mut *design_rows[d];
-                    if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, row) {
-                        hot[d].lost_after = hot[d].lost_after.min(end_of(b));
+                    let plan = &prep.in_flight[step.plan as usize];
+                    if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, h.row) {
+                        h.lost_after = h.lost_after.min(end_of(b));
                         lost = true;
                     }
                 }
@@ -724,57 +724,54 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             let draws = &seen.draws;
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
             let steps = &prep.steps[tm * designs..][..designs];
-            let by_design = steps
-                .iter()
-                .zip(hot.iter_mut())
-                .zip(opps_t.iter_mut())
-                .zip(design_rows.iter_mut());
-            for (((step, h), opps), row) in by_design {
+            let by_design = steps.iter().zip(hot.iter_mut()).zip(opps_t.iter_mut());
+            for ((step, h), opps) in by_design {
                 // This design sees the possible opportunity when its thinning draw says so; a
                 // customer it has lost brings it no more.
                 if draws.thin >= step.see || at > h.lost_after {
                     continue;
                 }
                 h.pipeline += value;
-                *opps += 1.0;
+                *opps += 1;
                 // The common case: no conflict, and a stage fails before the close with no
                 // failed hand-off counted (not won).
                 if draws.conflict >= step.conflict_total && draws.outcome >= step.handoff_counted {
                     h.not_won += value;
                     continue;
                 }
-                let after = evaluate(&prep.plans, step, &seen, row, &mut h.not_won);
-                if after.customer_lost {
+                let after = evaluate(&prep.plans, step, &seen, h.row, &mut h.not_won);
+                if after.customer_lost() {
                     h.lost_after = h.lost_after.min(at);
                     lost = true;
-                    row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
+                    h.row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
-                if let Some(b) = after.churn_at {
+                if let Some(b) = after.churn_at() {
                     h.lost_after = h.lost_after.min(end_of(b));
                     lost = true;
                 }
             }
         }
         if lost {
-            for (row, h) in design_rows.iter_mut().zip(&mut hot) {
+            for h in &mut hot {
                 let month = (h.lost_after >> IN_MONTH) as usize;
                 if h.lost_after != u64::MAX && month < n_months {
-                    row[g::CUSTOMERS_LOST] += 1.0;
-                    row[layout.month(month, monthly::CUSTOMERS)] += 1.0;
+                    head(h.row)[g::CUSTOMERS_LOST] += 1.0;
+                    ctx.month(h.row, month)[monthly::CUSTOMERS] += 1.0;
                 }
                 h.lost_after = u64::MAX;
             }
         }
     }
 
-    for (d, (row, h)) in design_rows.iter_mut().zip(&hot).enumerate() {
+    for (d, h) in hot.into_iter().enumerate() {
+        let row = h.row;
         // Each row's entries start at 0 and only these sums add to them: the same numbers,
         // added in the same order, as adding to the row directly.
         row[g::PIPELINE] += h.pipeline;
         row[g::NOT_WON] += h.not_won;
         let mut all = 0.0;
         for tier in 0..n_tiers {
-            let n = tier_opps[tier * designs + d];
+            let n = tier_opps[tier * designs + d] as f64; // exact below 2⁵³
             row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += n;
             all += n; // whole numbers: exact in any order
         }
@@ -797,22 +794,25 @@ struct TierRead<'p> {
 }
 
 /// Per design, the running sums of the common path of a seen opportunity, kept beside the
-/// thresholds instead of in the wide metric row (written to it at the end of the trial).
-#[derive(Debug, Clone, Copy)]
-struct Hot {
+/// thresholds instead of in the wide metric row (written to it at the end of the trial), and
+/// the design's row itself (one record walked per design, not two).
+#[derive(Debug)]
+struct Hot<'r> {
     /// The last place in time (`(month << 20) | k`) at which the account is still a customer;
     /// `u64::MAX` while it stays.
     lost_after: u64,
     pipeline: f64,
     not_won: f64,
+    row: &'r mut [f64],
 }
 
-impl Default for Hot {
-    fn default() -> Self {
+impl<'r> Hot<'r> {
+    fn new(row: &'r mut [f64]) -> Self {
         Hot {
             lost_after: u64::MAX,
             pipeline: 0.0,
             not_won: 0.0,
+            row,
         }
     }
 }
@@ -821,15 +821,60 @@ impl Default for Hot {
 struct Ctx {
     months: u32,
     gm: f64,
-    layout: Layout,
+    /// Where the roles' blocks and the months' blocks of a metric row begin
+    /// (`Layout::role(0, 0)`, `Layout::month(0, 0)`).
+    roles_at: usize,
+    months_at: usize,
     churn_after_post_sale: u64,
 }
 
-/// What an opportunity did to the account: whether a conflict lost the customer now, and the
-/// month at whose end a failed post-sale loses it.
-struct After {
-    customer_lost: bool,
-    churn_at: Option<u32>,
+/// The global metrics of a design's row, at fixed places: one bounds check for all of them
+/// (the row's entries and the order of their additions are those of `row[g::X]`).
+#[inline(always)]
+fn head(row: &mut [f64]) -> &mut [f64; g::COUNT] {
+    row.first_chunk_mut()
+        .expect("a metric row holds the global metrics")
+}
+
+/// The `N` entries of a row's block (a tier's, a role's or a month's) from `at`: one bounds
+/// check for the block instead of one per entry.
+#[inline(always)]
+fn block<const N: usize>(row: &mut [f64], at: usize) -> &mut [f64; N] {
+    row[at..]
+        .first_chunk_mut()
+        .expect("a metric row holds every block of its layout")
+}
+
+impl Ctx {
+    #[inline(always)]
+    fn role<'r>(&self, row: &'r mut [f64], r: usize) -> &'r mut [f64; metrics::PER_ROLE] {
+        block(row, self.roles_at + metrics::PER_ROLE * r)
+    }
+    #[inline(always)]
+    fn month<'r>(&self, row: &'r mut [f64], m: usize) -> &'r mut [f64; monthly::COUNT] {
+        block(row, self.months_at + monthly::COUNT * m)
+    }
+}
+
+/// What an opportunity did to the account: whether a conflict lost the customer now (bit 32),
+/// and the month at whose end a failed post-sale loses it (the low 32 bits; `u32::MAX` for
+/// none). One word, so that [`evaluate`] returns it in a register.
+#[derive(Clone, Copy)]
+struct After(u64);
+
+impl After {
+    const NOTHING: After = After(u32::MAX as u64);
+    const CUSTOMER_LOST: u64 = 1 << 32;
+    fn customer_lost(self) -> bool {
+        self.0 & Self::CUSTOMER_LOST != 0
+    }
+    fn churn_at(self) -> Option<u32> {
+        let m = self.0 as u32;
+        (m != u32::MAX).then_some(m)
+    }
+    fn with_churn_at(self, month: Option<u32>) -> After {
+        After((self.0 & Self::CUSTOMER_LOST) | u64::from(month.unwrap_or(u32::MAX)))
+    }
 }
 
 /// The intruder of a conflicted opportunity, if any.
@@ -867,12 +912,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
     } = seen;
     let (value, month, tier) = (*value, *month, *tier);
     let plan = &plans[step.plan as usize];
-    let layout = ctx.layout;
-    let at = |which: usize| layout.month(month as usize, which);
-    let mut after = After {
-        customer_lost: false,
-        churn_at: None,
-    };
+    let mut after = After::NOTHING;
 
     let intruder = if draws.conflict < step.conflict_total {
         intruder(plan, draws)
@@ -880,21 +920,25 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         None
     };
     if let Some(i) = intruder {
-        row[g::CONFLICTS] += 1.0;
-        row[g::DUPLICATED_EFFORT] += i.duplicate_cost;
-        row[at(monthly::CONFLICTS)] += 1.0;
-        row[at(monthly::COST_OF_SALES)] += i.duplicate_cost;
-        row[at(monthly::CONTRIBUTION)] -= i.duplicate_cost;
-        row[layout.role(i.channel, metrics::ROLE_COST)] += i.duplicate_cost;
+        let gl = head(row);
+        gl[g::CONFLICTS] += 1.0;
+        gl[g::DUPLICATED_EFFORT] += i.duplicate_cost;
+        let at = ctx.month(row, month as usize);
+        at[monthly::CONFLICTS] += 1.0;
+        at[monthly::COST_OF_SALES] += i.duplicate_cost;
+        at[monthly::CONTRIBUTION] -= i.duplicate_cost;
+        ctx.role(row, i.channel)[metrics::ROLE_COST] += i.duplicate_cost;
         // The turf battle may cost the customer, whatever becomes of the deal.
-        after.customer_lost = draws.customer_loss() < i.customer_loss;
+        if draws.customer_loss() < i.customer_loss {
+            after = After(after.0 | After::CUSTOMER_LOST);
+        }
     }
 
     // Up to the close: won, lost to a failed hand-off, or not won (§4), from one draw.
     if draws.outcome >= step.win {
         if draws.outcome < step.handoff_counted {
-            row[g::FAILED_HANDOFFS] += 1.0;
-            row[at(monthly::FAILED_HANDOFFS)] += 1.0;
+            head(row)[g::FAILED_HANDOFFS] += 1.0;
+            ctx.month(row, month as usize)[monthly::FAILED_HANDOFFS] += 1.0;
         }
         if draws.outcome < step.stages_pass {
             row[g::LOST_TO_HANDOFFS] += value;
@@ -904,7 +948,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         return after;
     }
     if let Some(i) = intruder {
-        if after.customer_lost || draws.conflict_loss() < i.loss {
+        if after.customer_lost() || draws.conflict_loss() < i.loss {
             row[g::LOST_TO_CONFLICT] += value;
             return after;
         }
@@ -913,7 +957,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         row[g::DEFERRED] += value;
         return after;
     }
-    after.churn_at = book(
+    after.with_churn_at(book(
         plan,
         step,
         plan.book_month,
@@ -923,8 +967,7 @@ fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: 
         value,
         tier,
         row,
-    );
-    after
+    ))
 }
 
 /// A deal in flight at the start (arisen in month `month` < 0) under its in-flight plan: it is
@@ -952,12 +995,12 @@ fn in_flight(
         return None;
     }
     if draws.handover() < plan.handover {
-        row[g::FAILED_HANDOFFS] += 1.0;
-        row[ctx.layout.month(0, monthly::FAILED_HANDOFFS)] += 1.0;
-        row[g::IN_FLIGHT_LOST_AT_HANDOVER] += value;
+        head(row)[g::FAILED_HANDOFFS] += 1.0;
+        ctx.month(row, 0)[monthly::FAILED_HANDOFFS] += 1.0;
+        head(row)[g::IN_FLIGHT_LOST_AT_HANDOVER] += value;
         return None;
     }
-    row[g::IN_FLIGHT_BOOKED] += value;
+    head(row)[g::IN_FLIGHT_BOOKED] += value;
     book(plan, step, b as u32, draws, ctx, intruder, value, tier, row)
 }
 
@@ -977,7 +1020,6 @@ fn book(
     tier: usize,
     row: &mut [f64],
 ) -> Option<u32> {
-    let layout = ctx.layout;
     let gm = ctx.gm;
     let channel_discount = value * plan.channel_discount;
     let net = value - channel_discount;
@@ -985,45 +1027,51 @@ fn book(
     let revenue = net - eroded;
     let partner = revenue * plan.partner_margin;
     let pay_owner = revenue * plan.variable_pay_rate;
-    row[g::WON_LIST_VALUE] += value;
-    row[g::CHANNEL_DISCOUNTS] += channel_discount;
-    row[g::MARGIN_ERODED_BY_CONFLICT] += eroded;
-    row[g::REVENUE] += revenue;
-    row[g::COST_OF_GOODS] += value * (1.0 - gm);
-    row[g::PARTNER_MARGIN] += partner;
-    row[g::VARIABLE_PAY] += pay_owner;
-    row[g::WINS] += 1.0;
-    row[layout.tier(tier, metrics::TIER_WINS)] += 1.0;
-    row[layout.tier(tier, metrics::TIER_REVENUE)] += revenue;
-    row[layout.role(plan.closer, metrics::ROLE_REVENUE)] += revenue;
-    row[layout.role(plan.closer, metrics::ROLE_WINS)] += 1.0;
-    row[layout.role(plan.closer, metrics::ROLE_COST)] += partner + pay_owner;
+    // Every entry receives the same additions in the same order as before the row was seen
+    // as blocks; only the bounds checks are fewer.
+    let gl = head(row);
+    gl[g::WON_LIST_VALUE] += value;
+    gl[g::CHANNEL_DISCOUNTS] += channel_discount;
+    gl[g::MARGIN_ERODED_BY_CONFLICT] += eroded;
+    gl[g::REVENUE] += revenue;
+    gl[g::COST_OF_GOODS] += value * (1.0 - gm);
+    gl[g::PARTNER_MARGIN] += partner;
+    gl[g::VARIABLE_PAY] += pay_owner;
+    gl[g::WINS] += 1.0;
+    let by_tier: &mut [f64; metrics::PER_TIER] = block(row, g::COUNT + metrics::PER_TIER * tier);
+    by_tier[metrics::TIER_WINS] += 1.0;
+    by_tier[metrics::TIER_REVENUE] += revenue;
+    let closer = ctx.role(row, plan.closer);
+    closer[metrics::ROLE_REVENUE] += revenue;
+    closer[metrics::ROLE_WINS] += 1.0;
+    closer[metrics::ROLE_COST] += partner + pay_owner;
     for &r in &plan.assists {
-        row[layout.role(r, metrics::ROLE_ASSIST_REVENUE)] += revenue;
+        ctx.role(row, r)[metrics::ROLE_ASSIST_REVENUE] += revenue;
     }
     // Double credit: every credited channel is paid on every won deal of the tier.
     let mut pay = pay_owner;
     for &(c, rate) in &plan.credited {
         let credited = revenue * rate;
-        row[g::VARIABLE_PAY] += credited;
-        row[layout.role(c, metrics::ROLE_COST)] += credited;
+        head(row)[g::VARIABLE_PAY] += credited;
+        ctx.role(row, c)[metrics::ROLE_COST] += credited;
         pay += credited;
     }
     // After the close: post-sale work and its hand-offs never undo the booked deal, but a
     // failure puts the customer at risk.
     let mut churn_at = None;
     if draws.post_sale() >= step.post_sale_holds {
-        row[g::POST_SALE_FAILURES] += 1.0;
-        row[g::REVENUE_AT_RISK_POST_SALE] += revenue;
+        let gl = head(row);
+        gl[g::POST_SALE_FAILURES] += 1.0;
+        gl[g::REVENUE_AT_RISK_POST_SALE] += revenue;
         if draws.post_sale_churn() < ctx.churn_after_post_sale {
             churn_at = Some(book_month);
         }
     }
-    let booked = |which: usize| layout.month(book_month as usize, which);
     let cost = partner + pay;
-    row[booked(monthly::REVENUE)] += revenue;
-    row[booked(monthly::COST_OF_SALES)] += cost;
-    row[booked(monthly::CONTRIBUTION)] += revenue - value * (1.0 - gm) - cost;
+    let booked = ctx.month(row, book_month as usize);
+    booked[monthly::REVENUE] += revenue;
+    booked[monthly::COST_OF_SALES] += cost;
+    booked[monthly::CONTRIBUTION] += revenue - value * (1.0 - gm) - cost;
     churn_at
 }
 
