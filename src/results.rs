@@ -243,11 +243,8 @@ impl Results {
 
     /// The summary of trials `m` in batches of `batch` trials (see [`crate::summary`]).
     pub fn from_batches(model: &Model, seed: u64, m: &TrialMatrix, batch: u64) -> Results {
-        let s = Summary::of(model, m, batch);
-        match s.every() {
-            1 => Results::from_summary(model, seed, &s, m),
-            every => Results::from_summary(model, seed, &s, &summary::subsample(m, every)),
-        }
+        let (s, kept, _) = summary::held(model, m, &[], 0, batch);
+        Results::from_summary(model, seed, &s, &kept)
     }
 
     /// The results of a run whose moments and counts are `s` and whose percentiles come from
@@ -418,30 +415,14 @@ impl Results {
     pub fn from_run_in(model: &Model, settings: &RunSettings, run: &Run, batch: u64) -> Results {
         let k = run.inputs.len();
         let held;
-        let (mut r, kept, draws) = match &run.summary {
-            Some(s) => {
-                let r = Results::from_summary(model, settings.seed, s, &run.matrix);
-                (r, &run.matrix, run.draws.as_slice())
-            }
+        let (s, kept, draws): (&Summary, &TrialMatrix, &[f64]) = match &run.summary {
+            Some(s) => (s, &run.matrix, &run.draws),
             None => {
-                let m = &run.matrix;
-                let s = Summary::of(model, m, batch);
-                match s.every() {
-                    1 => {
-                        let r = Results::from_summary(model, settings.seed, &s, m);
-                        (r, m, run.draws.as_slice())
-                    }
-                    every => {
-                        held = (
-                            summary::subsample(m, every),
-                            summary::subsample_draws(&run.draws, k, m.first_trial, every),
-                        );
-                        let r = Results::from_summary(model, settings.seed, &s, &held.0);
-                        (r, &held.0, held.1.as_slice())
-                    }
-                }
+                held = summary::held(model, &run.matrix, &run.draws, k, batch);
+                (&held.0, &held.1, &held.2)
             }
         };
+        let mut r = Results::from_summary(model, settings.seed, s, kept);
         if let Some((d, b)) = r.deciding_pair() {
             let c = crate::metrics::g::CONTRIBUTION;
             let diff: Vec<f64> = kept

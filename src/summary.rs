@@ -7,6 +7,8 @@
 //! one batch of rows and the subsample, whatever its number of trials, and the statistics depend
 //! only on the trials, never on threads, shards or whether the rows were held all at once.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -244,6 +246,27 @@ pub fn cumulative_contribution<'r>(
         }
     }
     out
+}
+
+/// A run held whole (`m`, with `inputs` draws a trial in `draws`) summarised in batches of
+/// `batch`: its summary, and the rows and draws percentiles come from (borrowed when every
+/// trial is kept).
+pub fn held<'a>(
+    model: &Model,
+    m: &'a TrialMatrix,
+    draws: &'a [f64],
+    inputs: usize,
+    batch: u64,
+) -> (Summary, Cow<'a, TrialMatrix>, Cow<'a, [f64]>) {
+    let s = Summary::of(model, m, batch);
+    match s.every() {
+        1 => (s, Cow::Borrowed(m), Cow::Borrowed(draws)),
+        every => {
+            let kept = subsample(m, every);
+            let kept_draws = subsample_draws(draws, inputs, m.first_trial, every);
+            (s, Cow::Owned(kept), Cow::Owned(kept_draws))
+        }
+    }
 }
 
 /// The rows of `m` whose trial number is divisible by `every` (all of `m` when `every` is 1).
