@@ -757,3 +757,32 @@ max_trial = 4
         assert!(!dir.path().join("outputs").exists(), "nothing written");
     }
 }
+
+#[test]
+fn a_confidence_or_budget_of_the_wrong_type_says_what_each_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = sizing(3) + "\n[optimize]\nconfidence = \"high\"\nbudget_seconds = \"long\"\n";
+    write(dir.path(), "sizing.toml", &text);
+    let o = run_in(dir.path(), &["validate", "sizing.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    for (key, allowed) in [
+        (
+            "optimize.confidence",
+            "more than 0.5 and less than 1 (e.g. 0.95)",
+        ),
+        ("optimize.budget_seconds", "a positive number of seconds"),
+    ] {
+        let at = e
+            .find(&format!("= key: {key}"))
+            .unwrap_or_else(|| panic!("{key}:\n{e}"));
+        let block = &e[at..e[at..].find("\n\n").map_or(e.len(), |i| at + i)];
+        assert!(
+            block.contains(&format!("= allowed: {allowed}")),
+            "{key}:\n{block}"
+        );
+        assert!(!block.contains("1e12"), "{key}:\n{block}");
+    }
+    assert!(e.contains("expected a number, found a string"), "{e}");
+    assert!(e.contains("2 problems found"), "{e}");
+}

@@ -492,33 +492,18 @@ fn read_optimize(ctx: &mut Ctx, mut t: Table) -> RawOptimize {
     }
     if let Some(v) = t.get("confidence") {
         let path = t.path_of("confidence");
-        o.confidence = plain_number(ctx, v, &path).filter(|&x| {
-            let ok = x > 0.5 && x < 1.0;
-            if !ok {
-                ctx.error(
-                    Some(v.span()),
-                    &path,
-                    format!("{x} is out of range for `{path}`"),
-                    "more than 0.5 and less than 1 (e.g. 0.95)",
-                );
-            }
-            ok
-        });
+        o.confidence = setting_number(
+            ctx,
+            v,
+            &path,
+            |x| x > 0.5 && x < 1.0,
+            "more than 0.5 and less than 1 (e.g. 0.95)",
+        );
     }
     if let Some(v) = t.get("budget_seconds") {
         let path = t.path_of("budget_seconds");
-        o.budget_seconds = plain_number(ctx, v, &path).filter(|&x| {
-            let ok = x > 0.0;
-            if !ok {
-                ctx.error(
-                    Some(v.span()),
-                    &path,
-                    format!("{x} is out of range for `{path}`"),
-                    "a positive number of seconds",
-                );
-            }
-            ok
-        });
+        o.budget_seconds =
+            setting_number(ctx, v, &path, |x| x > 0.0, "a positive number of seconds");
     }
     if t.get("max_trials").is_some() {
         let (lo, hi) = OPTIMIZE_MAX_TRIALS;
@@ -533,6 +518,28 @@ fn read_optimize(ctx: &mut Ctx, mut t: Table) -> RawOptimize {
 /// nor open to overrides or distributions.
 fn plain_number(ctx: &mut Ctx, v: &Spanned<DeValue<'_>>, path: &str) -> Option<f64> {
     super::reader::literal(ctx, v, path, Bound::Any)
+}
+
+/// A setting's number that `admits` accepts; any other value (a text, a number out of range)
+/// is an error that says what `allowed` is.
+fn setting_number(
+    ctx: &mut Ctx,
+    v: &Spanned<DeValue<'_>>,
+    path: &str,
+    admits: fn(f64) -> bool,
+    allowed: &str,
+) -> Option<f64> {
+    let problem = match super::reader::number_of(v.get_ref()) {
+        Ok(Some(x)) if x.is_finite() && admits(x) => return Some(x),
+        Ok(Some(x)) => format!("{} is out of range for `{path}`", super::reader::show(x)),
+        Ok(None) => "not a valid number".to_string(),
+        Err(other) => format!(
+            "expected a number, found {}",
+            super::reader::type_name(other)
+        ),
+    };
+    ctx.error(Some(v.span()), path, problem, allowed);
+    None
 }
 
 fn read_accounts(ctx: &mut Ctx, mut t: Table) -> RawAccounts {
