@@ -7,12 +7,12 @@
 //! plain run); every variant runs the same trials, so every variant sees the same random events.
 
 use std::collections::HashMap;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
-use crate::engine::Progress;
+use crate::engine::{Progress, TrialMatrix};
 use crate::results::Results;
 use crate::scenario::Scenario;
 use crate::sensitivity::{self, Tornado};
@@ -69,6 +69,23 @@ pub fn run(
     plan: &Plan,
     progress: &dyn Progress,
 ) -> Result<Outcome, Vec<Diagnostic>> {
+    run_with_rows(sc, variants, plan, progress, &mut |_, _| {
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`run`], handing every batch of rows of a [`Plan::Streamed`] run to `rows` (the variant's
+/// index, the batch) as soon as it is simulated, in trial order, before it is dropped: how
+/// `covsim run --per-trial` writes per_trial.csv without holding it. Other plans keep every
+/// row in their [`Run`]s and call `rows` with nothing. When `rows` breaks, the run stops and
+/// returns an error with no diagnostics (the caller knows why it stopped).
+pub fn run_with_rows(
+    sc: &Scenario,
+    variants: &[Variant],
+    plan: &Plan,
+    progress: &dyn Progress,
+    rows: &mut dyn FnMut(usize, &TrialMatrix) -> ControlFlow<()>,
+) -> Result<Outcome, Vec<Diagnostic>> {
     match *plan {
         Plan::Trials(ref trials) => {
             let runs = variants
@@ -83,7 +100,8 @@ pub fn run(
         Plan::Streamed { trials, batch } => {
             let runs = variants
                 .iter()
-                .map(|v| streamed(sc, v, trials, batch, progress))
+                .enumerate()
+                .map(|(i, v)| streamed(sc, v, trials, batch, progress, &mut |m| rows(i, m)))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Outcome {
                 runs,
@@ -135,11 +153,16 @@ fn streamed(
     trials: u64,
     batch: u64,
     progress: &dyn Progress,
+    rows: &mut dyn FnMut(&TrialMatrix) -> ControlFlow<()>,
 ) -> Result<Run, Vec<Diagnostic>> {
     let lhs_block = sc.settings.trials;
     let batch = batch.max(1);
     if trials <= batch {
-        return study::simulate(sc, v, 0..trials, lhs_block, progress);
+        let run = study::simulate(sc, v, 0..trials, lhs_block, progress)?;
+        if rows(&run.matrix).is_break() {
+            return Err(Vec::new());
+        }
+        return Ok(run);
     }
     let every = summary::every(trials, batch);
     let mut s = Summary::new(&sc.model, batch);
@@ -148,6 +171,9 @@ fn streamed(
     while start < trials {
         let end = (start + batch).min(trials);
         let run = study::simulate(sc, v, start..end, lhs_block, progress)?;
+        if rows(&run.matrix).is_break() {
+            return Err(Vec::new());
+        }
         s.add(&run.matrix.values);
         let matrix = summary::subsample(&run.matrix, every);
         let draws = summary::subsample_draws(&run.draws, run.inputs.len(), start, every);

@@ -409,10 +409,21 @@ fn a_failed_or_killed_write_leaves_the_earlier_results_whole() {
 #[test]
 fn a_run_too_large_for_memory_is_refused_before_simulating() {
     let dir = tempfile::tempdir().unwrap();
-    // 100,000,000 trials of the example need about 300 GiB when every row is held: with
-    // per_trial.csv, or to a precision (a plain run is summarised batch by batch instead).
+    // 100,000,000 trials of the example need about 300 GiB when every row is held: to a
+    // precision, or in a sweep (a plain run is summarised batch by batch instead, and with
+    // --per-trial its rows go to per_trial.csv batch by batch).
     for args in [
-        &["run", "--trials", "100000000", "--per-trial", "--out", "o"][..],
+        &[
+            "sweep",
+            "--param",
+            "channels[0].cost_per_head_per_year",
+            "--values",
+            "100000,200000",
+            "--trials",
+            "100000000",
+            "--out",
+            "o",
+        ][..],
         &[
             "run",
             "--precision",
@@ -427,7 +438,7 @@ fn a_run_too_large_for_memory_is_refused_before_simulating() {
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(
-            err.contains("100,000,000 trials need about")
+            err.contains("00,000,000 trials need about")
                 && err.contains("bytes per trial")
                 && err.contains("trials fit on this machine now"),
             "{err}"
@@ -438,31 +449,38 @@ fn a_run_too_large_for_memory_is_refused_before_simulating() {
 
 #[test]
 fn a_plain_run_of_a_hundred_million_trials_is_not_refused() {
-    // Summarised batch by batch, it holds about half a gigabyte whatever its trials: it starts
-    // simulating (a refusal would exit with status 2 at once). Stopped after a few seconds.
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("covsim"))
-        .current_dir(dir.path())
-        .args(["run", "--trials", "100000000", "-q", "--out", "o"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(5) {
-        if child.try_wait().unwrap().is_some() {
-            let o = child.wait_with_output().unwrap();
-            panic!(
-                "exited with {:?}: {}",
-                o.status.code(),
-                String::from_utf8_lossy(&o.stderr)
-            );
+    // Summarised batch by batch, it holds about half a gigabyte whatever its trials, with
+    // --per-trial too (its rows go to per_trial.csv as they come): it starts simulating (a
+    // refusal would exit with status 2 at once). Stopped after a few seconds.
+    for per_trial in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["run", "--trials", "100000000", "-q", "--out", "o"];
+        if per_trial {
+            args.push("--per-trial");
         }
-        std::thread::sleep(Duration::from_millis(50));
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("covsim"))
+            .current_dir(dir.path())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if child.try_wait().unwrap().is_some() {
+                let o = child.wait_with_output().unwrap();
+                panic!(
+                    "{args:?} exited with {:?}: {}",
+                    o.status.code(),
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(!dir.path().join("o/summary.json").exists());
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(!dir.path().join("o/summary.json").exists());
 }
 
 #[test]

@@ -176,3 +176,78 @@ fn the_batch_depends_on_the_layout_only_and_holds_a_few_hundred_megabytes() {
     assert_eq!(summary::every(49, 48), 2);
     assert_eq!(summary::every(100_000_000, b), 100_000_000u64.div_ceil(b));
 }
+
+#[test]
+fn a_streamed_run_hands_over_every_row_once_in_trial_order() {
+    // What `covsim run --per-trial` writes to per_trial.csv batch by batch: the batches handed
+    // over, put end to end, are the rows of the run held whole, bit for bit, at any thread
+    // count; and the workbook's reader gives back exactly those numbers from the CSV text.
+    let sc = scenario();
+    let held = run(&sc, &Plan::Trials(0..TRIALS), 2);
+    let plan = Plan::Streamed {
+        trials: TRIALS,
+        batch: BATCH,
+    };
+    let columns = covsim::export::per_trial::Columns::of_model(&sc.model);
+    let metrics = columns.metrics.len();
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        let mut firsts = Vec::new();
+        let mut values = Vec::new();
+        let mut csv =
+            covsim::export::per_trial::Writer::new(Vec::new(), columns.clone()).expect("header");
+        pool.install(|| {
+            driver::run_with_rows(&sc, &[Variant::new()], &plan, &NoProgress, &mut |v, m| {
+                assert_eq!(v, 0);
+                firsts.push((m.first_trial, m.trials));
+                values.extend_from_slice(&m.values);
+                csv.rows(m).expect("to memory");
+                std::ops::ControlFlow::Continue(())
+            })
+        })
+        .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+        assert_eq!(
+            firsts,
+            [(0, 48), (48, 48), (96, 48), (144, 48), (192, 8)],
+            "batches of 48 from trial 0"
+        );
+        assert!(values == held.matrix.values, "rows at {threads} threads");
+        let designs = sc.model.designs.len();
+        assert_eq!(csv.written(), TRIALS * designs as u64);
+        let text = csv.finish().expect("flush");
+        let back: Vec<_> = covsim::export::per_trial::Rows::new(&text[..], designs)
+            .collect::<Result<_, _>>()
+            .expect("reads back");
+        assert_eq!(back.len(), TRIALS as usize * designs);
+        for (i, row) in back.iter().enumerate() {
+            let (t, d) = (i / designs, i % designs);
+            assert_eq!((row.trial, row.design), (t as u64, d));
+            assert!(
+                row.values[..] == held.matrix.row(t, d)[..metrics],
+                "trial {t} design {d} read back"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_streamed_run_stops_when_its_rows_cannot_be_written() {
+    let sc = scenario();
+    let plan = Plan::Streamed {
+        trials: TRIALS,
+        batch: BATCH,
+    };
+    let mut batches = 0;
+    let stopped = driver::run_with_rows(&sc, &[Variant::new()], &plan, &NoProgress, &mut |_, _| {
+        batches += 1;
+        match batches {
+            2 => std::ops::ControlFlow::Break(()),
+            _ => std::ops::ControlFlow::Continue(()),
+        }
+    });
+    assert!(matches!(stopped, Err(d) if d.is_empty()));
+    assert_eq!(batches, 2, "no batch simulated after the one that failed");
+}

@@ -9,9 +9,14 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use std::io::{BufWriter, Write};
+use std::ops::ControlFlow;
+
 use covsim::diag::render_all;
 use covsim::driver::{Finished, Outcome, Plan, Study};
 use covsim::engine::Progress;
+use covsim::engine::TrialMatrix;
+use covsim::export::per_trial::{self, Columns};
 use covsim::export::timing::Timing;
 use covsim::scenario::Scenario;
 use covsim::shard;
@@ -82,6 +87,9 @@ impl Progress for Bar {
 pub struct Done {
     pub finished: Finished,
     pub outcome: Outcome,
+    /// The new outputs being written, where the run wrote some while it simulated
+    /// (per_trial.csv of a streamed run).
+    pub staging: Option<outdir::Staging>,
     pub out_dir: PathBuf,
     pub lock: outdir::Lock,
     pub timing: Timing,
@@ -153,9 +161,9 @@ impl Common {
                 max_trials: self.max_trials,
             },
             (None, Some((i, n))) => Plan::Trials(shard::range(i, n, sc.settings.trials)),
-            // A plain run without per_trial.csv is summarised as it goes: its memory stays flat
-            // however many trials it has.
-            (None, None) if *study == Study::Run && !per_trial_csv => Plan::Streamed {
+            // A plain run is summarised as it goes (and per_trial.csv written as it goes): its
+            // memory stays flat however many trials it has.
+            (None, None) if *study == Study::Run => Plan::Streamed {
                 trials: sc.settings.trials,
                 batch: summary::batch_trials(model),
             },
@@ -169,7 +177,7 @@ impl Common {
         };
         memory::check(
             held.saturating_mul(variants.len() as u64),
-            memory::per_trial(model, sc.uncertain.len(), per_trial_csv),
+            memory::per_trial(model, sc.uncertain.len()),
             "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines (`covsim merge` then needs the memory of the whole run); memory grows with trials × designs × months × sweep points (docs/PERFORMANCE.md).",
         )?;
         // A shard writes one part file into a folder shared with the other shards; a whole run
@@ -177,6 +185,17 @@ impl Common {
         let lock = match shard {
             Some(_) => None,
             None => Some(outdir::lock(&out_dir)?),
+        };
+        // per_trial.csv of a streamed run, written into the new outputs batch by batch.
+        let mut staging = match (&lock, per_trial_csv, &plan) {
+            (Some(lock), true, Plan::Streamed { .. }) => {
+                Some(outdir::Staging::new(&out_dir, lock)?)
+            }
+            _ => None,
+        };
+        let mut rows_out = match &mut staging {
+            Some(st) => Some(PerTrialFile::new(st, Columns::of_model(model))?),
+            None => None,
         };
         let pool = super::pool(self.threads)?;
         let threads = pool.current_num_threads();
@@ -194,9 +213,20 @@ impl Common {
         }
         let progress = Bar(bar);
         let started = Instant::now();
-        let outcome = pool.install(|| covsim::driver::run(sc, &variants, &plan, &progress));
+        let outcome = pool.install(|| {
+            covsim::driver::run_with_rows(sc, &variants, &plan, &progress, &mut |_, m| {
+                match &mut rows_out {
+                    Some(f) => f.add(m),
+                    None => ControlFlow::Continue(()),
+                }
+            })
+        });
         let seconds = started.elapsed().as_secs_f64();
         progress.0.finish_and_clear();
+        if let (Some(f), Some(st)) = (rows_out, &staging) {
+            f.finish()
+                .map_err(|e| st.cannot_write(per_trial::FILE_NAME, e))?;
+        }
         let outcome = outcome.map_err(|d| Failure::Input(render_all(&d)))?;
         let trials = outcome.runs.first().map_or(0, |r| r.trials());
 
@@ -268,6 +298,7 @@ impl Common {
         Ok(Some(Done {
             finished,
             outcome,
+            staging,
             out_dir,
             lock: lock.expect("a whole run holds its lock"),
             timing: Timing {
@@ -334,4 +365,40 @@ pub fn parse_shard(
         return Err(bad(format!("shard {i} of {n} does not exist")));
     }
     Ok((i, n))
+}
+
+/// per_trial.csv being written into the new outputs as the batches of trials come.
+pub struct PerTrialFile {
+    w: per_trial::Writer<BufWriter<std::fs::File>>,
+    error: Option<std::io::Error>,
+}
+
+impl PerTrialFile {
+    pub fn new(staging: &mut outdir::Staging, columns: Columns) -> Result<PerTrialFile, Failure> {
+        let file = staging.create(per_trial::FILE_NAME)?;
+        let w = per_trial::Writer::new(BufWriter::with_capacity(1 << 20, file), columns)
+            .map_err(|e| staging.cannot_write(per_trial::FILE_NAME, e))?;
+        Ok(PerTrialFile { w, error: None })
+    }
+
+    /// Appends the rows of `m`; stops the run at the first failed write (a full disk).
+    pub fn add(&mut self, m: &TrialMatrix) -> ControlFlow<()> {
+        match self.w.rows(m) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    /// Flushes the file to disk, or gives the first error.
+    pub fn finish(self) -> std::io::Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut out = self.w.finish()?;
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    }
 }

@@ -1,9 +1,10 @@
 //! Refusing a run that cannot fit in memory, before simulating, instead of aborting on
 //! allocation halfway. A plain `covsim run` holds at most one batch of trials' rows and the kept
-//! rows (crate::summary), so its memory is flat in trials; a shard, a `--per-trial` run, a
-//! precision run, a sweep or a tornado holds every trial's row: designs × (metrics + monthly
-//! values × months) × 8 bytes per trial, plus the draws of the uncertain inputs, the working
-//! columns of the statistics and, with `--per-trial`, the text of per_trial.csv. The machine's
+//! rows (crate::summary), so its memory is flat in trials (with `--per-trial` too: its rows go
+//! to per_trial.csv batch by batch); a shard, a precision run, a sweep or a tornado holds every
+//! trial's row: designs × (metrics + monthly
+//! values × months) × 8 bytes per trial, plus the draws of the uncertain inputs and the working
+//! columns of the statistics. The machine's
 //! available memory is read here, never in the library.
 
 use covsim::metrics::Layout;
@@ -15,21 +16,16 @@ use super::Failure;
 /// account arrays, rendered charts and tables, other programs).
 const USABLE: f64 = 0.8;
 
-/// Bytes a run holds per trial.
-pub fn per_trial(model: &Model, inputs: usize, per_trial_csv: bool) -> u64 {
+/// Bytes a run holds per trial (per_trial.csv and the workbook's per-trial sheet are written
+/// to disk as they go, never held).
+pub fn per_trial(model: &Model, inputs: usize) -> u64 {
     let layout = Layout::of(model);
     let designs = model.designs.len() as u64;
     let matrix = designs * layout.width() as u64 * 8;
     // Statistics work on a few trial-long columns at once (a column, its paired difference,
     // the sorting scratch, the monthly cumulative series of a design).
     let stats = 8 * (4 + 2 * model.months as u64);
-    // per_trial.csv: about 20 characters per metric value.
-    let text = if per_trial_csv {
-        designs * layout.metrics() as u64 * 20
-    } else {
-        0
-    };
-    matrix + 8 * inputs as u64 + stats + text
+    matrix + 8 * inputs as u64 + stats
 }
 
 /// Bytes of memory available now (Linux: `MemAvailable` of /proc/meminfo); `None` elsewhere.

@@ -190,6 +190,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         Finished::Run(results) => Written {
             results: &results,
             matrix: &outcome.runs[0].matrix,
+            staging: None,
             per_trial: args.per_trial,
             charts,
             deck: args.deck,

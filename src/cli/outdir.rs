@@ -201,33 +201,97 @@ fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// into a fresh sibling folder, then swapped in. The caller holds `dir`'s lock. Outputs of an
 /// earlier run that this one does not write (charts after `--no-charts`, per_trial.csv) are
 /// gone afterwards; the user's own entries stay.
-pub fn write_unit(dir: &Path, files: &[(String, Vec<u8>)], _lock: &Lock) -> Result<(), Failure> {
-    PHASE.store(WRITING, Ordering::SeqCst);
-    let result = swap_in(dir, files);
-    PHASE.store(SIMULATING, Ordering::SeqCst);
-    result
+pub fn write_unit(dir: &Path, files: &[(String, Vec<u8>)], lock: &Lock) -> Result<(), Failure> {
+    Staging::new(dir, lock)?.finish(files)
 }
 
-fn swap_in(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
-    let pid = std::process::id();
-    let new = sibling(dir, &format!("new-{pid}"))?;
-    let old = sibling(dir, &format!("old-{pid}"))?;
-    let _ = fs::remove_dir_all(&new);
-    let mut top: Vec<String> = Vec::new();
-    let written = (|| -> Result<(), Failure> {
+/// The fresh sibling folder (`.DIR.new-PID`) a run's outputs are written into before they are
+/// swapped in at `DIR`. Files too large to hold in memory (per_trial.csv, a workbook with its
+/// per-trial sheet) are written into it while the run works ([`Staging::create`]); the rest
+/// by [`Staging::finish`], which swaps the folder in. Dropped unfinished, it is removed; a
+/// killed run's is removed by the next run into `DIR` (see [`lock`]).
+pub struct Staging {
+    dir: PathBuf,
+    new: PathBuf,
+    /// Entries already written into `new`, in order.
+    staged: Vec<String>,
+    done: bool,
+}
+
+impl Staging {
+    /// A fresh, empty staging folder beside `dir`, whose lock the caller holds.
+    pub fn new(dir: &Path, _lock: &Lock) -> Result<Staging, Failure> {
+        let new = sibling(dir, &format!("new-{}", std::process::id()))?;
+        let _ = fs::remove_dir_all(&new);
         fs::create_dir_all(&new)
             .map_err(|e| Failure::Io(format!("cannot create {}: {e}", new.display())))?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            new,
+            staged: Vec::new(),
+            done: false,
+        })
+    }
+
+    /// Creates output `name` (a plain file name) in the staging folder, to be written now.
+    pub fn create(&mut self, name: &str) -> Result<fs::File, Failure> {
+        let file = fs::File::create(self.new.join(name)).map_err(|e| self.cannot_write(name, e))?;
+        if !self.staged.iter().any(|n| n == name) {
+            self.staged.push(name.to_string());
+        }
+        Ok(file)
+    }
+
+    /// Opens output `name`, written earlier by [`Staging::create`], to read it back.
+    pub fn open(&self, name: &str) -> Result<fs::File, Failure> {
+        fs::File::open(self.new.join(name)).map_err(|e| {
+            Failure::Io(format!(
+                "cannot read back {}: {e}; nothing was changed in {}",
+                self.new.join(name).display(),
+                self.dir.display()
+            ))
+        })
+    }
+
+    /// The staging folder itself.
+    pub fn folder(&self) -> &Path {
+        &self.new
+    }
+
+    /// Whether output `name` has been written into the staging folder.
+    pub fn has(&self, name: &str) -> bool {
+        self.staged.iter().any(|n| n == name)
+    }
+
+    /// The error of a write of output `name` that failed.
+    pub fn cannot_write(&self, name: &str, e: impl std::fmt::Display) -> Failure {
+        Failure::Io(format!(
+            "cannot write {}: {e}; nothing was changed in {}",
+            self.dir.join(name).display(),
+            self.dir.display()
+        ))
+    }
+
+    /// Writes `files` (relative path, bytes) beside the staged ones and swaps the folder in as
+    /// the whole content of covsim's outputs in `dir`. Outputs of an earlier run that this one
+    /// does not write (charts after `--no-charts`, per_trial.csv) are gone afterwards; the
+    /// user's own entries stay.
+    pub fn finish(mut self, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+        PHASE.store(WRITING, Ordering::SeqCst);
+        let result = self.swap_in(files);
+        PHASE.store(SIMULATING, Ordering::SeqCst);
+        result
+    }
+
+    fn swap_in(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+        let (dir, new) = (self.dir.clone(), self.new.clone());
+        let old = sibling(&dir, &format!("old-{}", std::process::id()))?;
+        let mut top: Vec<String> = self.staged.clone();
         for (name, bytes) in files {
             if INTERRUPTED.load(Ordering::SeqCst) {
-                return Err(interrupted(dir));
+                return Err(interrupted(&dir));
             }
-            write_file(&new.join(name), bytes).map_err(|e| {
-                Failure::Io(format!(
-                    "cannot write {}: {e}; nothing was changed in {}",
-                    dir.join(name).display(),
-                    dir.display()
-                ))
-            })?;
+            write_file(&new.join(name), bytes).map_err(|e| self.cannot_write(name, e))?;
             let first = name.split('/').next().unwrap_or(name).to_string();
             if !top.contains(&first) {
                 top.push(first);
@@ -235,52 +299,52 @@ fn swap_in(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
         }
         let mut manifest = top.join("\n");
         manifest.push('\n');
-        write_file(&new.join(MANIFEST), manifest.as_bytes()).map_err(|e| {
+        write_file(&new.join(MANIFEST), manifest.as_bytes())
+            .map_err(|e| self.cannot_write(MANIFEST, e))?;
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(interrupted(&dir));
+        }
+        // From here on the folder is either swapped in or removed here.
+        self.done = true;
+        let swap_error = |e: std::io::Error| {
             Failure::Io(format!(
-                "cannot write {}: {e}; nothing was changed in {}",
-                dir.join(MANIFEST).display(),
+                "cannot put the new outputs in place in {}: {e}",
                 dir.display()
             ))
-        })?;
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return Err(interrupted(dir));
+        };
+        if dir.exists() {
+            if !dir.is_dir() {
+                let _ = fs::remove_dir_all(&new);
+                return Err(Failure::Io(format!(
+                    "{} exists and is not a folder",
+                    dir.display()
+                )));
+            }
+            fs::rename(&dir, &old).map_err(|e| {
+                let _ = fs::remove_dir_all(&new);
+                swap_error(e)
+            })?;
+            if let Err(e) = fs::rename(&new, &dir) {
+                let _ = fs::rename(&old, &dir);
+                let _ = fs::remove_dir_all(&new);
+                return Err(swap_error(e));
+            }
+            carry_over(&old, &dir).map_err(swap_error)?;
+            fs::remove_dir_all(&old).map_err(swap_error)?;
+        } else {
+            fs::rename(&new, &dir).map_err(|e| {
+                let _ = fs::remove_dir_all(&new);
+                swap_error(e)
+            })?;
         }
         Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&new);
-        return Err(e);
     }
-    let swap_error = |e: std::io::Error| {
-        Failure::Io(format!(
-            "cannot put the new outputs in place in {}: {e}",
-            dir.display()
-        ))
-    };
-    if dir.exists() {
-        if !dir.is_dir() {
-            let _ = fs::remove_dir_all(&new);
-            return Err(Failure::Io(format!(
-                "{} exists and is not a folder",
-                dir.display()
-            )));
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_dir_all(&self.new);
         }
-        fs::rename(dir, &old).map_err(|e| {
-            let _ = fs::remove_dir_all(&new);
-            swap_error(e)
-        })?;
-        if let Err(e) = fs::rename(&new, dir) {
-            let _ = fs::rename(&old, dir);
-            let _ = fs::remove_dir_all(&new);
-            return Err(swap_error(e));
-        }
-        carry_over(&old, dir).map_err(swap_error)?;
-        fs::remove_dir_all(&old).map_err(swap_error)?;
-    } else {
-        fs::rename(&new, dir).map_err(|e| {
-            let _ = fs::remove_dir_all(&new);
-            swap_error(e)
-        })?;
     }
-    Ok(())
 }

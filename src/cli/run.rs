@@ -4,11 +4,12 @@ use clap::Args;
 
 use covsim::charts;
 use covsim::driver::{Finished, Study};
+use covsim::export::per_trial::{self, Columns};
 use covsim::export::timing::{self, Timing};
-use covsim::export::{self, deck, per_trial, workbook};
+use covsim::export::{self, deck, workbook};
 use covsim::results::Results;
 
-use super::driver::Common;
+use super::driver::{Common, PerTrialFile};
 use super::{Failure, out, outdir, table};
 
 #[derive(Args, Debug)]
@@ -36,6 +37,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     Written {
         results: &results,
         matrix: &done.outcome.runs[0].matrix,
+        staging: done.staging,
         per_trial: args.per_trial,
         charts: !c.no_charts,
         deck: args.deck,
@@ -47,7 +49,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 /// Everything a run (or a merge) writes, rendered before the first file is written.
 pub struct Written<'a> {
     pub results: &'a Results,
+    /// Every trial's rows, for per_trial.csv when it is not in `staging` already.
     pub matrix: &'a covsim::engine::TrialMatrix,
+    /// The new outputs, where the run wrote some as it simulated (per_trial.csv).
+    pub staging: Option<outdir::Staging>,
     pub per_trial: bool,
     pub charts: bool,
     /// Also deck.pptx (its charts are drawn even with `charts` off).
@@ -60,21 +65,56 @@ impl Written<'_> {
     /// holds) and prints the summary.
     pub fn write(self, out_dir: &std::path::Path, lock: &outdir::Lock) -> Result<(), Failure> {
         let results = self.results;
+        let mut staging = match self.staging {
+            Some(s) => s,
+            None => outdir::Staging::new(out_dir, lock)?,
+        };
         let mut files_out: Vec<(String, Vec<u8>)> = export::all()
             .iter()
             .map(|e| (e.file_name().to_string(), e.render(results)))
             .collect();
+        let exporters = files_out.len();
+        let mut staged: Vec<String> = Vec::new();
         if self.per_trial {
-            files_out.push((
+            // per_trial.csv and the workbook with its per-trial sheet go to disk as they are
+            // written: neither is held in memory.
+            if !staging.has(per_trial::FILE_NAME) {
+                let mut f = PerTrialFile::new(&mut staging, Columns::of_results(results))?;
+                let _ = f.add(self.matrix);
+                f.finish()
+                    .map_err(|e| staging.cannot_write(per_trial::FILE_NAME, e))?;
+            }
+            let rows = per_trial::Rows::new(
+                std::io::BufReader::new(staging.open(per_trial::FILE_NAME)?),
+                results.designs.len(),
+            );
+            let total = results.trials * results.designs.len() as u64;
+            let file = staging.create(workbook::FILE_NAME)?;
+            let mut out = std::io::BufWriter::new(file);
+            workbook::write(
+                results,
+                Some(workbook::PerTrial {
+                    total,
+                    rows: Box::new(rows),
+                    tempdir: Some(staging.folder().to_path_buf()),
+                }),
+                &mut out,
+            )
+            .map_err(Failure::Io)?;
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .map_err(|e| staging.cannot_write(workbook::FILE_NAME, e))?;
+            staged.extend([
                 per_trial::FILE_NAME.to_string(),
-                per_trial::render(results, self.matrix),
+                workbook::FILE_NAME.to_string(),
+            ]);
+        } else {
+            files_out.push((
+                workbook::FILE_NAME.to_string(),
+                workbook::render(results, None).map_err(Failure::Io)?,
             ));
         }
-        files_out.push((
-            workbook::FILE_NAME.to_string(),
-            workbook::render(results, self.per_trial.then_some(self.matrix))
-                .map_err(Failure::Io)?,
-        ));
         files_out.push((timing::FILE_NAME.to_string(), timing::render(&self.timing)));
         let mut chart_count = 0;
         if self.charts || self.deck {
@@ -91,14 +131,17 @@ impl Written<'_> {
                 files_out.extend(charts);
             }
         }
-        outdir::write_unit(out_dir, &files_out, lock)?;
-
-        out(&table::summary(results));
-        let names: Vec<&str> = files_out
+        // In the order of before: the exporters', per_trial.csv, the workbook, the rest.
+        let names: Vec<String> = files_out[..exporters]
             .iter()
-            .map(|(n, _)| n.as_str())
+            .map(|(n, _)| n.clone())
+            .chain(staged)
+            .chain(files_out[exporters..].iter().map(|(n, _)| n.clone()))
             .filter(|n| !n.starts_with(charts::FOLDER))
             .collect();
+        staging.finish(&files_out)?;
+
+        out(&table::summary(results));
         out(&format!(
             "\nwrote {}{} to {}\n",
             names.join(", "),

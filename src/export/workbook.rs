@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
+use super::per_trial;
 use super::tables::{self, Cell, Kind, Table};
 use crate::charts::bridge::won_split;
 use crate::charts::canvas::design_colour;
@@ -336,9 +337,55 @@ fn largest(xs: impl IntoIterator<Item = f64>) -> f64 {
     xs.into_iter().fold(0.0, |m, x| m.max(x.abs()))
 }
 
-/// Renders `summary.xlsx` from the results (and the per-trial rows when given).
+/// The rows of the "Per trial" sheet: how many there are in all, and the rows in order (read
+/// only up to Excel's row limit). The sheet is written in rust_xlsxwriter's constant-memory
+/// mode (its rows go to a temporary file as they are written), so a sheet of a million rows
+/// costs no memory to speak of.
+pub struct PerTrial<'a> {
+    pub total: u64,
+    pub rows: Box<dyn Iterator<Item = Result<per_trial::Row, String>> + 'a>,
+    /// Where the sheet's temporary file goes (the system's temporary folder when `None`, which
+    /// may be in memory).
+    pub tempdir: Option<std::path::PathBuf>,
+}
+
+impl<'a> PerTrial<'a> {
+    /// The rows of trials `m`.
+    pub fn of_matrix(m: &'a TrialMatrix, metrics: usize) -> PerTrial<'a> {
+        let designs = m.designs;
+        PerTrial {
+            total: m.trials * designs as u64,
+            rows: Box::new((0..m.trials as usize * designs).map(move |i| {
+                let (t, d) = (i / designs, i % designs);
+                Ok(per_trial::Row {
+                    trial: m.first_trial + t as u64,
+                    design: d,
+                    values: m.row(t, d)[..metrics].to_vec(),
+                })
+            })),
+            tempdir: None,
+        }
+    }
+}
+
+/// Renders `summary.xlsx` from the results (and the per-trial rows when given), in memory.
 pub fn render(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, String> {
-    build(r, per_trial).map_err(|e| format!("cannot build summary.xlsx: {e}"))
+    let rows = per_trial.map(|m| PerTrial::of_matrix(m, r.metrics.len()));
+    build(r, rows)
+        .and_then(|mut wb| wb.save_to_buffer())
+        .map_err(|e| format!("cannot build summary.xlsx: {e}"))
+}
+
+/// Writes `summary.xlsx` of the results (and the per-trial rows when given) to `out`, without
+/// holding the file in memory.
+pub fn write<W: std::io::Write + Send>(
+    r: &Results,
+    per_trial: Option<PerTrial>,
+    out: W,
+) -> Result<(), String> {
+    build(r, per_trial)
+        .and_then(|mut wb| wb.save_to_writer(out))
+        .map_err(|e| format!("cannot build summary.xlsx: {e}"))
 }
 
 fn new_workbook(title: &str) -> Result<Workbook, XlsxError> {
@@ -362,7 +409,7 @@ fn facts(r: &Results) -> String {
     )
 }
 
-fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxError> {
+fn build(r: &Results, per_trial: Option<PerTrial>) -> Result<Workbook, XlsxError> {
     let f = Formats::new(&r.scenario.currency);
     let mut wb = new_workbook(&crate::words::run_title(&r.scenario.name))?;
     let note = facts(r);
@@ -695,53 +742,31 @@ fn build(r: &Results, per_trial: Option<&TrialMatrix>) -> Result<Vec<u8>, XlsxEr
         wb.push_worksheet(ws);
     }
 
-    if let Some(m) = per_trial {
-        let mut ws = Worksheet::new();
+    if let Some(rows) = per_trial {
+        if let Some(dir) = &rows.tempdir {
+            wb.set_tempdir(dir)?;
+        }
+        let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name("Per trial")?;
-        put_per_trial(&mut ws, &f, r, m, &note)?;
-        wb.push_worksheet(ws);
+        put_per_trial(ws, &f, r, rows, &note)?;
     }
 
     wb.push_worksheet(data);
-    wb.save_to_buffer()
+    Ok(wb)
 }
 
-/// One row per trial and design, one column per metric (the first rows Excel can hold).
+/// One row per trial and design, one column per metric (the first rows Excel can hold),
+/// written top to bottom (constant-memory mode: a row cannot be written after a later one).
 fn put_per_trial(
     ws: &mut Worksheet,
     f: &Formats,
     r: &Results,
-    m: &TrialMatrix,
+    rows: PerTrial,
     note: &str,
 ) -> Result<(), XlsxError> {
     let k = r.metrics.len();
-    ws.write_string_with_format(HEADER_ROW, 0, "Trial", &f.header)?;
-    ws.write_string_with_format(HEADER_ROW, 1, "Design", &f.header_text)?;
-    for (j, def) in r.metrics.iter().enumerate() {
-        ws.write_string_with_format(HEADER_ROW, 2 + j as u16, &def.key, &f.header)?;
-    }
-    let total = m.trials as usize * r.designs.len();
-    let mut row = HEADER_ROW + 1;
-    'all: for t in 0..m.trials as usize {
-        for d in 0..r.designs.len() {
-            if (row - HEADER_ROW) as usize > MAX_ROWS {
-                break 'all;
-            }
-            ws.write_number(row, 0, (m.first_trial + t as u64) as f64)?;
-            ws.write_string(row, 1, &r.designs[d].name)?;
-            for (j, def) in r.metrics.iter().enumerate() {
-                let x = m.row(t, d)[j];
-                let fmt = match def.unit {
-                    crate::metrics::Unit::Ratio => &f.fixed3,
-                    crate::metrics::Unit::Count => &f.count,
-                    _ => &f.money,
-                };
-                ws.write_number_with_format(row, 2 + j as u16, x, fmt)?;
-            }
-            row += 1;
-        }
-    }
-    let shown = (row - HEADER_ROW - 1) as usize;
+    let total = rows.total;
+    let shown = total.min(MAX_ROWS as u64);
     ws.write_string_with_format(0, 0, "Per trial: one row per trial and design", &f.title)?;
     let more = if shown < total {
         format!(" · the first {shown} of {total} rows (Excel's limit); per_trial.csv has them all")
@@ -756,6 +781,33 @@ fn put_per_trial(
     }
     ws.set_row_height(HEADER_ROW, 46)?;
     ws.set_freeze_panes(HEADER_ROW + 1, 2)?;
+    ws.write_string_with_format(HEADER_ROW, 0, "Trial", &f.header)?;
+    ws.write_string_with_format(HEADER_ROW, 1, "Design", &f.header_text)?;
+    for (j, def) in r.metrics.iter().enumerate() {
+        ws.write_string_with_format(HEADER_ROW, 2 + j as u16, &def.key, &f.header)?;
+    }
+    for (row, item) in (HEADER_ROW + 1..).zip(rows.rows.take(shown as usize)) {
+        let item = item
+            .and_then(|i| match i.values.len() >= k {
+                true => Ok(i),
+                false => Err(format!(
+                    "a row of trial {} has {} values, not {k}",
+                    i.trial,
+                    i.values.len()
+                )),
+            })
+            .map_err(|e| XlsxError::IoError(std::io::Error::other(e)))?;
+        ws.write_number(row, 0, item.trial as f64)?;
+        ws.write_string(row, 1, &r.designs[item.design].name)?;
+        for (j, def) in r.metrics.iter().enumerate() {
+            let fmt = match def.unit {
+                crate::metrics::Unit::Ratio => &f.fixed3,
+                crate::metrics::Unit::Count => &f.count,
+                _ => &f.money,
+            };
+            ws.write_number_with_format(row, 2 + j as u16, item.values[j], fmt)?;
+        }
+    }
     print_setup(ws, 0);
     Ok(())
 }
