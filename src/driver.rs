@@ -156,30 +156,65 @@ fn streamed(
     rows: &mut dyn FnMut(&TrialMatrix) -> ControlFlow<()>,
 ) -> Result<Run, Vec<Diagnostic>> {
     let lhs_block = sc.settings.trials;
-    let batch = batch.max(1);
-    if trials <= batch {
-        let run = study::simulate(sc, v, 0..trials, lhs_block, progress)?;
+    let mut stream = Stream::new(&sc.model, trials, batch);
+    for range in stream.batches() {
+        let run = study::simulate(sc, v, range, lhs_block, progress)?;
         if rows(&run.matrix).is_break() {
             return Err(Vec::new());
         }
-        return Ok(run);
+        stream.push(run);
     }
-    let every = summary::every(trials, batch);
-    let mut s = Summary::new(&sc.model, batch);
-    let mut kept: Option<Run> = None;
-    let mut start = 0;
-    while start < trials {
-        let end = (start + batch).min(trials);
-        let run = study::simulate(sc, v, start..end, lhs_block, progress)?;
-        if rows(&run.matrix).is_break() {
-            return Err(Vec::new());
+    Ok(stream.finish())
+}
+
+/// A run of `trials` trials summarised batch by batch as its rows come (docs/MODEL.md §9):
+/// from the engine ([`Plan::Streamed`]) or read from the part files of a split run
+/// (`covsim merge`). It holds the moments and counts, and the rows and draws of every
+/// `every`-th trial; a run of one batch is kept whole.
+pub struct Stream {
+    trials: u64,
+    batch: u64,
+    summary: Summary,
+    kept: Option<Run>,
+    next: u64,
+}
+
+impl Stream {
+    pub fn new(model: &crate::model::Model, trials: u64, batch: u64) -> Stream {
+        let batch = batch.max(1);
+        Stream {
+            trials,
+            batch,
+            summary: Summary::new(model, batch),
+            kept: None,
+            next: 0,
         }
-        s.add(&run.matrix.values);
+    }
+
+    /// The batches of trials to push, in order: `[0, B)`, `[B, 2B)`, …, the last cut at the
+    /// run's end.
+    pub fn batches(&self) -> impl Iterator<Item = Range<u64>> + use<> {
+        let (trials, batch) = (self.trials, self.batch);
+        // A run of no trials is one empty batch.
+        (0..trials.div_ceil(batch).max(1)).map(move |i| i * batch..((i + 1) * batch).min(trials))
+    }
+
+    /// Appends the next batch (its trials the next range of [`Stream::batches`]).
+    pub fn push(&mut self, run: Run) {
+        assert_eq!(run.matrix.first_trial, self.next, "batches in order");
+        self.next += run.matrix.trials;
+        if self.trials <= self.batch {
+            self.kept = Some(run);
+            return;
+        }
+        let every = summary::every(self.trials, self.batch);
+        let start = run.matrix.first_trial;
+        self.summary.add(&run.matrix.values);
         let matrix = summary::subsample(&run.matrix, every);
         let draws = summary::subsample_draws(&run.draws, run.inputs.len(), start, every);
-        match &mut kept {
+        match &mut self.kept {
             None => {
-                kept = Some(Run {
+                self.kept = Some(Run {
                     matrix,
                     inputs: run.inputs,
                     draws,
@@ -192,11 +227,17 @@ fn streamed(
                 k.draws.extend(draws);
             }
         }
-        start = end;
     }
-    let mut run = kept.expect("a run of more than one batch has a first batch");
-    run.summary = Some(Box::new(s));
-    Ok(run)
+
+    /// The run: whole when it was one batch, else the kept trials with the summary.
+    pub fn finish(self) -> Run {
+        assert_eq!(self.next, self.trials, "every batch pushed");
+        let mut run = self.kept.expect("a run has a first batch");
+        if self.trials > self.batch {
+            run.summary = Some(Box::new(self.summary));
+        }
+        run
+    }
 }
 
 /// What a command studies: the variants it builds and what it makes of their runs. Stored in a

@@ -89,14 +89,9 @@ fn hex(bytes: &[u8]) -> String {
 /// the checksum and timing fields blanked; strings and integers only, so it reads back to the
 /// same bytes) and the payload.
 fn checksum(header: &Header, payload: &[u8]) -> String {
-    let mut canonical = header.clone();
-    canonical.payload_sha256 = String::new();
-    canonical.simulate_seconds = 0.0;
-    canonical.threads = 0;
-    let mut sha = Sha256::new();
-    sha.update(serde_json::to_vec(&canonical).expect("a header serialises"));
-    sha.update(payload);
-    hex(&sha.finalize())
+    let mut hash = PayloadHash::new(header);
+    hash.update(payload);
+    hash.hex()
 }
 
 impl Part {
@@ -193,79 +188,163 @@ impl Part {
 
     /// Reads a part file, checking its structure and checksum.
     pub fn from_bytes(bytes: &[u8]) -> Result<Part, String> {
-        let rest = bytes
-            .strip_prefix(MAGIC)
-            .ok_or("not a covsim part file (it does not start with `covsim-part 1`)")?;
-        if rest.len() < 8 {
-            return Err("the file ends early (was it cut off?)".into());
+        let len = header_len(bytes)?;
+        let start = MAGIC.len() + 8;
+        if bytes.len() - start < len {
+            return Err(ENDS_EARLY.into());
         }
-        let len = u64::from_le_bytes(rest[..8].try_into().expect("8 bytes")) as usize;
-        let rest = &rest[8..];
-        if rest.len() < len {
-            return Err("the file ends early (was it cut off?)".into());
-        }
-        let header: Header = serde_json::from_slice(&rest[..len])
-            .map_err(|e| format!("damaged part header: {e}"))?;
-        let payload = &rest[len..];
-        let sizes = (|| {
-            let variants = 1 + header.variant_inputs.len();
-            let values = (header.trials as usize)
-                .checked_mul(header.designs)?
-                .checked_mul(header.width)?
-                .checked_mul(variants)?;
-            let inputs = header
-                .variant_inputs
-                .iter()
-                .try_fold(header.inputs.len(), |a, v| a.checked_add(v.len()))?;
-            let draws = (header.trials as usize).checked_mul(inputs)?;
-            let file_bytes = header
-                .files
-                .values()
-                .try_fold(0usize, |a, &b| a.checked_add(usize::try_from(b).ok()?))?;
-            let expected = values
-                .checked_add(draws)?
-                .checked_mul(8)?
-                .checked_add(file_bytes)?;
-            Some((values, draws, expected))
-        })();
-        let Some((values, draws, expected)) = sizes else {
-            return Err("damaged part header: its sizes are impossible".into());
-        };
-        if payload.len() != expected {
-            return Err(if payload.len() < expected {
-                "the file ends early (was it cut off?)".into()
-            } else {
-                format!(
-                    "the file is {} bytes longer than its header says",
-                    payload.len() - expected
-                )
-            });
-        }
-        if checksum(&header, payload) != header.payload_sha256 {
-            return Err("damaged part: its checksum does not match its content".into());
-        }
+        let header = Header::from_json(&bytes[start..start + len])?;
+        let payload = &bytes[start + len..];
+        let sizes = header.sizes()?;
+        sizes.check_length(payload.len() as u64)?;
+        let mut hash = PayloadHash::new(&header);
+        hash.update(payload);
+        hash.check(&header)?;
         let mut at = 0usize;
         let mut files = BTreeMap::new();
         for (name, &size) in &header.files {
             files.insert(name.clone(), payload[at..at + size as usize].to_vec());
             at += size as usize;
         }
-        let floats = |n: usize, at: &mut usize| -> Vec<f64> {
-            let out = payload[*at..*at + 8 * n]
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-                .collect();
+        let floats = |n: u64, at: &mut usize| -> Vec<f64> {
+            let n = n as usize;
+            let out = floats_of(&payload[*at..*at + 8 * n]);
             *at += 8 * n;
             out
         };
-        let values = floats(values, &mut at);
-        let draws = floats(draws, &mut at);
+        let values = floats(sizes.values, &mut at);
+        let draws = floats(sizes.draws, &mut at);
         Ok(Part {
             header,
             files,
             values,
             draws,
         })
+    }
+}
+
+const ENDS_EARLY: &str = "the file ends early (was it cut off?)";
+
+/// Little-endian `f64`s from their bytes.
+pub fn floats_of(bytes: &[u8]) -> Vec<f64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect()
+}
+
+/// Bytes before a part's header: the magic line and the header's length.
+pub const PREFIX: usize = MAGIC.len() + 8;
+
+/// The length of the header of a part file that starts with `prefix` (at least [`PREFIX`]
+/// bytes of it).
+pub fn header_len(prefix: &[u8]) -> Result<usize, String> {
+    let rest = prefix
+        .strip_prefix(MAGIC)
+        .ok_or("not a covsim part file (it does not start with `covsim-part 1`)")?;
+    if rest.len() < 8 {
+        return Err(ENDS_EARLY.into());
+    }
+    usize::try_from(u64::from_le_bytes(rest[..8].try_into().expect("8 bytes")))
+        .map_err(|_| "damaged part header: its length is impossible".into())
+}
+
+/// What follows a part's header, in values: the account files' bytes, then `values` and
+/// `draws` little-endian `f64`s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizes {
+    pub file_bytes: u64,
+    pub values: u64,
+    pub draws: u64,
+}
+
+impl Sizes {
+    /// Bytes of the payload.
+    pub fn payload(&self) -> u64 {
+        self.file_bytes + 8 * (self.values + self.draws)
+    }
+
+    /// Checks that a payload of `len` bytes has this size.
+    pub fn check_length(&self, len: u64) -> Result<(), String> {
+        let expected = self.payload();
+        match len.cmp(&expected) {
+            std::cmp::Ordering::Less => Err(ENDS_EARLY.into()),
+            std::cmp::Ordering::Greater => Err(format!(
+                "the file is {} bytes longer than its header says",
+                len - expected
+            )),
+            std::cmp::Ordering::Equal => Ok(()),
+        }
+    }
+}
+
+impl Header {
+    pub fn from_json(json: &[u8]) -> Result<Header, String> {
+        serde_json::from_slice(json).map_err(|e| format!("damaged part header: {e}"))
+    }
+
+    /// The sizes of the payload this header describes.
+    pub fn sizes(&self) -> Result<Sizes, String> {
+        (|| {
+            let variants = 1 + self.variant_inputs.len() as u64;
+            let values = self
+                .trials
+                .checked_mul(self.designs as u64)?
+                .checked_mul(self.width as u64)?
+                .checked_mul(variants)?;
+            let inputs = self
+                .variant_inputs
+                .iter()
+                .try_fold(self.inputs.len() as u64, |a, v| {
+                    a.checked_add(v.len() as u64)
+                })?;
+            let draws = self.trials.checked_mul(inputs)?;
+            let file_bytes = self
+                .files
+                .values()
+                .try_fold(0u64, |a, &b| a.checked_add(b))?;
+            values
+                .checked_add(draws)?
+                .checked_mul(8)?
+                .checked_add(file_bytes)?;
+            Some(Sizes {
+                file_bytes,
+                values,
+                draws,
+            })
+        })()
+        .ok_or_else(|| "damaged part header: its sizes are impossible".into())
+    }
+}
+
+/// The checksum of a part's payload, taken as it is read.
+pub struct PayloadHash(Sha256);
+
+impl PayloadHash {
+    pub fn new(header: &Header) -> PayloadHash {
+        let mut canonical = header.clone();
+        canonical.payload_sha256 = String::new();
+        canonical.simulate_seconds = 0.0;
+        canonical.threads = 0;
+        let mut sha = Sha256::new();
+        sha.update(serde_json::to_vec(&canonical).expect("a header serialises"));
+        PayloadHash(sha)
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn hex(self) -> String {
+        hex(&self.0.finalize())
+    }
+
+    /// Whether the payload read matches the header's checksum.
+    pub fn check(self, header: &Header) -> Result<(), String> {
+        if self.hex() != header.payload_sha256 {
+            return Err("damaged part: its checksum does not match its content".into());
+        }
+        Ok(())
     }
 }
 
@@ -280,9 +359,64 @@ pub struct Merged {
 }
 
 /// Merges parts (named by where they came from) into the rows of one run, in trial order.
-/// Every problem is reported: parts from another scenario, seed, trial count or covsim version
-/// (foreign), trials covered twice (duplicated) or by no part (missing).
+/// Every problem is reported (see [`check`]).
 pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
+    let headers: Vec<(String, &Header)> = parts
+        .iter()
+        .map(|(name, p)| (name.clone(), &p.header))
+        .collect();
+    let order = check(&headers)?;
+    let mut parts: Vec<Option<Part>> = parts.into_iter().map(|(_, p)| Some(p)).collect();
+    let ours: Vec<Part> = order
+        .iter()
+        .map(|&i| parts[i].take().expect("each part once"))
+        .collect();
+    let total = ours[0].header.total_trials;
+    let header = ours[0].header.clone();
+    let files = ours[0].files.clone();
+    let rows = header.designs * header.width;
+    let widths: Vec<usize> = std::iter::once(header.inputs.len())
+        .chain(header.variant_inputs.iter().map(Vec::len))
+        .collect();
+    let mut runs: Vec<(TrialMatrix, Vec<f64>)> = widths
+        .iter()
+        .map(|&k| {
+            (
+                TrialMatrix {
+                    first_trial: 0,
+                    trials: total,
+                    designs: header.designs,
+                    width: header.width,
+                    values: Vec::with_capacity(total as usize * rows),
+                },
+                Vec::with_capacity(total as usize * k),
+            )
+        })
+        .collect();
+    for p in ours {
+        let n = p.header.trials as usize;
+        let (mut at_value, mut at_draw) = (0, 0);
+        for ((matrix, draws), &k) in runs.iter_mut().zip(&widths) {
+            matrix
+                .values
+                .extend_from_slice(&p.values[at_value..at_value + n * rows]);
+            draws.extend_from_slice(&p.draws[at_draw..at_draw + n * k]);
+            at_value += n * rows;
+            at_draw += n * k;
+        }
+    }
+    Ok(Merged {
+        header,
+        runs,
+        files,
+    })
+}
+
+/// Checks the headers of a run's parts (named by where they came from) and gives the order
+/// of the parts by trial. Every problem is reported: parts from another scenario, seed, trial
+/// count or covsim version (foreign), trials covered twice (duplicated) or by no part
+/// (missing).
+pub fn check(parts: &[(String, &Header)]) -> Result<Vec<usize>, Vec<String>> {
     if parts.is_empty() {
         return Err(vec!["no part files to merge".into()]);
     }
@@ -301,8 +435,8 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
         )
     };
     let mut counts: BTreeMap<_, usize> = BTreeMap::new();
-    for (_, p) in &parts {
-        *counts.entry(key(&p.header)).or_default() += 1;
+    for (_, h) in parts {
+        *counts.entry(key(h)).or_default() += 1;
     }
     let reference = counts
         .iter()
@@ -310,11 +444,10 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
         .map(|(k, _)| k.clone())
         .expect("at least one part");
     let mut errors = Vec::new();
-    let mut ours: Vec<(String, Part)> = Vec::new();
-    for (name, p) in parts {
-        let h = &p.header;
+    let mut ours: Vec<(usize, &str, &Header)> = Vec::new();
+    for (i, (name, h)) in parts.iter().enumerate() {
         if key(h) == reference {
-            ours.push((name, p));
+            ours.push((i, name, h));
             continue;
         }
         let mut why = Vec::new();
@@ -349,12 +482,12 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
         }
         errors.push(format!("{name}: foreign part: {}", why.join(", ")));
     }
-    ours.sort_by_key(|(_, p)| (p.header.first_trial, p.header.trials));
+    ours.sort_by_key(|(_, _, h)| (h.first_trial, h.trials));
     let total = reference.2;
     let mut next = 0u64;
-    let mut last: Option<&(String, Part)> = None;
+    let mut last: Option<&str> = None;
     for item in &ours {
-        let h = &item.1.header;
+        let h = item.2;
         let end = h.first_trial + h.trials;
         if h.first_trial > next {
             errors.push(format!(
@@ -362,17 +495,17 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
                 next, h.first_trial
             ));
         } else if h.first_trial < next {
-            let other = last.map_or("another part", |l| l.0.as_str());
+            let other = last.unwrap_or("another part");
             errors.push(format!(
                 "duplicated part: {} covers trials {}..{}, already covered by {other}",
-                item.0,
+                item.1,
                 h.first_trial,
                 end.min(next)
             ));
         }
         if end > next {
             next = end;
-            last = Some(item);
+            last = Some(item.1);
         }
     }
     if next < total {
@@ -383,44 +516,7 @@ pub fn merge(parts: Vec<(String, Part)>) -> Result<Merged, Vec<String>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    let header = ours[0].1.header.clone();
-    let files = ours[0].1.files.clone();
-    let rows = header.designs * header.width;
-    let widths: Vec<usize> = std::iter::once(header.inputs.len())
-        .chain(header.variant_inputs.iter().map(Vec::len))
-        .collect();
-    let mut runs: Vec<(TrialMatrix, Vec<f64>)> = widths
-        .iter()
-        .map(|&k| {
-            (
-                TrialMatrix {
-                    first_trial: 0,
-                    trials: total,
-                    designs: header.designs,
-                    width: header.width,
-                    values: Vec::with_capacity(total as usize * rows),
-                },
-                Vec::with_capacity(total as usize * k),
-            )
-        })
-        .collect();
-    for (_, p) in ours {
-        let n = p.header.trials as usize;
-        let (mut at_value, mut at_draw) = (0, 0);
-        for ((matrix, draws), &k) in runs.iter_mut().zip(&widths) {
-            matrix
-                .values
-                .extend_from_slice(&p.values[at_value..at_value + n * rows]);
-            draws.extend_from_slice(&p.draws[at_draw..at_draw + n * k]);
-            at_value += n * rows;
-            at_draw += n * k;
-        }
-    }
-    Ok(Merged {
-        header,
-        runs,
-        files,
-    })
+    Ok(ours.iter().map(|(i, _, _)| *i).collect())
 }
 
 /// The study a merge key names (for the message on a foreign part).

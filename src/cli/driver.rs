@@ -383,6 +383,9 @@ impl PerTrialFile {
 
     /// Appends the rows of `m`; stops the run at the first failed write (a full disk).
     pub fn add(&mut self, m: &TrialMatrix) -> ControlFlow<()> {
+        if self.error.is_some() {
+            return ControlFlow::Break(());
+        }
         match self.w.rows(m) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {

@@ -1,18 +1,25 @@
 //! `covsim merge PARTS_DIR`: check the part files of a sharded run and write the tables and
 //! charts of the whole run, exactly as one unsplit run writes them.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use covsim::diag::render_all;
-use covsim::driver::{Finished, Outcome, Study};
+use covsim::driver::{Finished, Outcome, Stream, Study};
+use covsim::engine::TrialMatrix;
+use covsim::export::per_trial::{self, Columns};
 use covsim::export::timing::Timing;
 use covsim::scenario::Scenario;
-use covsim::shard::{self, Part};
+use covsim::shard::{self, Header, Part, PayloadHash, Sizes};
 use covsim::study::Run;
+use covsim::summary;
 use covsim::uncertain::Uncertain;
 
+use super::driver::PerTrialFile;
 use super::run::Written;
 use super::{Failure, memory, outdir};
 
@@ -34,6 +41,147 @@ pub struct MergeArgs {
     deck: bool,
 }
 
+/// A part file whose header and checksum have been checked, read again batch by batch.
+struct PartFile {
+    name: String,
+    path: PathBuf,
+    header: Header,
+    /// Where the payload starts in the file.
+    payload_at: u64,
+    sizes: Sizes,
+}
+
+/// Bytes read at a time while checking a part's checksum.
+const CHUNK: usize = 8 << 20;
+
+/// Reads a part's header and checks its length and checksum, reading its payload through once
+/// without holding it. `Ok(Err(problem))` for a part that is not a sound part file.
+fn open_part(path: &Path) -> Result<Result<PartFile, String>, Failure> {
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| Failure::Io(format!("cannot read {name}: {e}"));
+    let mut f = BufReader::with_capacity(CHUNK, File::open(path).map_err(io)?);
+    let file_len = f.get_ref().metadata().map_err(io)?.len();
+    let mut prefix = vec![0u8; shard::PREFIX.min(file_len as usize)];
+    f.read_exact(&mut prefix).map_err(io)?;
+    let checked = (|| -> Result<Result<PartFile, String>, Failure> {
+        let len = match shard::header_len(&prefix) {
+            Ok(len) => len,
+            Err(e) => return Ok(Err(e)),
+        };
+        let payload_at = shard::PREFIX as u64 + len as u64;
+        if file_len < payload_at {
+            return Ok(Err("the file ends early (was it cut off?)".into()));
+        }
+        let mut json = vec![0u8; len];
+        f.read_exact(&mut json).map_err(io)?;
+        let header = match Header::from_json(&json) {
+            Ok(h) => h,
+            Err(e) => return Ok(Err(e)),
+        };
+        let sizes = match header
+            .sizes()
+            .and_then(|s| s.check_length(file_len - payload_at).map(|()| s))
+        {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut hash = PayloadHash::new(&header);
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = f.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+        }
+        Ok(hash.check(&header).map(|()| PartFile {
+            name: name.clone(),
+            path: path.to_path_buf(),
+            header,
+            payload_at,
+            sizes,
+        }))
+    })()?;
+    Ok(checked.map_err(|e| format!("{name}: {e}")))
+}
+
+impl PartFile {
+    fn io(&self, e: std::io::Error) -> Failure {
+        Failure::Io(format!("cannot read {}: {e}", self.name))
+    }
+
+    /// A reader of the file from `offset` bytes into the payload.
+    fn at(&self, offset: u64) -> Result<BufReader<File>, Failure> {
+        let mut f = File::open(&self.path).map_err(|e| self.io(e))?;
+        f.seek(SeekFrom::Start(self.payload_at + offset))
+            .map_err(|e| self.io(e))?;
+        Ok(BufReader::with_capacity(CHUNK, f))
+    }
+
+    /// The account files stored in the part.
+    fn files(&self) -> Result<BTreeMap<String, Vec<u8>>, Failure> {
+        let mut f = self.at(0)?;
+        let mut out = BTreeMap::new();
+        for (name, &size) in &self.header.files {
+            let mut bytes = vec![0u8; size as usize];
+            f.read_exact(&mut bytes).map_err(|e| self.io(e))?;
+            out.insert(name.clone(), bytes);
+        }
+        Ok(out)
+    }
+
+    /// The whole part, held (for a study with several variants).
+    fn read(&self) -> Result<Part, String> {
+        let bytes = std::fs::read(&self.path).map_err(|e| format!("{}: {e}", self.name))?;
+        Part::from_bytes(&bytes).map_err(|e| format!("{}: {e}", self.name))
+    }
+}
+
+/// The rows and draws of a plain run's parts, read in trial order across the parts.
+struct Trials<'p> {
+    parts: &'p [PartFile],
+    /// The part being read, its readers of values and draws, and trials read of it.
+    at: usize,
+    readers: Option<(BufReader<File>, BufReader<File>)>,
+    done: u64,
+    row: usize,
+    inputs: usize,
+}
+
+impl Trials<'_> {
+    /// The next `n` trials: their rows and their draws.
+    fn take(&mut self, n: u64) -> Result<(Vec<f64>, Vec<f64>), Failure> {
+        let (mut values, mut draws) = (Vec::new(), Vec::new());
+        let mut left = n;
+        while left > 0 {
+            let part = &self.parts[self.at];
+            if self.readers.is_none() {
+                let values_at = part.sizes.file_bytes;
+                let draws_at = values_at + 8 * part.sizes.values;
+                self.readers = Some((part.at(values_at)?, part.at(draws_at)?));
+                self.done = 0;
+            }
+            let m = left.min(part.header.trials - self.done);
+            let (v, d) = self.readers.as_mut().expect("opened above");
+            let read = |r: &mut BufReader<File>, count: usize, out: &mut Vec<f64>| {
+                let mut bytes = vec![0u8; 8 * count];
+                r.read_exact(&mut bytes).map_err(|e| part.io(e))?;
+                out.extend(shard::floats_of(&bytes));
+                Ok::<(), Failure>(())
+            };
+            read(v, m as usize * self.row, &mut values)?;
+            read(d, m as usize * self.inputs, &mut draws)?;
+            self.done += m;
+            left -= m;
+            if self.done == part.header.trials {
+                self.at += 1;
+                self.readers = None;
+            }
+        }
+        Ok((values, draws))
+    }
+}
+
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let entries = std::fs::read_dir(&args.parts)
         .map_err(|e| Failure::Io(format!("cannot read {}: {e}", args.parts.display())))?;
@@ -42,23 +190,12 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         .filter(|p| p.extension().is_some_and(|x| x == shard::EXTENSION))
         .collect();
     paths.sort();
-    memory::check_merge(
-        paths
-            .iter()
-            .filter_map(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum(),
-    )?;
     let mut problems = Vec::new();
     let mut parts = Vec::new();
     for p in &paths {
-        let name = p.display().to_string();
-        match std::fs::read(p) {
-            Ok(bytes) => match Part::from_bytes(&bytes) {
-                Ok(part) => parts.push((name, part)),
-                Err(e) => problems.push(format!("{name}: {e}")),
-            },
-            Err(e) => return Err(Failure::Io(format!("cannot read {name}: {e}"))),
+        match open_part(p)? {
+            Ok(part) => parts.push(part),
+            Err(e) => problems.push(e),
         }
     }
     if paths.is_empty() {
@@ -69,19 +206,23 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             args.parts.display()
         ));
     }
-    let merged = if problems.is_empty() {
-        shard::merge(parts).map_err(|e| problems.extend(e)).ok()
+    let order = if problems.is_empty() {
+        let headers: Vec<(String, &Header)> =
+            parts.iter().map(|p| (p.name.clone(), &p.header)).collect();
+        shard::check(&headers).map_err(|e| problems.extend(e)).ok()
     } else {
         None
     };
-    let Some(shard::Merged {
-        header,
-        runs,
-        files: stored,
-    }) = merged
-    else {
+    let Some(order) = order else {
         return Err(refuse(&problems));
     };
+    let mut parts: Vec<Option<PartFile>> = parts.into_iter().map(Some).collect();
+    let parts: Vec<PartFile> = order
+        .iter()
+        .map(|&i| parts[i].take().expect("each part once"))
+        .collect();
+    let header = parts[0].header.clone();
+    let stored = parts[0].files()?;
 
     // The scenario travels in the parts: read it again, and check it is the one they ran.
     let mut from_parts = |p: &str| -> Result<Vec<u8>, String> {
@@ -148,20 +289,94 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             width
         )]));
     }
-    let runs: Vec<Run> = runs
-        .into_iter()
-        .zip(inputs)
-        .map(|((matrix, draws), inputs)| Run {
-            matrix,
-            inputs,
-            draws,
-            summary: None,
-        })
-        .collect();
-    for run in &runs {
-        covsim::study::check_finite(&study, run).map_err(|d| Failure::Input(render_all(&d)))?;
-    }
-    let trials = runs[0].matrix.trials;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| super::driver::default_out(&model.name, &what));
+    let total = header.total_trials;
+    let (runs, lock, staging) = if header.study.is_none() {
+        // A plain run: summarised batch by batch as its rows are read, as the unsplit run
+        // was, holding one batch and the kept trials whatever the number of trials.
+        let batch = summary::batch_trials(model);
+        memory::check(
+            total.min(2 * batch),
+            memory::per_trial(model, inputs[0].len()),
+            "Merge on a machine with more memory.",
+        )?;
+        let lock = outdir::lock(&out_dir)?;
+        let mut staging = match args.per_trial {
+            true => Some(outdir::Staging::new(&out_dir, &lock)?),
+            false => None,
+        };
+        let mut rows_out = match &mut staging {
+            Some(st) => Some(PerTrialFile::new(st, Columns::of_model(model))?),
+            None => None,
+        };
+        let mut reader = Trials {
+            parts: &parts,
+            at: 0,
+            readers: None,
+            done: 0,
+            row: header.designs * header.width,
+            inputs: inputs[0].len(),
+        };
+        let mut stream = Stream::new(model, total, batch);
+        for range in stream.batches() {
+            let (values, draws) = reader.take(range.end - range.start)?;
+            let run = Run {
+                matrix: TrialMatrix {
+                    first_trial: range.start,
+                    trials: range.end - range.start,
+                    designs: header.designs,
+                    width: header.width,
+                    values,
+                },
+                inputs: inputs[0].clone(),
+                draws,
+                summary: None,
+            };
+            covsim::study::check_finite(&study, &run)
+                .map_err(|d| Failure::Input(render_all(&d)))?;
+            let stop = rows_out
+                .as_mut()
+                .is_some_and(|f| f.add(&run.matrix).is_break());
+            stream.push(run);
+            if stop {
+                break;
+            }
+        }
+        // A failed write of per_trial.csv stopped the reading: its error, before the run is
+        // finished.
+        if let (Some(f), Some(st)) = (rows_out, &staging) {
+            f.finish()
+                .map_err(|e| st.cannot_write(per_trial::FILE_NAME, e))?;
+        }
+        (vec![stream.finish()], lock, staging)
+    } else {
+        // A study of several variants holds every row (as the unsplit study does).
+        memory::check_merge(parts.iter().map(|p| p.sizes.payload()).sum())?;
+        let mut read = Vec::new();
+        for p in &parts {
+            read.push((p.name.clone(), p.read().map_err(|e| refuse(&[e]))?));
+        }
+        let merged = shard::merge(read).map_err(|e| refuse(&e))?;
+        let runs: Vec<Run> = merged
+            .runs
+            .into_iter()
+            .zip(inputs)
+            .map(|((matrix, draws), inputs)| Run {
+                matrix,
+                inputs,
+                draws,
+                summary: None,
+            })
+            .collect();
+        for run in &runs {
+            covsim::study::check_finite(&study, run).map_err(|d| Failure::Input(render_all(&d)))?;
+        }
+        (runs, outdir::lock(&out_dir)?, None)
+    };
+    let trials = runs[0].trials();
     let outcome = Outcome {
         runs,
         precision: None,
@@ -169,10 +384,6 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let finished = what
         .finish(&study, &outcome)
         .map_err(|d| Failure::Input(render_all(&d)))?;
-    let out_dir = args
-        .out
-        .unwrap_or_else(|| super::driver::default_out(&model.name, &what));
-    let lock = outdir::lock(&out_dir)?;
     let charts = !args.no_charts;
     let timing = Timing {
         account_month_designs_per_second: None,
@@ -190,7 +401,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         Finished::Run(results) => Written {
             results: &results,
             matrix: &outcome.runs[0].matrix,
-            staging: None,
+            staging,
             per_trial: args.per_trial,
             charts,
             deck: args.deck,
@@ -221,4 +432,116 @@ fn refuse(problems: &[String]) -> Failure {
         if problems.len() == 1 { "" } else { "s" }
     ));
     Failure::Input(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use covsim::driver::{self, Plan, Variant};
+    use covsim::engine::NoProgress;
+    use covsim::results::Results;
+
+    /// Parts of 67, 66 and 67 trials read in batches of 48 (batches that straddle the parts),
+    /// summarised as they are read: the rows and draws of the run held whole, and its results,
+    /// bit for bit.
+    #[test]
+    fn parts_read_batch_by_batch_give_the_run_held_whole() {
+        const TRIALS: u64 = 200;
+        const BATCH: u64 = 48;
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/transition.toml"
+        ))
+        .unwrap()
+        .replacen(
+            "default_failure = 0.05",
+            "default_failure = { dist = \"uniform\", min = 0.02, max = 0.1 }",
+            1,
+        );
+        let mut sc = Scenario::load(&text, "transition.toml", &mut |p: &str| {
+            Err(format!("no file {p}"))
+        })
+        .unwrap_or_else(|d| panic!("{}", render_all(&d)));
+        sc.settings.trials = TRIALS;
+        let simulate = |plan: Plan| {
+            driver::run(&sc, &[Variant::new()], &plan, &NoProgress)
+                .unwrap_or_else(|d| panic!("{}", render_all(&d)))
+                .runs
+                .remove(0)
+        };
+        let held = simulate(Plan::Trials(0..TRIALS));
+        assert_eq!(held.inputs.len(), 1);
+
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            let run = simulate(Plan::Trials(shard::range(i, 3, TRIALS)));
+            let part = Part::new(
+                &run,
+                i,
+                3,
+                TRIALS,
+                sc.settings.seed,
+                &sc.model.name,
+                &sc.model.hash,
+                "transition.toml",
+                &text,
+                BTreeMap::new(),
+            );
+            // Written in reverse order: the merge orders them by trial.
+            std::fs::write(
+                dir.path().join(format!("{}.covpart", 9 - i)),
+                part.to_bytes(),
+            )
+            .unwrap();
+        }
+        let mut parts: Vec<PartFile> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| open_part(&e.unwrap().path()).ok().unwrap().unwrap())
+            .collect();
+        let headers: Vec<(String, &Header)> =
+            parts.iter().map(|p| (p.name.clone(), &p.header)).collect();
+        let order = shard::check(&headers).unwrap();
+        let mut by_trial: Vec<Option<PartFile>> = parts.drain(..).map(Some).collect();
+        let parts: Vec<PartFile> = order.iter().map(|&i| by_trial[i].take().unwrap()).collect();
+        assert_eq!(
+            parts.iter().map(|p| p.header.trials).collect::<Vec<_>>(),
+            [66, 67, 67]
+        );
+
+        let model = &sc.model;
+        let mut reader = Trials {
+            parts: &parts,
+            at: 0,
+            readers: None,
+            done: 0,
+            row: model.designs.len() * covsim::metrics::Layout::of(model).width(),
+            inputs: 1,
+        };
+        let mut stream = Stream::new(model, TRIALS, BATCH);
+        let (mut values, mut draws) = (Vec::new(), Vec::new());
+        for range in stream.batches() {
+            let (v, d) = reader.take(range.end - range.start).ok().unwrap();
+            values.extend_from_slice(&v);
+            draws.extend_from_slice(&d);
+            stream.push(Run {
+                matrix: TrialMatrix {
+                    first_trial: range.start,
+                    trials: range.end - range.start,
+                    designs: held.matrix.designs,
+                    width: held.matrix.width,
+                    values: v,
+                },
+                inputs: held.inputs.clone(),
+                draws: d,
+                summary: None,
+            });
+        }
+        assert!(values == held.matrix.values, "the rows, in trial order");
+        assert!(draws == held.draws, "the draws, in trial order");
+        let merged = stream.finish();
+        let json = |run: &Run| {
+            serde_json::to_string(&Results::from_run_in(model, &sc.settings, run, BATCH)).unwrap()
+        };
+        assert_eq!(json(&merged), json(&held));
+    }
 }
