@@ -32,6 +32,10 @@ pub enum Plan {
     /// simulated: a run holds one batch's rows and those of every `every`-th trial, never all
     /// of them (see [`crate::summary`]); the results are those of `Trials(0..trials)`.
     Streamed { trials: u64, batch: u64 },
+    /// A range of trials (a shard's) batch by batch of `batch`, every batch handed to the
+    /// caller's `rows` and dropped: the run keeps only the draws of the uncertain inputs, its
+    /// matrix only the range (no rows). How a shard writes its part file without holding it.
+    Rows { trials: Range<u64>, batch: u64 },
     /// Whole batches of trials, every variant in step, until every variant's 95% intervals
     /// are within `target` (see [`study::relative_half_width`]) or `max_trials` is reached.
     Precision {
@@ -47,6 +51,7 @@ impl Plan {
         match self {
             Plan::Trials(r) => r.end - r.start,
             Plan::Streamed { trials, .. } => *trials,
+            Plan::Rows { trials, .. } => trials.end - trials.start,
             Plan::Precision { max_trials, .. } => *max_trials,
         }
     }
@@ -102,6 +107,19 @@ pub fn run_with_rows(
                 .iter()
                 .enumerate()
                 .map(|(i, v)| streamed(sc, v, trials, batch, progress, &mut |m| rows(i, m)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Outcome {
+                runs,
+                precision: None,
+            })
+        }
+        Plan::Rows { ref trials, batch } => {
+            let runs = variants
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    rows_only(sc, v, trials.clone(), batch, progress, &mut |m| rows(i, m))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Outcome {
                 runs,
@@ -165,6 +183,48 @@ fn streamed(
         stream.push(run);
     }
     Ok(stream.finish())
+}
+
+/// Trials `range` of variant `v` batch by batch, each batch handed to `rows` and dropped (see
+/// [`Plan::Rows`]). The draws are those of the same trials run at once (the Latin hypercube
+/// block is the scenario's trial count either way).
+fn rows_only(
+    sc: &Scenario,
+    v: &Variant,
+    range: Range<u64>,
+    batch: u64,
+    progress: &dyn Progress,
+    rows: &mut dyn FnMut(&TrialMatrix) -> ControlFlow<()>,
+) -> Result<Run, Vec<Diagnostic>> {
+    let batch = batch.max(1);
+    let mut out: Option<Run> = None;
+    let mut start = range.start;
+    loop {
+        let end = (start + batch).min(range.end);
+        let run = study::simulate(sc, v, start..end, sc.settings.trials, progress)?;
+        if rows(&run.matrix).is_break() {
+            return Err(Vec::new());
+        }
+        let o = out.get_or_insert_with(|| Run {
+            matrix: TrialMatrix {
+                first_trial: range.start,
+                trials: 0,
+                designs: run.matrix.designs,
+                width: run.matrix.width,
+                values: Vec::new(),
+            },
+            inputs: run.inputs.clone(),
+            draws: Vec::new(),
+            summary: None,
+        });
+        o.matrix.trials += run.matrix.trials;
+        o.draws.extend_from_slice(&run.draws);
+        start = end;
+        if start >= range.end {
+            break;
+        }
+    }
+    Ok(out.expect("at least one batch"))
 }
 
 /// A run of `trials` trials summarised batch by batch as its rows come (docs/MODEL.md §9):

@@ -2,14 +2,16 @@
 //! `[⌊i·T/N⌋, ⌊(i+1)·T/N⌋)`; its part file carries those rows of the trial matrix and the draws
 //! of the uncertain inputs, with everything needed to check and merge it: covsim version,
 //! scenario (text, account files and hash), seed, total trials, its range. Merging orders the
-//! rows by trial, so the merged statistics are those of one unsplit run, bit for bit. No I/O
-//! here: the CLI reads and writes the bytes.
+//! rows by trial, so the merged statistics are those of one unsplit run, bit for bit.
 //!
 //! Layout of a part file: the line `covsim-part 1\n`, the header's length as 8 bytes
 //! (little-endian), the header as JSON, then the account files, the matrix values and the draws
-//! as little-endian `f64`, in the order and sizes the header gives.
+//! as little-endian `f64`, in the order and sizes the header gives. A plain run's shard writes
+//! its part as it simulates ([`PartWriter`]): the header JSON is then padded with spaces to the
+//! length it gives. No file is opened here: the CLI reads and writes the files.
 
 use std::collections::BTreeMap;
+use std::io::{Seek, SeekFrom, Write};
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -348,6 +350,107 @@ impl PayloadHash {
     }
 }
 
+/// A plain run's part file written as its trials are simulated, so a shard never holds its
+/// rows: the magic line, the header's length and a header with room to spare (its checksum and
+/// timing are known only at the end; the JSON is padded with spaces, which JSON ignores), the
+/// account files, each batch of rows as it comes, then the draws; at the end the header is
+/// written again over the first one. The same content as [`Part::to_bytes`] gives, read by the
+/// same reader.
+pub struct PartWriter<W: Write + Seek> {
+    out: W,
+    header: Header,
+    room: usize,
+    hash: PayloadHash,
+    values: u64,
+}
+
+impl<W: Write + Seek> PartWriter<W> {
+    /// Starts the part whose header is `header` (its sizes: `trials` of `designs` × `width`
+    /// values, `inputs` draws a trial, the account files `files`), before any row.
+    pub fn new(
+        mut out: W,
+        header: Header,
+        files: &BTreeMap<String, Vec<u8>>,
+    ) -> std::io::Result<PartWriter<W>> {
+        let mut header = header;
+        header.payload_sha256 = "0".repeat(64);
+        header.simulate_seconds = 0.0;
+        header.threads = 0;
+        // Room for the checksum, the seconds (up to 24 characters) and the threads.
+        let room = serde_json::to_vec(&header)
+            .expect("a header serialises")
+            .len()
+            + 64;
+        out.write_all(MAGIC)?;
+        out.write_all(&(room as u64).to_le_bytes())?;
+        out.write_all(&vec![b' '; room])?;
+        header.payload_sha256 = String::new();
+        let mut hash = PayloadHash::new(&header);
+        for (name, bytes) in files {
+            debug_assert_eq!(header.files.get(name), Some(&(bytes.len() as u64)));
+            out.write_all(bytes)?;
+            hash.update(bytes);
+        }
+        Ok(PartWriter {
+            out,
+            header,
+            room,
+            hash,
+            values: 0,
+        })
+    }
+
+    /// Appends the rows of the next trials.
+    pub fn rows(&mut self, m: &TrialMatrix) -> std::io::Result<()> {
+        let mut bytes = Vec::with_capacity(8 * m.values.len());
+        for x in &m.values {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        self.out.write_all(&bytes)?;
+        self.hash.update(&bytes);
+        self.values += m.values.len() as u64;
+        Ok(())
+    }
+
+    /// Appends the draws, writes the final header and gives the destination back.
+    pub fn finish(
+        mut self,
+        draws: &[f64],
+        simulate_seconds: f64,
+        threads: usize,
+    ) -> std::io::Result<W> {
+        let sizes = self.header.sizes().map_err(std::io::Error::other)?;
+        if self.values != sizes.values || draws.len() as u64 != sizes.draws {
+            return Err(std::io::Error::other(format!(
+                "a part of {} values and {} draws was given {} and {}",
+                sizes.values,
+                sizes.draws,
+                self.values,
+                draws.len()
+            )));
+        }
+        let mut bytes = Vec::with_capacity(8 * draws.len());
+        for x in draws {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        self.out.write_all(&bytes)?;
+        self.hash.update(&bytes);
+        let mut header = self.header;
+        header.payload_sha256 = self.hash.hex();
+        header.simulate_seconds = simulate_seconds;
+        header.threads = threads;
+        let mut json = serde_json::to_vec(&header).expect("a header serialises");
+        if json.len() > self.room {
+            return Err(std::io::Error::other("the part header outgrew its room"));
+        }
+        json.resize(self.room, b' ');
+        self.out.seek(SeekFrom::Start(PREFIX as u64))?;
+        self.out.write_all(&json)?;
+        self.out.seek(SeekFrom::End(0))?;
+        Ok(self.out)
+    }
+}
+
 /// The rows of a whole run, merged from its parts.
 #[derive(Debug, Clone)]
 pub struct Merged {
@@ -543,5 +646,68 @@ mod tests {
             }
         }
         assert_eq!(range(3, 16, 2000), 375..500);
+    }
+
+    /// A part written batch by batch reads back as the part written at once: the same header
+    /// (checksum included; only the JSON's padding differs), rows and draws.
+    #[test]
+    fn a_part_written_batch_by_batch_is_the_part_written_at_once() {
+        let (designs, width, trials) = (2usize, 3usize, 5u64);
+        let values: Vec<f64> = (0..trials as usize * designs * width)
+            .map(|i| i as f64 * 0.37 - 2.0)
+            .collect();
+        let draws: Vec<f64> = (0..trials).map(|t| t as f64 / 7.0).collect();
+        let run = Run {
+            matrix: TrialMatrix {
+                first_trial: 10,
+                trials,
+                designs,
+                width,
+                values: values.clone(),
+            },
+            inputs: Vec::new(),
+            draws: draws.clone(),
+            summary: None,
+        };
+        let files = BTreeMap::from([("accounts.csv".to_string(), b"id,potential\nA,1\n".to_vec())]);
+        let mut whole = Part::new(&run, 1, 3, 15, 42, "s", "h", "s.toml", "[x]", files.clone());
+        whole.header.inputs = vec!["a.b".into()];
+        whole.header.simulate_seconds = 12.345678901234567;
+        whole.header.threads = 16;
+        let at_once = Part::from_bytes(&whole.to_bytes()).expect("reads");
+
+        let mut w = PartWriter::new(
+            std::io::Cursor::new(Vec::new()),
+            whole.header.clone(),
+            &files,
+        )
+        .expect("starts");
+        let row = designs * width;
+        for (first, n) in [(0usize, 2usize), (2, 3)] {
+            w.rows(&TrialMatrix {
+                first_trial: 10 + first as u64,
+                trials: n as u64,
+                designs,
+                width,
+                values: values[first * row..(first + n) * row].to_vec(),
+            })
+            .expect("rows");
+        }
+        let bytes = w
+            .finish(&draws, 12.345678901234567, 16)
+            .expect("finishes")
+            .into_inner();
+        let streamed = Part::from_bytes(&bytes).expect("reads");
+        assert_eq!(streamed.header, at_once.header);
+        assert_eq!(streamed.files, at_once.files);
+        assert!(streamed.values == values && streamed.draws == draws);
+        // Too few rows is an error, not a part.
+        let w = PartWriter::new(
+            std::io::Cursor::new(Vec::new()),
+            whole.header.clone(),
+            &files,
+        )
+        .expect("starts");
+        assert!(w.finish(&draws, 0.0, 1).is_err());
     }
 }

@@ -160,6 +160,11 @@ impl Common {
                 batch: self.batch,
                 max_trials: self.max_trials,
             },
+            // A plain run's shard writes its part file batch by batch as it simulates.
+            (None, Some((i, n))) if *study == Study::Run => Plan::Rows {
+                trials: shard::range(i, n, sc.settings.trials),
+                batch: summary::batch_trials(model),
+            },
             (None, Some((i, n))) => Plan::Trials(shard::range(i, n, sc.settings.trials)),
             // A plain run is summarised as it goes (and per_trial.csv written as it goes): its
             // memory stays flat however many trials it has.
@@ -173,12 +178,13 @@ impl Common {
         // Trials whose rows are held at once: one batch and the kept rows of a streamed run.
         let held = match plan {
             Plan::Streamed { trials, batch } => trials.min(2 * batch),
+            Plan::Rows { ref trials, batch } => (trials.end - trials.start).min(batch),
             _ => plan.most_trials(),
         };
         memory::check(
             held.saturating_mul(variants.len() as u64),
             memory::per_trial(model, sc.uncertain.len()),
-            "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines (`covsim merge` then needs the memory of the whole run); memory grows with trials × designs × months × sweep points (docs/PERFORMANCE.md).",
+            "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines; memory grows with trials × designs × months × sweep points (docs/PERFORMANCE.md).",
         )?;
         // A shard writes one part file into a folder shared with the other shards; a whole run
         // owns its folder while it works.
@@ -197,6 +203,50 @@ impl Common {
             Some(st) => Some(PerTrialFile::new(st, Columns::of_model(model))?),
             None => None,
         };
+        // A shard's part file: its name, what it says of itself, and for a plain run the file
+        // being written as the batches come.
+        let part_of = |run: &covsim::study::Run, i: u64, n: u64| {
+            let (file, text, named) = sc.source();
+            shard::Part::new(
+                run,
+                i,
+                n,
+                sc.settings.trials,
+                sc.settings.seed,
+                &model.name,
+                &model.hash,
+                file,
+                text,
+                named.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            )
+        };
+        let part_name = |i: u64, n: u64| {
+            format!(
+                "{}.part-{i:04}-of-{n:04}.{}",
+                files::folder_name(&model.name),
+                shard::EXTENSION
+            )
+        };
+        let mut part_out = match (&plan, shard) {
+            (Plan::Rows { trials, .. }, Some((i, n))) => {
+                // The part's header from the shape of its rows, before any row.
+                let shape = covsim::study::Run {
+                    matrix: TrialMatrix {
+                        first_trial: trials.start,
+                        trials: trials.end - trials.start,
+                        designs: model.designs.len(),
+                        width: covsim::metrics::Layout::of(model).width(),
+                        values: Vec::new(),
+                    },
+                    inputs: sc.uncertain.clone(),
+                    draws: Vec::new(),
+                    summary: None,
+                };
+                let part = part_of(&shape, i, n);
+                Some(PartFile::new(&out_dir, &part_name(i, n), part)?)
+            }
+            _ => None,
+        };
         let pool = super::pool(self.threads)?;
         let threads = pool.current_num_threads();
 
@@ -214,11 +264,13 @@ impl Common {
         let progress = Bar(bar);
         let started = Instant::now();
         let outcome = pool.install(|| {
-            covsim::driver::run_with_rows(sc, &variants, &plan, &progress, &mut |_, m| {
-                match &mut rows_out {
-                    Some(f) => f.add(m),
-                    None => ControlFlow::Continue(()),
-                }
+            covsim::driver::run_with_rows(sc, &variants, &plan, &progress, &mut |_, m| match (
+                &mut rows_out,
+                &mut part_out,
+            ) {
+                (Some(f), _) => f.add(m),
+                (_, Some(p)) => p.add(m),
+                _ => ControlFlow::Continue(()),
             })
         });
         let seconds = started.elapsed().as_secs_f64();
@@ -227,36 +279,29 @@ impl Common {
             f.finish()
                 .map_err(|e| st.cannot_write(per_trial::FILE_NAME, e))?;
         }
+        let part_error = part_out.as_mut().and_then(|p| p.error.take());
+        if let (Some(p), Some(e)) = (&part_out, part_error) {
+            return Err(p.cannot_write(e));
+        }
         let outcome = outcome.map_err(|d| Failure::Input(render_all(&d)))?;
         let trials = outcome.runs.first().map_or(0, |r| r.trials());
 
         if let Some((i, n)) = shard {
             let range = shard::range(i, n, sc.settings.trials);
-            let (file, text, named) = sc.source();
             let (first, more) = outcome.runs.split_first().expect("a study has a variant");
-            let mut part = shard::Part::new(
-                first,
-                i,
-                n,
-                sc.settings.trials,
-                sc.settings.seed,
-                &model.name,
-                &model.hash,
-                file,
-                text,
-                named.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            );
-            if *study != Study::Run {
-                part = part.of_study(study.clone(), more);
+            let name = part_name(i, n);
+            match part_out {
+                Some(p) => p.finish(&first.draws, seconds, threads)?,
+                None => {
+                    let mut part = part_of(first, i, n);
+                    if *study != Study::Run {
+                        part = part.of_study(study.clone(), more);
+                    }
+                    part.header.simulate_seconds = seconds;
+                    part.header.threads = threads;
+                    files::write_all(&out_dir, &[(name.clone(), part.to_bytes())])?;
+                }
             }
-            part.header.simulate_seconds = seconds;
-            part.header.threads = threads;
-            let name = format!(
-                "{}.part-{i:04}-of-{n:04}.{}",
-                files::folder_name(&model.name),
-                shard::EXTENSION
-            );
-            files::write_all(&out_dir, &[(name.clone(), part.to_bytes())])?;
             out(&format!(
                 "wrote {} (shard {i} of {n}: trials {}..{} of {}); merge the parts with `covsim merge {}`\n",
                 out_dir.join(&name).display(),
@@ -403,5 +448,76 @@ impl PerTrialFile {
         let mut out = self.w.finish()?;
         out.flush()?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    }
+}
+
+/// A plain run's part file being written batch by batch: to a temporary name in the parts
+/// folder, renamed into place when whole, removed if the shard fails.
+pub struct PartFile {
+    w: Option<shard::PartWriter<BufWriter<std::fs::File>>>,
+    error: Option<std::io::Error>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl PartFile {
+    fn new(dir: &std::path::Path, name: &str, part: shard::Part) -> Result<PartFile, Failure> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Io(format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let mut f = PartFile {
+            w: None,
+            error: None,
+            tmp,
+            path,
+        };
+        let file = std::fs::File::create(&f.tmp).map_err(|e| f.cannot_write(e))?;
+        let w = shard::PartWriter::new(
+            BufWriter::with_capacity(1 << 20, file),
+            part.header,
+            &part.files,
+        )
+        .map_err(|e| f.cannot_write(e))?;
+        f.w = Some(w);
+        Ok(f)
+    }
+
+    fn cannot_write(&self, e: std::io::Error) -> Failure {
+        Failure::Io(format!("cannot write {}: {e}", self.path.display()))
+    }
+
+    /// Appends the rows of `m`; stops the shard at the first failed write.
+    fn add(&mut self, m: &TrialMatrix) -> ControlFlow<()> {
+        if self.error.is_some() {
+            return ControlFlow::Break(());
+        }
+        match self.w.as_mut().expect("open until finished").rows(m) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    /// Appends the draws and the final header, and puts the file in place.
+    fn finish(mut self, draws: &[f64], seconds: f64, threads: usize) -> Result<(), Failure> {
+        let w = self.w.take().expect("open until finished");
+        let done = w
+            .finish(draws, seconds, threads)
+            .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+            .and_then(|file| file.sync_all())
+            .and_then(|()| std::fs::rename(&self.tmp, &self.path));
+        done.map_err(|e| self.cannot_write(e))
+    }
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        // Not renamed into place (a failure, or a finish that failed): no half part is left.
+        if self.tmp.exists() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }

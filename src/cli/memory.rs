@@ -1,11 +1,10 @@
 //! Refusing a run that cannot fit in memory, before simulating, instead of aborting on
-//! allocation halfway. A plain `covsim run` holds at most one batch of trials' rows and the kept
-//! rows (crate::summary), so its memory is flat in trials (with `--per-trial` too: its rows go
-//! to per_trial.csv batch by batch); a shard, a precision run, a sweep or a tornado holds every
-//! trial's row: designs × (metrics + monthly
-//! values × months) × 8 bytes per trial, plus the draws of the uncertain inputs and the working
-//! columns of the statistics. The machine's
-//! available memory is read here, never in the library.
+//! allocation halfway. A plain `covsim run`, its shards and their merge hold at most one batch
+//! of trials' rows and the kept rows (crate::summary), so their memory is flat in trials
+//! (per_trial.csv and part files are written batch by batch); a precision run, a sweep or a
+//! tornado holds every trial's row: designs × (metrics + monthly values × months) × 8 bytes per
+//! trial, plus the draws of the uncertain inputs and the working columns of the statistics. The
+//! machine's available memory is read here, never in the library.
 
 use covsim::metrics::Layout;
 use covsim::model::Model;

@@ -151,7 +151,10 @@ struct Trials<'p> {
 impl Trials<'_> {
     /// The next `n` trials: their rows and their draws.
     fn take(&mut self, n: u64) -> Result<(Vec<f64>, Vec<f64>), Failure> {
-        let (mut values, mut draws) = (Vec::new(), Vec::new());
+        let (mut values, mut draws) = (
+            Vec::with_capacity(n as usize * self.row),
+            Vec::with_capacity(n as usize * self.inputs),
+        );
         let mut left = n;
         while left > 0 {
             let part = &self.parts[self.at];
@@ -163,10 +166,17 @@ impl Trials<'_> {
             }
             let m = left.min(part.header.trials - self.done);
             let (v, d) = self.readers.as_mut().expect("opened above");
+            // Piece by piece, so a batch is held once, as numbers.
             let read = |r: &mut BufReader<File>, count: usize, out: &mut Vec<f64>| {
-                let mut bytes = vec![0u8; 8 * count];
-                r.read_exact(&mut bytes).map_err(|e| part.io(e))?;
-                out.extend(shard::floats_of(&bytes));
+                out.reserve(count);
+                let mut left = 8 * count;
+                let mut bytes = vec![0u8; left.min(CHUNK)];
+                while left > 0 {
+                    let piece = left.min(CHUNK);
+                    r.read_exact(&mut bytes[..piece]).map_err(|e| part.io(e))?;
+                    out.extend(shard::floats_of(&bytes[..piece]));
+                    left -= piece;
+                }
                 Ok::<(), Failure>(())
             };
             read(v, m as usize * self.row, &mut values)?;
