@@ -86,13 +86,6 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// per_trial.csv of the trials `m`, in memory.
-pub fn render(results: &Results, m: &TrialMatrix) -> Vec<u8> {
-    let mut w = Writer::new(Vec::new(), Columns::of_results(results)).expect("write to memory");
-    w.rows(m).expect("write to memory");
-    w.finish().expect("flush to memory")
-}
-
 /// One row of per_trial.csv read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
