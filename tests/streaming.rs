@@ -251,3 +251,48 @@ fn a_streamed_run_stops_when_its_rows_cannot_be_written() {
     assert!(matches!(stopped, Err(d) if d.is_empty()));
     assert_eq!(batches, 2, "no batch simulated after the one that failed");
 }
+
+#[test]
+fn model_md_states_the_batch_size_the_code_uses() {
+    // The batch rule of docs/MODEL.md §9, with its worked example, against the code's layout:
+    // a re-implementation from the document must cut the same batches, or its merged moments
+    // differ in their last bits (an independent check found the document saying 6 monthly
+    // values per month where the rows hold 7).
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/MODEL.md"))
+        .expect("docs/MODEL.md");
+    let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    let count = covsim::metrics::monthly::COUNT;
+    assert!(
+        doc.contains(&format!("plus {count} monthly values per month")),
+        "MODEL.md §9 must say {count} monthly values per month"
+    );
+    for (key, _) in covsim::metrics::monthly::KEYS {
+        assert!(
+            doc.contains(&format!("`{key}`")),
+            "MODEL.md §9 names the monthly value {key}"
+        );
+    }
+    let sc = Scenario::load(
+        covsim::scenario::BUILTIN,
+        "leverage.toml",
+        &mut |p: &str| Err(format!("no file {p}")),
+    )
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    let layout = covsim::metrics::Layout::of(&sc.model);
+    let designs = sc.model.designs.len();
+    let bytes = designs * layout.width() * 8;
+    let batch = summary::batch_trials(&sc.model);
+    let sentence = format!(
+        "The built-in example: {designs} designs × ({} + {count} × {}) values × 8 bytes = {} bytes a trial, so `B` = ⌊268,435,456 ÷ {}⌋ = {}, rounded down to {}.",
+        layout.metrics(),
+        sc.model.months,
+        covsim::export::thousands(bytes as f64),
+        covsim::export::thousands(bytes as f64),
+        covsim::export::thousands(((256u64 << 20) / bytes as u64) as f64),
+        covsim::export::thousands(batch as f64),
+    );
+    assert!(
+        doc.contains(&sentence),
+        "MODEL.md §9 should read: {sentence}"
+    );
+}
