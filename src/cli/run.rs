@@ -46,7 +46,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     .write(&done.out_dir, &done.lock)
 }
 
-/// Everything a run (or a merge) writes, rendered before the first file is written.
+/// Everything a run (or a merge) writes: rendered, or written into the run's staging folder,
+/// before anything appears in the output folder (all of it then, or none).
 pub struct Written<'a> {
     pub results: &'a Results,
     /// Every trial's rows, for per_trial.csv when it is not in `staging` already.
