@@ -251,7 +251,7 @@ pub static KEYS: &[Key] = &[
     Key {
         table: "simulation",
         name: "trials",
-        meaning: "Monte Carlo trials (`--trials` overrides); a run must also fit in memory, about designs × (metrics + 6 × months) × 8 bytes per trial (3.3 KB for the example at 12 months): a run that does not fit is refused before simulating, saying how many trials would (docs/PERFORMANCE.md)",
+        meaning: "Monte Carlo trials (`--trials` overrides). A plain run, its shards and their merge hold one batch of trials at a time, about 0.55 GiB at most whatever the number; `--precision` runs, sweeps and tornados hold every trial, about designs × (metrics + 7 × months) × 8 bytes each (3.4 KB for the example at 12 months), and are refused before simulating when they would not fit, saying how many trials would (docs/PERFORMANCE.md)",
         unit: "count",
         kind: Whole(2, 100_000_000, Some(defaults::TRIALS)),
         range: "",
