@@ -193,15 +193,12 @@ impl Common {
             None => Some(outdir::lock(&out_dir)?),
         };
         // per_trial.csv of a streamed run, written into the new outputs batch by batch.
-        let mut staging = match (&lock, per_trial_csv, &plan) {
+        let (staging, mut rows_out) = match (&lock, per_trial_csv, &plan) {
             (Some(lock), true, Plan::Streamed { .. }) => {
-                Some(outdir::Staging::new(&out_dir, lock)?)
+                let (st, f) = PerTrialFile::staged(&out_dir, lock, model)?;
+                (Some(st), Some(f))
             }
-            _ => None,
-        };
-        let mut rows_out = match &mut staging {
-            Some(st) => Some(PerTrialFile::new(st, Columns::of_model(model))?),
-            None => None,
+            _ => (None, None),
         };
         // A shard's part file: its name, what it says of itself, and for a plain run the file
         // being written as the batches come.
@@ -426,18 +423,20 @@ impl PerTrialFile {
         Ok(PerTrialFile { w, error: None })
     }
 
+    /// A fresh staging folder of `out_dir` with per_trial.csv of `model`'s rows begun in it.
+    pub fn staged(
+        out_dir: &std::path::Path,
+        lock: &outdir::Lock,
+        model: &covsim::model::Model,
+    ) -> Result<(outdir::Staging, PerTrialFile), Failure> {
+        let mut staging = outdir::Staging::new(out_dir, lock)?;
+        let f = PerTrialFile::new(&mut staging, Columns::of_model(model))?;
+        Ok((staging, f))
+    }
+
     /// Appends the rows of `m`; stops the run at the first failed write (a full disk).
     pub fn add(&mut self, m: &TrialMatrix) -> ControlFlow<()> {
-        if self.error.is_some() {
-            return ControlFlow::Break(());
-        }
-        match self.w.rows(m) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                self.error = Some(e);
-                ControlFlow::Break(())
-            }
-        }
+        guarded(&mut self.error, || self.w.rows(m))
     }
 
     /// Flushes the file to disk, or gives the first error.
@@ -489,16 +488,8 @@ impl PartFile {
 
     /// Appends the rows of `m`; stops the shard at the first failed write.
     fn add(&mut self, m: &TrialMatrix) -> ControlFlow<()> {
-        if self.error.is_some() {
-            return ControlFlow::Break(());
-        }
-        match self.w.as_mut().expect("open until finished").rows(m) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                self.error = Some(e);
-                ControlFlow::Break(())
-            }
-        }
+        let w = self.w.as_mut().expect("open until finished");
+        guarded(&mut self.error, || w.rows(m))
     }
 
     /// Appends the draws and the final header, and puts the file in place.
@@ -518,6 +509,24 @@ impl Drop for PartFile {
         // Not renamed into place (a failure, or a finish that failed): no half part is left.
         if self.tmp.exists() {
             let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// One write of a file written batch by batch: after a failed write nothing more is written,
+/// the first error is kept in `error` and the run is told to stop.
+fn guarded(
+    error: &mut Option<std::io::Error>,
+    write: impl FnOnce() -> std::io::Result<()>,
+) -> ControlFlow<()> {
+    if error.is_some() {
+        return ControlFlow::Break(());
+    }
+    match write() {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            *error = Some(e);
+            ControlFlow::Break(())
         }
     }
 }

@@ -11,7 +11,7 @@ use clap::Args;
 use covsim::diag::render_all;
 use covsim::driver::{Finished, Outcome, Stream, Study};
 use covsim::engine::TrialMatrix;
-use covsim::export::per_trial::{self, Columns};
+use covsim::export::per_trial;
 use covsim::export::timing::Timing;
 use covsim::scenario::Scenario;
 use covsim::shard::{self, Header, Part, PayloadHash, Sizes};
@@ -314,13 +314,12 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             "Merge on a machine with more memory.",
         )?;
         let lock = outdir::lock(&out_dir)?;
-        let mut staging = match args.per_trial {
-            true => Some(outdir::Staging::new(&out_dir, &lock)?),
-            false => None,
-        };
-        let mut rows_out = match &mut staging {
-            Some(st) => Some(PerTrialFile::new(st, Columns::of_model(model))?),
-            None => None,
+        let (staging, mut rows_out) = match args.per_trial {
+            true => {
+                let (st, f) = PerTrialFile::staged(&out_dir, &lock, model)?;
+                (Some(st), Some(f))
+            }
+            false => (None, None),
         };
         let mut reader = Trials {
             parts: &parts,
