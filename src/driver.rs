@@ -16,7 +16,8 @@ use crate::engine::{Progress, TrialMatrix};
 use crate::results::Results;
 use crate::scenario::Scenario;
 use crate::sensitivity::{self, Tornado};
-use crate::study::{self, Precision, Run, relative_half_width};
+use crate::stats::Moments;
+use crate::study::{self, Precision, Run};
 use crate::summary::{self, Summary};
 use crate::sweep::{self, Sweep};
 
@@ -29,23 +30,37 @@ pub enum Plan {
     /// A fixed range of trials out of the scenario's `trials` (all of them, or a shard's).
     Trials(Range<u64>),
     /// All `trials` of the scenario, summarised batch by batch of `batch` trials as they are
-    /// simulated: a run holds one batch's rows and those of every `every`-th trial, never all
-    /// of them (see [`crate::summary`]); the results are those of `Trials(0..trials)`.
+    /// simulated, variant after variant ([`Stream`]): each variant holds the rows of every
+    /// `every`-th trial, and the one being simulated its batch's rows too, never all of them
+    /// (see [`crate::summary`]); the results are those of `Trials(0..trials)`.
     Streamed { trials: u64, batch: u64 },
     /// A range of trials (a shard's) batch by batch of `batch`, every batch handed to the
     /// caller's `rows` and dropped: the run keeps only the draws of the uncertain inputs, its
     /// matrix only the range (no rows). How a shard writes its part file without holding it.
     Rows { trials: Range<u64>, batch: u64 },
-    /// Whole batches of trials, every variant in step, until every variant's 95% intervals
-    /// are within `target` (see [`study::relative_half_width`]) or `max_trials` is reached.
+    /// Whole batches of `batch` trials (the Latin hypercube block too), every variant in step,
+    /// until every variant's 95% intervals are within `target` (see
+    /// [`study::relative_half_width`]) or `max_trials` is reached; each variant summarised as
+    /// it goes ([`Stream`], in batches of `summary_batch` trials, [`summary::batch_trials`]
+    /// of the model), so never all rows held.
     Precision {
         target: f64,
         batch: u64,
         max_trials: u64,
+        summary_batch: u64,
     },
 }
 
 impl Plan {
+    /// All of the scenario's trials, summarised batch by batch as they are simulated: how a
+    /// study runs unless it is split into shards or run to a precision.
+    pub fn all_trials(sc: &Scenario) -> Plan {
+        Plan::Streamed {
+            trials: sc.settings.trials,
+            batch: summary::batch_trials(&sc.model),
+        }
+    }
+
     /// The most trials one variant runs under this plan (for the progress bar and memory).
     pub fn most_trials(&self) -> u64 {
         match self {
@@ -81,8 +96,9 @@ pub fn run(
 
 /// [`run`], handing every batch of rows of a [`Plan::Streamed`] run to `rows` (the variant's
 /// index, the batch) as soon as it is simulated, in trial order, before it is dropped: how
-/// `covsim run --per-trial` writes per_trial.csv without holding it. Other plans keep every
-/// row in their [`Run`]s and call `rows` with nothing. When `rows` breaks, the run stops and
+/// `covsim run --per-trial` writes per_trial.csv without holding it; likewise every batch of a
+/// [`Plan::Precision`] run and of a [`Plan::Rows`] run (a shard's part file). A
+/// [`Plan::Trials`] run calls `rows` with nothing. When `rows` breaks, the run stops and
 /// returns an error with no diagnostics (the caller knows why it stopped).
 pub fn run_with_rows(
     sc: &Scenario,
@@ -130,34 +146,41 @@ pub fn run_with_rows(
             target,
             batch,
             max_trials,
+            summary_batch,
         } => {
-            let batch = batch.max(2);
-            let first = 0..batch.min(max_trials);
-            let mut runs = variants
+            // Every variant summarised as it goes (its rows in batches of the summary's size,
+            // whatever the precision batch), all in step, checked after every whole batch.
+            let step = batch.max(2);
+            let mut streams: Vec<Stream> = variants
                 .iter()
-                .map(|v| study::simulate(sc, v, first.clone(), batch, progress))
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|_| Stream::new(&sc.model, summary_batch))
+                .collect();
+            let mut done = 0;
             loop {
-                let reached = runs
+                let next = done..(done + step).min(max_trials);
+                for (i, (stream, v)) in streams.iter_mut().zip(variants).enumerate() {
+                    let run = study::simulate(sc, v, next.clone(), step, progress)?;
+                    if rows(i, &run.matrix).is_break() {
+                        return Err(Vec::new());
+                    }
+                    stream.push(run);
+                }
+                done = next.end;
+                let reached = streams
                     .iter()
-                    .map(|r| relative_half_width(&r.matrix, sc.model.baseline))
+                    .map(|s| s.half_width(sc.model.baseline))
                     .fold(0.0, f64::max);
-                let done = runs.first().map_or(max_trials, |r| r.matrix.trials);
                 if reached <= target || done >= max_trials {
                     return Ok(Outcome {
-                        runs,
+                        runs: streams.into_iter().map(Stream::finish).collect(),
                         precision: Some(Precision {
                             target,
                             reached,
-                            batch,
+                            batch: step,
                             max_trials,
                             met: reached <= target,
                         }),
                     });
-                }
-                let next = done..(done + batch).min(max_trials);
-                for (run, v) in runs.iter_mut().zip(variants) {
-                    run.append(study::simulate(sc, v, next.clone(), batch, progress)?);
                 }
             }
         }
@@ -174,8 +197,8 @@ fn streamed(
     rows: &mut dyn FnMut(&TrialMatrix) -> ControlFlow<()>,
 ) -> Result<Run, Vec<Diagnostic>> {
     let lhs_block = sc.settings.trials;
-    let mut stream = Stream::new(&sc.model, trials, batch);
-    for range in stream.batches() {
+    let mut stream = Stream::new(&sc.model, batch);
+    for range in batches(trials, batch) {
         let run = study::simulate(sc, v, range, lhs_block, progress)?;
         if rows(&run.matrix).is_break() {
             return Err(Vec::new());
@@ -227,75 +250,134 @@ fn rows_only(
     Ok(out.expect("at least one batch"))
 }
 
-/// A run of `trials` trials summarised batch by batch as its rows come (docs/MODEL.md §9):
-/// from the engine ([`Plan::Streamed`]) or read from the part files of a split run
-/// (`covsim merge`). It holds the moments and counts, and the rows and draws of every
-/// `every`-th trial; a run of one batch is kept whole.
+/// The batches of a run of `trials` trials in batches of `batch`, in order: `[0, B)`, `[B, 2B)`,
+/// …, the last cut at the run's end; a run of no trials is one empty batch.
+pub fn batches(trials: u64, batch: u64) -> impl Iterator<Item = Range<u64>> {
+    let batch = batch.max(1);
+    (0..trials.div_ceil(batch).max(1)).map(move |i| i * batch..((i + 1) * batch).min(trials))
+}
+
+/// A run summarised batch by batch as its rows come (docs/MODEL.md §9): from the engine
+/// ([`Plan::Streamed`], [`Plan::Precision`]) or read from the part files of a split run
+/// (`covsim merge`). Rows come in trial order from trial 0, in pieces of any size; they are
+/// cut into batches of `batch` trials. It holds the moments and counts of the whole batches,
+/// the batch being filled, and the rows and draws of the trials kept for percentiles — those
+/// divisible by [`summary::every`] of the trials so far, which only grows (a power of two), so
+/// the run's length need not be known in advance. A run of one batch is kept whole.
 pub struct Stream {
-    trials: u64,
     batch: u64,
     summary: Summary,
+    /// The batch being filled: the trials after the whole batches (at most `batch`).
+    filling: Option<Run>,
+    /// Of the whole batches, the trials divisible by `every`, in trial order.
     kept: Option<Run>,
-    next: u64,
+    every: u64,
 }
 
 impl Stream {
-    pub fn new(model: &crate::model::Model, trials: u64, batch: u64) -> Stream {
+    pub fn new(model: &crate::model::Model, batch: u64) -> Stream {
         let batch = batch.max(1);
         Stream {
-            trials,
             batch,
             summary: Summary::new(model, batch),
+            filling: None,
             kept: None,
-            next: 0,
+            every: 1,
         }
     }
 
-    /// The batches of trials to push, in order: `[0, B)`, `[B, 2B)`, …, the last cut at the
-    /// run's end.
-    pub fn batches(&self) -> impl Iterator<Item = Range<u64>> + use<> {
-        let (trials, batch) = (self.trials, self.batch);
-        // A run of no trials is one empty batch.
-        (0..trials.div_ceil(batch).max(1)).map(move |i| i * batch..((i + 1) * batch).min(trials))
+    /// Trials taken in so far.
+    pub fn trials(&self) -> u64 {
+        self.summary.trials + self.filling.as_ref().map_or(0, |r| r.matrix.trials)
     }
 
-    /// Appends the next batch (its trials the next range of [`Stream::batches`]).
+    /// Appends the next trials (the first of `run` is [`Stream::trials`]).
     pub fn push(&mut self, run: Run) {
-        assert_eq!(run.matrix.first_trial, self.next, "batches in order");
-        self.next += run.matrix.trials;
-        if self.trials <= self.batch {
-            self.kept = Some(run);
-            return;
+        assert_eq!(run.matrix.first_trial, self.trials(), "trials in order");
+        let mut run = run;
+        loop {
+            let filled = self.filling.as_ref().map_or(0, |r| r.matrix.trials);
+            if filled == self.batch && run.matrix.trials > 0 {
+                self.take_batch();
+                continue;
+            }
+            let room = self.batch - filled;
+            let rest = (run.matrix.trials > room).then(|| run.split_off(room));
+            match &mut self.filling {
+                None => self.filling = Some(run),
+                Some(f) => f.append(run),
+            }
+            match rest {
+                Some(r) => run = r,
+                None => return,
+            }
         }
-        let every = summary::every(self.trials, self.batch);
-        let start = run.matrix.first_trial;
-        self.summary.add(&run.matrix.values);
-        let matrix = summary::subsample(&run.matrix, every);
-        let draws = summary::subsample_draws(&run.draws, run.inputs.len(), start, every);
+    }
+
+    /// The filled batch into the summary and the kept trials.
+    fn take_batch(&mut self) {
+        let Some(batch) = self.filling.take() else {
+            return;
+        };
+        self.summary.add(&batch.matrix.values);
+        let every = summary::every(self.summary.trials, self.batch);
+        let k = batch.inputs.len();
+        // The trials kept so far are 0, e, 2e, … (e the old `every`): keep each (every/e)-th.
+        if let Some(kept) = &mut self.kept
+            && every > self.every
+        {
+            kept.thin((every / self.every) as usize);
+        }
+        self.every = every;
+        let matrix = summary::subsample(&batch.matrix, every);
+        let draws = summary::subsample_draws(&batch.draws, k, batch.matrix.first_trial, every);
         match &mut self.kept {
             None => {
                 self.kept = Some(Run {
                     matrix,
-                    inputs: run.inputs,
+                    inputs: batch.inputs,
                     draws,
                     summary: None,
                 })
             }
-            Some(k) => {
-                k.matrix.trials += matrix.trials;
-                k.matrix.values.extend(matrix.values);
-                k.draws.extend(draws);
+            Some(kept) => {
+                kept.matrix.trials += matrix.trials;
+                kept.matrix.values.extend(matrix.values);
+                kept.draws.extend(draws);
             }
         }
     }
 
-    /// The run: whole when it was one batch, else the kept trials with the summary.
-    pub fn finish(self) -> Run {
-        assert_eq!(self.next, self.trials, "every batch pushed");
-        let mut run = self.kept.expect("a run has a first batch");
-        if self.trials > self.batch {
-            run.summary = Some(Box::new(self.summary));
+    /// The largest relative 95% half-width of docs/MODEL.md §12 over the trials so far: the
+    /// moments of the whole batches followed by those of the batch being filled, which is
+    /// what the run's summary would hold if it stopped here.
+    pub fn half_width(&self, baseline: usize) -> f64 {
+        let c = crate::metrics::g::CONTRIBUTION;
+        let designs = self.summary.designs();
+        let mut contribution: Vec<Moments> =
+            (0..designs).map(|d| *self.summary.value(d, c)).collect();
+        let mut paired: Vec<Moments> = (0..designs).map(|d| *self.summary.diff(d, c).0).collect();
+        if let Some(f) = &self.filling {
+            let base = f.matrix.column(baseline, c);
+            for d in 0..designs {
+                let own = f.matrix.column(d, c);
+                contribution[d].merge(&Moments::of(&own));
+                if d != baseline {
+                    paired[d].merge(&Moments::of(&crate::stats::paired(&own, &base)));
+                }
+            }
         }
+        study::relative_half_width(baseline, &contribution, &paired)
+    }
+
+    /// The run: whole when it was one batch, else the kept trials with the summary.
+    pub fn finish(mut self) -> Run {
+        if self.summary.trials == 0 {
+            return self.filling.expect("a run has a first batch");
+        }
+        self.take_batch();
+        let mut run = self.kept.expect("a run of several batches keeps trial 0");
+        run.summary = Some(Box::new(self.summary));
         run
     }
 }
@@ -366,6 +448,7 @@ impl Study {
     pub fn finish(&self, sc: &Scenario, outcome: &Outcome) -> Result<Finished, Vec<Diagnostic>> {
         let variants = self.variants(sc);
         let mut results = Vec::with_capacity(variants.len());
+        let mut summaries = Vec::new();
         for (v, run) in variants.iter().zip(&outcome.runs) {
             let model = if v.is_empty() {
                 sc.model.clone()
@@ -375,12 +458,18 @@ impl Study {
             let mut r = Results::from_run(&model, &sc.settings, run);
             r.precision = outcome.precision.clone();
             results.push(r);
+            if let Study::Sweep { .. } = self {
+                // The break-even points come from the moments over all trials.
+                summaries.push(match &run.summary {
+                    Some(s) => (**s).clone(),
+                    None => Summary::of(&model, &run.matrix, summary::batch_trials(&model)),
+                });
+            }
         }
         Ok(match self {
             Study::Run => Finished::Run(Box::new(results.remove(0))),
             Study::Sweep { param, values } => {
-                let contribution: Vec<_> = outcome.runs.iter().map(sweep::contribution).collect();
-                Finished::Sweep(sweep::assemble(param, values, results, &contribution))
+                Finished::Sweep(sweep::assemble(param, values, results, &summaries))
             }
             Study::Sensitivity {
                 inputs,

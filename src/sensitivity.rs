@@ -76,10 +76,7 @@ pub fn tornado(
         metric: metric.to_string(),
         design,
     };
-    match study
-        .run(sc, &Plan::Trials(0..sc.settings.trials), progress)?
-        .0
-    {
+    match study.run(sc, &Plan::all_trials(sc), progress)?.0 {
         Finished::Tornado(t) => Ok(*t),
         _ => unreachable!("a sensitivity study finishes as a tornado"),
     }

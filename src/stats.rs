@@ -207,14 +207,6 @@ pub fn summarize(xs: &[f64], scratch: &mut Vec<f64>) -> Stats {
     Stats::of(&Moments::of(xs), sorted(xs, scratch))
 }
 
-/// Mean and standard error (sd/√n, sample sd with n − 1) of `xs`, summed in order.
-pub fn mean_se(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, (var / n).sqrt())
-}
-
 /// Trial-by-trial differences `a − b` of two designs run on the same random numbers.
 pub fn paired(a: &[f64], b: &[f64]) -> Vec<f64> {
     a.iter().zip(b).map(|(x, y)| x - y).collect()
@@ -290,7 +282,8 @@ mod tests {
         assert_eq!(s.p25, 2.0);
         assert!((s.p5 - 1.2).abs() < 1e-12);
         assert_eq!((s.min, s.max), (1.0, 5.0));
-        let (mean, se) = mean_se(&xs);
+        let m = Moments::of(&xs);
+        let (mean, se) = (m.mean(), m.se());
         assert_eq!(mean, 3.0);
         assert!((se - (2.5f64 / 5.0).sqrt()).abs() < 1e-12);
         assert_eq!(paired(&[3.0, 5.0], &[1.0, 1.0]), vec![2.0, 4.0]);

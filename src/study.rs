@@ -8,10 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
 use crate::engine::{self, Progress, TrialMatrix};
-use crate::metrics::g;
 use crate::model::Model;
 use crate::scenario::Scenario;
-use crate::stats::Z95;
+use crate::stats::{Moments, Z95};
 use crate::summary::Summary;
 use crate::uncertain::{self, Uncertain};
 
@@ -35,6 +34,54 @@ impl Run {
         self.summary
             .as_ref()
             .map_or(self.matrix.trials, |s| s.trials)
+    }
+
+    /// Splits off the trials after the first `at` (a run held whole): `self` keeps trials
+    /// `[first, first + at)`, the rest is returned.
+    pub fn split_off(&mut self, at: u64) -> Run {
+        assert!(self.summary.is_none() && at <= self.matrix.trials);
+        let row = self.matrix.designs * self.matrix.width;
+        let k = self.inputs.len();
+        let rest = Run {
+            matrix: TrialMatrix {
+                first_trial: self.matrix.first_trial + at,
+                trials: self.matrix.trials - at,
+                designs: self.matrix.designs,
+                width: self.matrix.width,
+                values: self.matrix.values.split_off(at as usize * row),
+            },
+            inputs: self.inputs.clone(),
+            draws: self
+                .draws
+                .split_off((at as usize * k).min(self.draws.len())),
+            summary: None,
+        };
+        self.matrix.trials = at;
+        rest
+    }
+
+    /// Keeps every `step`-th trial held (the first, the `step + 1`-th, …), rows and draws.
+    pub fn thin(&mut self, step: usize) {
+        let row = self.matrix.designs * self.matrix.width;
+        let k = self.inputs.len();
+        let keep = |i: usize| i % step.max(1) == 0;
+        let mut values = Vec::new();
+        for (i, r) in self.matrix.values.chunks(row.max(1)).enumerate() {
+            if keep(i) {
+                values.extend_from_slice(r);
+            }
+        }
+        let mut draws = Vec::new();
+        if k > 0 {
+            for (i, d) in self.draws.chunks(k).enumerate() {
+                if keep(i) {
+                    draws.extend_from_slice(d);
+                }
+            }
+        }
+        self.matrix.trials = self.matrix.trials.div_ceil(step.max(1) as u64);
+        self.matrix.values = values;
+        self.draws = draws;
     }
 
     /// Appends the next consecutive trials.
@@ -227,24 +274,21 @@ pub struct Precision {
 }
 
 /// The largest 95% half-width, relative to |baseline mean contribution|, over every design's
-/// mean contribution and every paired difference against the baseline.
-pub fn relative_half_width(m: &TrialMatrix, baseline: usize) -> f64 {
-    let half = |xs: &[f64]| -> (f64, f64) {
-        let (mean, se) = crate::stats::mean_se(xs);
-        (mean, Z95 * se)
-    };
-    let base = m.column(baseline, g::CONTRIBUTION);
-    let (base_mean, mut worst) = half(&base);
-    for d in 0..m.designs {
+/// mean contribution and every paired difference against the baseline (docs/MODEL.md §12):
+/// `contribution[d]` the moments of design `d`'s contribution, `paired[d]` those of `d` minus
+/// the baseline (the baseline's own entry unused).
+pub fn relative_half_width(baseline: usize, contribution: &[Moments], paired: &[Moments]) -> f64 {
+    let half = |m: &Moments| Z95 * m.se();
+    let base = &contribution[baseline];
+    let mut worst = half(base);
+    for (d, (own, diff)) in contribution.iter().zip(paired).enumerate() {
         if d == baseline {
             continue;
         }
-        let xs = m.column(d, g::CONTRIBUTION);
-        worst = worst.max(half(&xs).1);
-        worst = worst.max(half(&crate::stats::paired(&xs, &base)).1);
+        worst = worst.max(half(own)).max(half(diff));
     }
-    if base_mean.abs() > 0.0 {
-        worst / base_mean.abs()
+    if base.mean().abs() > 0.0 {
+        worst / base.mean().abs()
     } else {
         f64::INFINITY
     }
@@ -265,6 +309,7 @@ pub fn simulate_to_precision(
         target,
         batch,
         max_trials,
+        summary_batch: crate::summary::batch_trials(&sc.model),
     };
     let mut outcome = crate::driver::run(sc, std::slice::from_ref(fixed), &plan, progress)?;
     let precision = outcome

@@ -3,9 +3,12 @@
 //! squared deviations, extremes) and exact counts (trials in which a design does better than the
 //! baseline, trials paying back by each month) are taken from its rows and appended to the
 //! run's in batch order. Percentiles come from every `every`-th trial (trial number divisible by
-//! `every = ⌈trials ÷ batch⌉`): all of them while a run fits in one batch. So a run holds at most
-//! one batch of rows and the subsample, whatever its number of trials, and the statistics depend
-//! only on the trials, never on threads, shards or whether the rows were held all at once.
+//! `every`, the smallest power of two with `⌈trials ÷ every⌉ ≤ batch`): all of them while a run
+//! fits in one batch. A power of two, so that a run whose length is known only when it stops (a
+//! precision run) can drop trials as it goes: the trials kept for a shorter run include those
+//! kept for a longer one. So a run holds at most one batch of rows and the subsample, whatever
+//! its number of trials, and the statistics depend only on the trials, never on threads, shards
+//! or whether the rows were held all at once.
 
 use std::borrow::Cow;
 
@@ -30,9 +33,15 @@ pub fn batch_trials(model: &Model) -> u64 {
     t - t % CHUNK_TRIALS as u64
 }
 
-/// Percentiles of a run of `trials` in batches of `batch` come from every `every`-th trial.
+/// Percentiles of a run of `trials` in batches of `batch` come from every `every`-th trial: the
+/// smallest power of two with `⌈trials ÷ every⌉ ≤ batch` (1 while the run is one batch).
 pub fn every(trials: u64, batch: u64) -> u64 {
-    trials.div_ceil(batch.max(1)).max(1)
+    let batch = batch.max(1);
+    let mut every = 1u64;
+    while trials.div_ceil(every) > batch {
+        every *= 2;
+    }
+    every
 }
 
 /// Which trials percentiles were taken from when not from all of them (summary.json).
@@ -71,6 +80,9 @@ pub struct Summary {
     /// Trials that pay back by the end of month `m + 1`, `[d · (months + 1) + m]`; index
     /// `months`: trials that do not pay back within the horizon.
     pub paid_back: Vec<u64>,
+    /// The paired difference of contribution between any two designs, `a − b` at
+    /// `[a · designs + b]` (empty where `a = b`): what a sweep's break-even points need.
+    pub pairs: Vec<Moments>,
 }
 
 impl Summary {
@@ -97,6 +109,7 @@ impl Summary {
             better: vec![0; designs * metrics],
             cumulative: vec![Moments::default(); designs * months],
             paid_back: vec![0; designs * (months + 1)],
+            pairs: vec![Moments::default(); designs * designs],
         }
     }
 
@@ -177,6 +190,21 @@ impl Summary {
             })
             .collect();
 
+        let contribution = crate::metrics::g::CONTRIBUTION;
+        let pairs: Vec<Moments> = (0..designs * designs)
+            .into_par_iter()
+            .map(|i| {
+                let (a, b) = (i / designs, i % designs);
+                if a == b {
+                    return Moments::default();
+                }
+                let xs: Vec<f64> = (0..n)
+                    .map(|t| at(t, a, contribution) - at(t, b, contribution))
+                    .collect();
+                Moments::of(&xs)
+            })
+            .collect();
+
         for (acc, m) in self.values.iter_mut().zip(&values) {
             acc.merge(m);
         }
@@ -198,7 +226,15 @@ impl Summary {
                 *acc += p;
             }
         }
+        for (acc, m) in self.pairs.iter_mut().zip(&pairs) {
+            acc.merge(m);
+        }
         self.trials += n as u64;
+    }
+
+    /// Designs per trial.
+    pub fn designs(&self) -> usize {
+        self.designs
     }
 
     /// Percentiles come from every `every()`-th trial (see [`every`]).
@@ -220,6 +256,11 @@ impl Summary {
     /// Design `d`'s cumulative contribution against the baseline at the end of month `mo`.
     pub fn cumulative(&self, d: usize, mo: usize) -> &Moments {
         &self.cumulative[d * self.months + mo]
+    }
+
+    /// The paired difference of contribution `a − b` over all trials.
+    pub fn pair(&self, a: usize, b: usize) -> &Moments {
+        &self.pairs[a * self.designs + b]
     }
 
     /// Design `d`'s trials by payback month (see [`Summary::paid_back`]).

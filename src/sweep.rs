@@ -9,8 +9,8 @@ use crate::engine::Progress;
 use crate::metrics::g;
 use crate::results::Results;
 use crate::scenario::Scenario;
-use crate::stats::{Z95, best, mean_se, paired};
-use crate::study::Run;
+use crate::stats::{Z95, best};
+use crate::summary::Summary;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sweep {
@@ -72,36 +72,26 @@ pub fn run(
         param: param.to_string(),
         values: values.to_vec(),
     };
-    match study
-        .run(sc, &Plan::Trials(0..sc.settings.trials), progress)?
-        .0
-    {
+    match study.run(sc, &Plan::all_trials(sc), progress)?.0 {
         Finished::Sweep(s) => Ok(s),
         _ => unreachable!("a sweep study finishes as a sweep"),
     }
 }
 
-/// Per design, the contribution of each trial of a run.
-pub fn contribution(run: &Run) -> Vec<Vec<f64>> {
-    (0..run.matrix.designs)
-        .map(|d| run.matrix.column(d, g::CONTRIBUTION))
-        .collect()
-}
-
-/// The sweep from the results of its points and, per point and design, the contribution in
-/// each trial (see [`contribution`]).
+/// The sweep from the results of its points and the summaries of their runs (the moments of
+/// every design's contribution and of its paired differences, over all trials).
 pub fn assemble(
     param: &str,
     values: &[f64],
     results: Vec<Results>,
-    contribution: &[Vec<Vec<f64>>],
+    summaries: &[Summary],
 ) -> Sweep {
     let points: Vec<Point> = values
         .iter()
         .zip(results)
         .map(|(&value, results)| Point { value, results })
         .collect();
-    let break_evens = break_evens(values, contribution, &points);
+    let break_evens = break_evens(values, summaries, &points);
     Sweep {
         param: param.to_string(),
         points,
@@ -126,10 +116,10 @@ fn crossings(v: &[f64], y: &[f64]) -> Vec<f64> {
     out
 }
 
-fn break_evens(values: &[f64], contribution: &[Vec<Vec<f64>>], points: &[Point]) -> Vec<BreakEven> {
+fn break_evens(values: &[f64], summaries: &[Summary], points: &[Point]) -> Vec<BreakEven> {
     let leader = |p: usize| -> usize {
-        let designs = contribution[p].len();
-        best((0..designs).map(|d| mean_se(&contribution[p][d]).0)).unwrap_or(0)
+        let s = &summaries[p];
+        best((0..s.designs()).map(|d| s.value(d, g::CONTRIBUTION).mean())).unwrap_or(0)
     };
     let mut out = Vec::new();
     for i in 0..values.len().saturating_sub(1) {
@@ -139,8 +129,9 @@ fn break_evens(values: &[f64], contribution: &[Vec<Vec<f64>>], points: &[Point])
         }
         // Paired difference a − b at every point: positive where a leads.
         let (mut mean, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new());
-        for c in contribution {
-            let (m, se) = mean_se(&paired(&c[a], &c[b]));
+        for s in summaries {
+            let d = s.pair(a, b);
+            let (m, se) = (d.mean(), d.se());
             mean.push(m);
             lo.push(m - Z95 * se);
             hi.push(m + Z95 * se);

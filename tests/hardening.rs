@@ -406,61 +406,59 @@ fn a_failed_or_killed_write_leaves_the_earlier_results_whole() {
     );
 }
 
+/// Two points of the built-in example, 10⁸ trials each.
+const SWEEP_OF_A_HUNDRED_MILLION: [&str; 7] = [
+    "sweep",
+    "--param",
+    "channels[0].cost_per_head_per_year",
+    "--values",
+    "100000,200000",
+    "--trials",
+    "100000000",
+];
+
 #[test]
 fn a_run_too_large_for_memory_is_refused_before_simulating() {
     let dir = tempfile::tempdir().unwrap();
-    // 100,000,000 trials of the example need about 300 GiB when every row is held: to a
-    // precision, or in a sweep (a plain run is summarised batch by batch instead, and with
-    // --per-trial its rows go to per_trial.csv batch by batch).
-    for args in [
-        &[
-            "sweep",
-            "--param",
-            "channels[0].cost_per_head_per_year",
-            "--values",
-            "100000,200000",
-            "--trials",
-            "100000000",
-            "--out",
-            "o",
-        ][..],
-        &[
-            "run",
-            "--precision",
-            "0.00001",
-            "--max-trials",
-            "100000000",
-            "--out",
-            "o",
-        ][..],
-    ] {
-        let o = run_bounded(dir.path(), args, Duration::from_secs(20));
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains("00,000,000 trials need about")
-                && err.contains("bytes per trial")
-                && err.contains("trials fit on this machine now"),
-            "{err}"
-        );
-        assert!(!dir.path().join("o").exists());
-    }
+    // A sweep's shard holds every row of its trials at every point: 100,000,000 trials of the
+    // example at two points need about 640 GiB (a run, a sweep, a tornado and a precision run
+    // are summarised batch by batch instead, and a plain run's shard writes its part file
+    // batch by batch).
+    let args = [
+        &SWEEP_OF_A_HUNDRED_MILLION[..],
+        &["--shard", "0/1", "--out", "o"],
+    ]
+    .concat();
+    let o = run_bounded(dir.path(), &args, Duration::from_secs(20));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("this run holds the rows of 200,000,000 trials at once")
+            && err.contains("bytes per trial")
+            && err.contains("trials fit on this machine now"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o").exists());
 }
 
 #[test]
-fn a_plain_run_of_a_hundred_million_trials_is_not_refused() {
-    // Summarised batch by batch, it holds about half a gigabyte whatever its trials, with
-    // --per-trial too (its rows go to per_trial.csv as they come): it starts simulating (a
-    // refusal would exit with status 2 at once). Stopped after a few seconds.
-    for per_trial in [false, true] {
+fn a_hundred_million_trials_are_not_refused() {
+    // Summarised batch by batch, a run holds about half a gigabyte whatever its trials, with
+    // --per-trial too (its rows go to per_trial.csv as they come); a sweep or a tornado holds
+    // that and a batch of kept rows per point; a precision run the same: each starts
+    // simulating (a refusal would exit with status 2 at once). Stopped after a few seconds.
+    let runs: [&[&str]; 4] = [
+        &["run", "--trials", "100000000"],
+        &["run", "--trials", "100000000", "--per-trial"],
+        &SWEEP_OF_A_HUNDRED_MILLION,
+        &["run", "--precision", "0.00001", "--max-trials", "100000000"],
+    ];
+    for args in runs {
         let dir = tempfile::tempdir().unwrap();
-        let mut args = vec!["run", "--trials", "100000000", "-q", "--out", "o"];
-        if per_trial {
-            args.push("--per-trial");
-        }
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("covsim"))
             .current_dir(dir.path())
-            .args(&args)
+            .args(args)
+            .args(["-q", "--out", "o"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -480,6 +478,7 @@ fn a_plain_run_of_a_hundred_million_trials_is_not_refused() {
         let _ = child.kill();
         let _ = child.wait();
         assert!(!dir.path().join("o/summary.json").exists());
+        assert!(!dir.path().join("o/sweep.json").exists());
     }
 }
 

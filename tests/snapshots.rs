@@ -79,25 +79,33 @@ fn sweep_exporters() {
     // The second design leads by 500 at the first point and trails by 500 at the second: one
     // break-even, halfway.
     let results = vec![hand_built(&model, 0.0), hand_built(&model, -1000.0)];
-    let contribution: Vec<Vec<Vec<f64>>> = [0.0, -1000.0]
+    // Each point's summary from 4 trials whose rows hold only the contribution.
+    let width = covsim::metrics::Layout::of(&model).width();
+    let summaries: Vec<covsim::summary::Summary> = [0.0, -1000.0]
         .iter()
         .map(|shift| {
-            (0..2)
-                .map(|d| {
-                    (0..4)
-                        .map(|t| {
-                            10_000.0 + 100.0 * t as f64 + if d == 1 { 500.0 + shift } else { 0.0 }
-                        })
-                        .collect()
-                })
-                .collect()
+            let mut values = vec![0.0; 4 * 2 * width];
+            for t in 0..4 {
+                for d in 0..2 {
+                    values[(t * 2 + d) * width + covsim::metrics::g::CONTRIBUTION] =
+                        10_000.0 + 100.0 * t as f64 + if d == 1 { 500.0 + shift } else { 0.0 };
+                }
+            }
+            let m = covsim::engine::TrialMatrix {
+                first_trial: 0,
+                trials: 4,
+                designs: 2,
+                width,
+                values,
+            };
+            covsim::summary::Summary::of(&model, &m, 1024)
         })
         .collect();
     let s = covsim::sweep::assemble(
         "channels[0].price_discount",
         &[0.1, 0.2],
         results,
-        &contribution,
+        &summaries,
     );
     assert_eq!(s.break_evens.len(), 1);
     assert!((s.break_evens[0].at - 0.15).abs() < 1e-12, "halfway");

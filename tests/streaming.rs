@@ -12,7 +12,7 @@ use covsim::summary;
 
 const TRIALS: u64 = 200;
 /// Batches of 48 trials: 200 trials are 4 whole batches and one of 8; percentiles from every
-/// ⌈200 ÷ 48⌉ = 5th trial.
+/// 8th trial (the smallest power of two e with ⌈200 ÷ e⌉ ≤ 48: ⌈200 ÷ 4⌉ = 50 is too many).
 const BATCH: u64 = 48;
 
 /// The transition scenario (three transitions, so paybacks) with an uncertain hand-off failure
@@ -68,9 +68,9 @@ fn a_streamed_run_is_the_run_held_whole_summarised_in_the_same_batches() {
     for threads in [1, 2, 3] {
         let streamed = run(&sc, &streamed_plan, threads);
         assert_eq!(streamed.trials(), TRIALS);
-        // Only the kept trials' rows and draws are held: 0, 5, …, 195.
-        assert_eq!(streamed.matrix.trials, 40);
-        assert_eq!(streamed.draws.len(), 40);
+        // Only the kept trials' rows and draws are held: 0, 8, …, 192.
+        assert_eq!(streamed.matrix.trials, 25);
+        assert_eq!(streamed.draws.len(), 25);
         let r = Results::from_run_in(model, &sc.settings, &streamed, BATCH);
         assert_eq!(
             json(&r),
@@ -81,7 +81,7 @@ fn a_streamed_run_is_the_run_held_whole_summarised_in_the_same_batches() {
     let from = whole
         .percentiles_from
         .expect("a run of 5 batches subsamples");
-    assert_eq!((from.every, from.trials), (5, 40));
+    assert_eq!((from.every, from.trials), (8, 25));
     assert_eq!(whole.trials, TRIALS);
     assert_eq!(whole.inputs.len(), 1);
 }
@@ -97,7 +97,7 @@ fn batches_keep_counts_extremes_and_means_and_take_percentiles_from_the_kept_tri
     assert!(one.percentiles_from.is_none());
     let five = Results::from_run_in(model, &sc.settings, &held, BATCH);
 
-    let kept_trials: Vec<usize> = (0..TRIALS as usize).step_by(5).collect();
+    let kept_trials: Vec<usize> = (0..TRIALS as usize).step_by(8).collect();
     let mut scratch = Vec::new();
     let mut compared = 0;
     for (d, (a, b)) in one.designs.iter().zip(&five.designs).enumerate() {
@@ -113,7 +113,7 @@ fn batches_keep_counts_extremes_and_means_and_take_percentiles_from_the_kept_tri
                 y.sd
             );
             assert_eq!((x.min, x.max), (y.min, y.max), "extremes are exact");
-            // Percentiles: type 7 over trials 0, 5, 10, …
+            // Percentiles: type 7 over trials 0, 8, 16, …
             let xs: Vec<f64> = kept_trials.iter().map(|&t| m.row(t, d)[k]).collect();
             let s = sorted(&xs, &mut scratch);
             assert_eq!(y.p5, percentile_sorted(s, 0.05));
@@ -174,7 +174,24 @@ fn the_batch_depends_on_the_layout_only_and_holds_a_few_hundred_megabytes() {
     assert_eq!(summary::every(10, 48), 1);
     assert_eq!(summary::every(48, 48), 1);
     assert_eq!(summary::every(49, 48), 2);
-    assert_eq!(summary::every(100_000_000, b), 100_000_000u64.div_ceil(b));
+    assert_eq!(summary::every(200, 48), 8);
+    // The built-in example's 10⁸ trials: ⌈10⁸ ÷ 78,208⌉ = 1,279, so every 2,048th trial.
+    assert_eq!(summary::every(100_000_000, 78_208), 2048);
+    // A power of two, the smallest that keeps at most a batch, and never smaller for a longer
+    // run (so a run of unknown length can drop trials as it goes).
+    for batch in [1u64, 7, 48, 1024] {
+        let mut last = 1;
+        for trials in (0..5_000u64).chain([b, 10 * b + 3, 100_000_000]) {
+            let e = summary::every(trials, batch);
+            assert!(e.is_power_of_two());
+            assert!(trials.div_ceil(e) <= batch);
+            assert!(e == 1 || trials.div_ceil(e / 2) > batch);
+            if trials < 5_000 {
+                assert!(e >= last);
+                last = e;
+            }
+        }
+    }
 }
 
 #[test]
@@ -295,4 +312,153 @@ fn model_md_states_the_batch_size_the_code_uses() {
         doc.contains(&sentence),
         "MODEL.md §9 should read: {sentence}"
     );
+}
+
+#[test]
+fn a_precision_run_summarised_as_it_goes_is_its_trials_held_whole() {
+    // A precision run does not know its length in advance: its batches of 30 trials (its own
+    // step, and Latin hypercube block) are cut into the summary's batches of 48 as they come,
+    // the kept trials thinned as the run grows. Run to its cap of 200 trials, it gives the
+    // results of the same 200 trials held whole and summarised in batches of 48, and the
+    // half-width it stopped on is the one its summary's moments give (docs/MODEL.md §12).
+    let sc = scenario();
+    let model = &sc.model;
+    let plan = Plan::Precision {
+        target: 1e-9,
+        batch: 30,
+        max_trials: TRIALS,
+        summary_batch: BATCH,
+    };
+    let mut held: Option<covsim::study::Run> = None;
+    for start in (0..TRIALS).step_by(30) {
+        let piece = covsim::study::simulate(
+            &sc,
+            &Variant::new(),
+            start..(start + 30).min(TRIALS),
+            30,
+            &NoProgress,
+        )
+        .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+        match &mut held {
+            None => held = Some(piece),
+            Some(h) => h.append(piece),
+        }
+    }
+    let held = held.expect("trials");
+    let whole = Results::from_run_in(model, &sc.settings, &held, BATCH);
+    let (s, _, _) = summary::held(model, &held.matrix, &held.draws, 1, BATCH);
+    let c = covsim::metrics::g::CONTRIBUTION;
+    let b = model.baseline;
+    let designs = model.designs.len();
+    let contribution: Vec<Moments> = (0..designs).map(|d| *s.value(d, c)).collect();
+    let paired: Vec<Moments> = (0..designs).map(|d| *s.diff(d, c).0).collect();
+    let expected = covsim::study::relative_half_width(b, &contribution, &paired);
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        // Every row handed over as it is simulated (how `--per-trial` writes per_trial.csv).
+        let mut handed = Vec::new();
+        let outcome = pool
+            .install(|| {
+                driver::run_with_rows(&sc, &[Variant::new()], &plan, &NoProgress, &mut |_, m| {
+                    handed.extend_from_slice(&m.values);
+                    std::ops::ControlFlow::Continue(())
+                })
+            })
+            .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+        assert!(
+            handed == held.matrix.values,
+            "every row, once, in trial order"
+        );
+        let p = outcome.precision.expect("a precision plan reports");
+        assert!(!p.met);
+        assert_eq!(
+            p.reached, expected,
+            "the half-width of the summary's moments"
+        );
+        let run = &outcome.runs[0];
+        assert_eq!(run.trials(), TRIALS);
+        assert_eq!(run.matrix.trials, 25, "trials 0, 8, …, 192 kept");
+        let r = Results::from_run_in(model, &sc.settings, run, BATCH);
+        assert_eq!(json(&r), json(&whole), "at {threads} threads");
+    }
+    // The relative half-width by hand from the baseline's and one design's columns: §12's
+    // formula over all trials (1.959963984540054 · sd/√n over |mean|).
+    let col = |d: usize| held.matrix.column(d, c);
+    let half = |xs: &[f64]| {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, covsim::stats::Z95 * (var / n).sqrt())
+    };
+    let (base_mean, mut worst) = half(&col(b));
+    for d in (0..designs).filter(|&d| d != b) {
+        let diff: Vec<f64> = col(d).iter().zip(col(b)).map(|(x, y)| x - y).collect();
+        worst = worst.max(half(&col(d)).1).max(half(&diff).1);
+    }
+    let by_hand = worst / base_mean.abs();
+    assert!(
+        (expected - by_hand).abs() <= 1e-9 * by_hand,
+        "{expected} vs {by_hand}"
+    );
+}
+
+#[test]
+fn a_sweep_summarised_as_it_goes_is_its_points_held_whole() {
+    // Every point of a sweep runs batch by batch and keeps only its subsample; its results and
+    // the break-even points (from the moments of the paired differences of contribution over
+    // all trials) are those of the points held whole and summarised in the same batches.
+    let sc = scenario();
+    let param = "channels[1].cost_per_head_per_year";
+    let values = [20_000.0, 200_000.0, 800_000.0, 2_000_000.0];
+    let study = driver::Study::Sweep {
+        param: param.into(),
+        values: values.to_vec(),
+    };
+    let variants = study.variants(&sc);
+    let held = driver::run(&sc, &variants, &Plan::Trials(0..TRIALS), &NoProgress)
+        .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    let plan = Plan::Streamed {
+        trials: TRIALS,
+        batch: BATCH,
+    };
+    let streamed = driver::run(&sc, &variants, &plan, &NoProgress)
+        .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    let assemble = |runs: &[covsim::study::Run], whole: bool| {
+        let mut results = Vec::new();
+        let mut summaries = Vec::new();
+        for (v, run) in variants.iter().zip(runs) {
+            let model = sc.with(v).expect("a valid point");
+            if whole {
+                assert!(run.summary.is_none());
+                summaries.push(summary::Summary::of(&model, &run.matrix, BATCH));
+            } else {
+                assert_eq!(run.matrix.trials, 25);
+                summaries.push((**run.summary.as_ref().expect("summarised")).clone());
+            }
+            results.push(Results::from_run_in(&model, &sc.settings, run, BATCH));
+        }
+        covsim::sweep::assemble(param, &values, results, &summaries)
+    };
+    let a = assemble(&held.runs, true);
+    let b = assemble(&streamed.runs, false);
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+    // The sweep crosses over: the designs that lean on inside sales lead while its heads are
+    // cheap, not when they are dear (a break-even is compared, not only empty lists).
+    assert!(!a.break_evens.is_empty(), "{:?}", a.break_evens);
+    // The pairs' moments are the two-pass moments of the paired column within one batch.
+    let model = sc.with(&variants[0]).unwrap();
+    let one = summary::Summary::of(&model, &held.runs[0].matrix, TRIALS);
+    let c = covsim::metrics::g::CONTRIBUTION;
+    let (x, y) = (
+        held.runs[0].matrix.column(0, c),
+        held.runs[0].matrix.column(1, c),
+    );
+    let d: Vec<f64> = x.iter().zip(&y).map(|(p, q)| p - q).collect();
+    assert_eq!(*one.pair(0, 1), Moments::of(&d));
 }

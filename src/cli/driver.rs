@@ -159,6 +159,7 @@ impl Common {
                 target,
                 batch: self.batch,
                 max_trials: self.max_trials,
+                summary_batch: summary::batch_trials(model),
             },
             // A plain run's shard writes its part file batch by batch as it simulates.
             (None, Some((i, n))) if *study == Study::Run => Plan::Rows {
@@ -166,25 +167,15 @@ impl Common {
                 batch: summary::batch_trials(model),
             },
             (None, Some((i, n))) => Plan::Trials(shard::range(i, n, sc.settings.trials)),
-            // A plain run is summarised as it goes (and per_trial.csv written as it goes): its
+            // A study is summarised as it goes (a run's per_trial.csv written as it goes): its
             // memory stays flat however many trials it has.
-            (None, None) if *study == Study::Run => Plan::Streamed {
-                trials: sc.settings.trials,
-                batch: summary::batch_trials(model),
-            },
-            (None, None) => Plan::Trials(0..sc.settings.trials),
+            (None, None) => Plan::all_trials(sc),
         };
         let variants = study.variants(sc);
-        // Trials whose rows are held at once: one batch and the kept rows of a streamed run.
-        let held = match plan {
-            Plan::Streamed { trials, batch } => trials.min(2 * batch),
-            Plan::Rows { ref trials, batch } => (trials.end - trials.start).min(batch),
-            _ => plan.most_trials(),
-        };
         memory::check(
-            held.saturating_mul(variants.len() as u64),
+            memory::held_trials(&plan, variants.len() as u64, summary::batch_trials(model)),
             memory::per_trial(model, sc.uncertain.len()),
-            "Lower --trials (or `simulation.trials`, or --max-trials with --precision), or split the run with `--shard I/N` over machines; memory grows with trials × designs × months × sweep points (docs/PERFORMANCE.md).",
+            "Lower --trials (or `simulation.trials`, or --max-trials with --precision), split the run with `--shard I/N` over more machines, or run fewer sweep points at once; memory grows with designs × months × sweep points, and with trials up to a batch of them (docs/PERFORMANCE.md).",
         )?;
         // A shard writes one part file into a folder shared with the other shards; a whole run
         // owns its folder while it works.
@@ -192,9 +183,10 @@ impl Common {
             Some(_) => None,
             None => Some(outdir::lock(&out_dir)?),
         };
-        // per_trial.csv of a streamed run, written into the new outputs batch by batch.
+        // per_trial.csv of a streamed or precision run, written into the new outputs batch by
+        // batch.
         let (staging, mut rows_out) = match (&lock, per_trial_csv, &plan) {
-            (Some(lock), true, Plan::Streamed { .. }) => {
+            (Some(lock), true, Plan::Streamed { .. } | Plan::Precision { .. }) => {
                 let (st, f) = PerTrialFile::staged(&out_dir, lock, model)?;
                 (Some(st), Some(f))
             }

@@ -1,11 +1,14 @@
 //! Refusing a run that cannot fit in memory, before simulating, instead of aborting on
-//! allocation halfway. A plain `covsim run`, its shards and their merge hold at most one batch
-//! of trials' rows and the kept rows (crate::summary), so their memory is flat in trials
-//! (per_trial.csv and part files are written batch by batch); a precision run, a sweep or a
-//! tornado holds every trial's row: designs × (metrics + monthly values × months) × 8 bytes per
-//! trial, plus the draws of the uncertain inputs and the working columns of the statistics. The
-//! machine's available memory is read here, never in the library.
+//! allocation halfway. A run, a sweep, a tornado and a precision run are summarised batch by
+//! batch as they are simulated and hold, per variant, at most one batch of trials' rows and the
+//! rows kept for percentiles (crate::summary), so their memory is flat in trials; so do a plain
+//! run's shards and their merge (per_trial.csv and part files are written batch by batch). A
+//! sweep's or a tornado's shard holds every row of its range. A trial's rows are designs ×
+//! (metrics + monthly values × months) × 8 bytes, plus the draws of the uncertain inputs and the
+//! working columns of the statistics. The machine's available memory is read here, never in the
+//! library.
 
+use covsim::driver::Plan;
 use covsim::metrics::Layout;
 use covsim::model::Model;
 
@@ -27,6 +30,30 @@ pub fn per_trial(model: &Model, inputs: usize) -> u64 {
     matrix + 8 * inputs as u64 + stats
 }
 
+/// The most trials whose rows a study of `variants` variants under `plan` holds at once, with
+/// batches of `batch` trials (crate::summary::batch_trials): a run of one batch is held whole;
+/// of a longer one, each variant keeps at most a batch of rows for its percentiles, and the
+/// batch being simulated is held beside them (under a precision plan, every variant's batch
+/// being filled, with the precision batch that overflows it).
+pub fn held_trials(plan: &Plan, variants: u64, batch: u64) -> u64 {
+    let batch = batch.max(1);
+    match *plan {
+        Plan::Trials(ref r) => variants.saturating_mul(r.end - r.start),
+        Plan::Streamed { trials, .. } => {
+            let filling = if trials > batch { batch } else { 0 };
+            variants.saturating_mul(trials.min(batch)) + filling
+        }
+        Plan::Rows { ref trials, .. } => {
+            variants.saturating_mul((trials.end - trials.start).min(batch))
+        }
+        Plan::Precision {
+            batch: step,
+            max_trials,
+            ..
+        } => variants.saturating_mul(max_trials.min(2 * batch + step)),
+    }
+}
+
 /// Bytes of memory available now (Linux: `MemAvailable` of /proc/meminfo); `None` elsewhere.
 pub fn available() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -39,8 +66,8 @@ fn gib(bytes: f64) -> String {
     format!("{:.1} GiB", bytes / (1u64 << 30) as f64)
 }
 
-/// Refuses (exit 2) to simulate `trials` trials of `per_trial` bytes each when they cannot fit
-/// in the available memory, saying how many would.
+/// Refuses (exit 2) to simulate a run that holds the rows of `trials` trials (of `per_trial`
+/// bytes each) at once when they cannot fit in the available memory, saying how many would.
 pub fn check(trials: u64, per_trial: u64, how: &str) -> Result<(), Failure> {
     let Some(free) = available() else {
         return Ok(());
@@ -52,7 +79,8 @@ pub fn check(trials: u64, per_trial: u64, how: &str) -> Result<(), Failure> {
     }
     let fit = (usable / per_trial.max(1) as f64).floor() as u64;
     Err(Failure::Io(format!(
-        "{} trials need about {} of memory ({} bytes per trial), but {} is available: at most {} trials fit on this machine now. {how}",
+        "this run holds the rows of {} trials at once: {} trials need about {} of memory ({} bytes per trial), but {} is available: at most {} trials fit on this machine now. {how}",
+        covsim::export::thousands(trials as f64),
         covsim::export::thousands(trials as f64),
         gib(need),
         covsim::export::thousands(per_trial as f64),

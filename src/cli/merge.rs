@@ -309,7 +309,14 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         // was, holding one batch and the kept trials whatever the number of trials.
         let batch = summary::batch_trials(model);
         memory::check(
-            total.min(2 * batch),
+            memory::held_trials(
+                &covsim::driver::Plan::Streamed {
+                    trials: total,
+                    batch,
+                },
+                1,
+                batch,
+            ),
             memory::per_trial(model, inputs[0].len()),
             "Merge on a machine with more memory.",
         )?;
@@ -329,8 +336,8 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             row: header.designs * header.width,
             inputs: inputs[0].len(),
         };
-        let mut stream = Stream::new(model, total, batch);
-        for range in stream.batches() {
+        let mut stream = Stream::new(model, batch);
+        for range in covsim::driver::batches(total, batch) {
             let (values, draws) = reader.take(range.end - range.start)?;
             let run = Run {
                 matrix: TrialMatrix {
@@ -526,9 +533,9 @@ mod tests {
             row: model.designs.len() * covsim::metrics::Layout::of(model).width(),
             inputs: 1,
         };
-        let mut stream = Stream::new(model, TRIALS, BATCH);
+        let mut stream = Stream::new(model, BATCH);
         let (mut values, mut draws) = (Vec::new(), Vec::new());
-        for range in stream.batches() {
+        for range in covsim::driver::batches(TRIALS, BATCH) {
             let (v, d) = reader.take(range.end - range.start).ok().unwrap();
             values.extend_from_slice(&v);
             draws.extend_from_slice(&d);
