@@ -197,7 +197,7 @@ fn streamed(
     rows: &mut dyn FnMut(&TrialMatrix) -> ControlFlow<()>,
 ) -> Result<Run, Vec<Diagnostic>> {
     let lhs_block = sc.settings.trials;
-    let mut stream = Stream::new(&sc.model, batch);
+    let mut stream = Stream::of_length(&sc.model, trials, batch);
     for range in batches(trials, batch) {
         let run = study::simulate(sc, v, range, lhs_block, progress)?;
         if rows(&run.matrix).is_break() {
@@ -272,6 +272,9 @@ pub struct Stream {
     /// Of the whole batches, the trials divisible by `every`, in trial order.
     kept: Option<Run>,
     every: u64,
+    /// The `every` of the whole run when its length is known in advance (else 1): kept trials
+    /// are never more than the run keeps in the end.
+    least_every: u64,
 }
 
 impl Stream {
@@ -283,7 +286,16 @@ impl Stream {
             filling: None,
             kept: None,
             every: 1,
+            least_every: 1,
         }
+    }
+
+    /// A stream that will take `trials` trials in all: it keeps from the start only the
+    /// trials the whole run keeps (the same results as [`Stream::new`], in less memory).
+    pub fn of_length(model: &crate::model::Model, trials: u64, batch: u64) -> Stream {
+        let mut s = Stream::new(model, batch);
+        s.least_every = summary::every(trials, s.batch);
+        s
     }
 
     /// Trials taken in so far.
@@ -297,15 +309,15 @@ impl Stream {
         let mut run = run;
         loop {
             let filled = self.filling.as_ref().map_or(0, |r| r.matrix.trials);
-            if filled == self.batch && run.matrix.trials > 0 {
-                self.take_batch();
-                continue;
-            }
             let room = self.batch - filled;
             let rest = (run.matrix.trials > room).then(|| run.split_off(room));
             match &mut self.filling {
                 None => self.filling = Some(run),
                 Some(f) => f.append(run),
+            }
+            // A full batch is taken at once: only the kept rows stay held.
+            if self.filling.as_ref().map_or(0, |r| r.matrix.trials) == self.batch {
+                self.take_batch();
             }
             match rest {
                 Some(r) => run = r,
@@ -320,9 +332,10 @@ impl Stream {
             return;
         };
         self.summary.add(&batch.matrix.values);
-        let every = summary::every(self.summary.trials, self.batch);
+        let every = summary::every(self.summary.trials, self.batch).max(self.least_every);
         let k = batch.inputs.len();
-        // The trials kept so far are 0, e, 2e, … (e the old `every`): keep each (every/e)-th.
+        // The trials kept so far are 0, e, 2e, … (e the old `every`): keep each (every/e)-th
+        // (both powers of two).
         if let Some(kept) = &mut self.kept
             && every > self.every
         {

@@ -60,28 +60,29 @@ impl Run {
         rest
     }
 
-    /// Keeps every `step`-th trial held (the first, the `step + 1`-th, …), rows and draws.
+    /// Keeps every `step`-th trial held (the first, the `step + 1`-th, …), rows and draws, in
+    /// place.
     pub fn thin(&mut self, step: usize) {
-        let row = self.matrix.designs * self.matrix.width;
-        let k = self.inputs.len();
-        let keep = |i: usize| i % step.max(1) == 0;
-        let mut values = Vec::new();
-        for (i, r) in self.matrix.values.chunks(row.max(1)).enumerate() {
-            if keep(i) {
-                values.extend_from_slice(r);
+        fn every_nth(values: &mut Vec<f64>, width: usize, step: usize) {
+            if width == 0 {
+                return;
             }
-        }
-        let mut draws = Vec::new();
-        if k > 0 {
-            for (i, d) in self.draws.chunks(k).enumerate() {
-                if keep(i) {
-                    draws.extend_from_slice(d);
-                }
+            let n = values.len() / width;
+            let mut to = 0;
+            for from in (0..n).step_by(step) {
+                values.copy_within(from * width..(from + 1) * width, to * width);
+                to += 1;
             }
+            values.truncate(to * width);
         }
-        self.matrix.trials = self.matrix.trials.div_ceil(step.max(1) as u64);
-        self.matrix.values = values;
-        self.draws = draws;
+        let step = step.max(1);
+        every_nth(
+            &mut self.matrix.values,
+            self.matrix.designs * self.matrix.width,
+            step,
+        );
+        every_nth(&mut self.draws, self.inputs.len(), step);
+        self.matrix.trials = self.matrix.trials.div_ceil(step as u64);
     }
 
     /// Appends the next consecutive trials.

@@ -462,3 +462,23 @@ fn a_sweep_summarised_as_it_goes_is_its_points_held_whole() {
     let d: Vec<f64> = x.iter().zip(&y).map(|(p, q)| p - q).collect();
     assert_eq!(*one.pair(0, 1), Moments::of(&d));
 }
+
+#[test]
+fn runs_that_end_on_a_batch_boundary_or_just_short_of_it_are_the_runs_held_whole() {
+    // A full batch is summarised as soon as it is complete, so a run of exactly one batch is
+    // summarised (its kept rows all of it) where a shorter one is kept whole: the same bytes.
+    for trials in [47, 48, 49, 96] {
+        let mut sc = scenario();
+        sc.settings.trials = trials;
+        let held = run(&sc, &Plan::Trials(0..trials), 2);
+        let whole = Results::from_run_in(&sc.model, &sc.settings, &held, BATCH);
+        let plan = Plan::Streamed {
+            trials,
+            batch: BATCH,
+        };
+        let streamed = run(&sc, &plan, 2);
+        assert_eq!(streamed.trials(), trials);
+        let r = Results::from_run_in(&sc.model, &sc.settings, &streamed, BATCH);
+        assert_eq!(json(&r), json(&whole), "{trials} trials");
+    }
+}

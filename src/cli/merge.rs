@@ -336,7 +336,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
             row: header.designs * header.width,
             inputs: inputs[0].len(),
         };
-        let mut stream = Stream::new(model, batch);
+        let mut stream = Stream::of_length(model, total, batch);
         for range in covsim::driver::batches(total, batch) {
             let (values, draws) = reader.take(range.end - range.start)?;
             let run = Run {
