@@ -260,10 +260,11 @@ pub fn batches(trials: u64, batch: u64) -> impl Iterator<Item = Range<u64>> {
 /// A run summarised batch by batch as its rows come (docs/MODEL.md §9): from the engine
 /// ([`Plan::Streamed`], [`Plan::Precision`]) or read from the part files of a split run
 /// (`covsim merge`). Rows come in trial order from trial 0, in pieces of any size; they are
-/// cut into batches of `batch` trials. It holds the moments and counts of the whole batches,
-/// the batch being filled, and the rows and draws of the trials kept for percentiles — those
-/// divisible by [`summary::every`] of the trials so far, which only grows (a power of two), so
-/// the run's length need not be known in advance. A run of one batch is kept whole.
+/// cut into batches of `batch` trials, each summarised as soon as it is full. It holds the
+/// moments and counts of the whole batches, the batch being filled, and the rows and draws of
+/// the trials kept for percentiles — those divisible by [`summary::every`] of the trials so far,
+/// which only grows (a power of two), so the run's length need not be known in advance
+/// ([`Stream::of_length`] when it is). A run shorter than a batch is returned whole.
 pub struct Stream {
     batch: u64,
     summary: Summary,
