@@ -107,40 +107,54 @@ pub fn run_with_rows(
     progress: &dyn Progress,
     rows: &mut dyn FnMut(usize, &TrialMatrix) -> ControlFlow<()>,
 ) -> Result<Outcome, Vec<Diagnostic>> {
+    let mut runs = Vec::with_capacity(variants.len());
+    let precision = run_each(sc, variants, plan, progress, rows, &mut |_, run| {
+        runs.push(run);
+        Ok(())
+    })?;
+    Ok(Outcome { runs, precision })
+}
+
+/// [`run_with_rows`], handing each variant's run to `each` (the variant's index, the run) as
+/// soon as it is complete, in the order of `variants`: under every plan but a precision plan
+/// before the next variant is simulated, so a caller that reduces each run to its results
+/// holds one variant's rows at a time; under a precision plan, whose variants run in step,
+/// all of them when it stops. Returns how a precision plan went.
+pub fn run_each(
+    sc: &Scenario,
+    variants: &[Variant],
+    plan: &Plan,
+    progress: &dyn Progress,
+    rows: &mut dyn FnMut(usize, &TrialMatrix) -> ControlFlow<()>,
+    each: &mut dyn FnMut(usize, Run) -> Result<(), Vec<Diagnostic>>,
+) -> Result<Option<Precision>, Vec<Diagnostic>> {
     match *plan {
         Plan::Trials(ref trials) => {
-            let runs = variants
-                .iter()
-                .map(|v| study::simulate(sc, v, trials.clone(), sc.settings.trials, progress))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Outcome {
-                runs,
-                precision: None,
-            })
+            for (i, v) in variants.iter().enumerate() {
+                each(
+                    i,
+                    study::simulate(sc, v, trials.clone(), sc.settings.trials, progress)?,
+                )?;
+            }
+            Ok(None)
         }
         Plan::Streamed { trials, batch } => {
-            let runs = variants
-                .iter()
-                .enumerate()
-                .map(|(i, v)| streamed(sc, v, trials, batch, progress, &mut |m| rows(i, m)))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Outcome {
-                runs,
-                precision: None,
-            })
+            for (i, v) in variants.iter().enumerate() {
+                each(
+                    i,
+                    streamed(sc, v, trials, batch, progress, &mut |m| rows(i, m))?,
+                )?;
+            }
+            Ok(None)
         }
         Plan::Rows { ref trials, batch } => {
-            let runs = variants
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    rows_only(sc, v, trials.clone(), batch, progress, &mut |m| rows(i, m))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Outcome {
-                runs,
-                precision: None,
-            })
+            for (i, v) in variants.iter().enumerate() {
+                each(
+                    i,
+                    rows_only(sc, v, trials.clone(), batch, progress, &mut |m| rows(i, m))?,
+                )?;
+            }
+            Ok(None)
         }
         Plan::Precision {
             target,
@@ -171,16 +185,16 @@ pub fn run_with_rows(
                     .map(|s| s.half_width(sc.model.baseline))
                     .fold(0.0, f64::max);
                 if reached <= target || done >= max_trials {
-                    return Ok(Outcome {
-                        runs: streams.into_iter().map(Stream::finish).collect(),
-                        precision: Some(Precision {
-                            target,
-                            reached,
-                            batch: step,
-                            max_trials,
-                            met: reached <= target,
-                        }),
-                    });
+                    for (i, s) in streams.into_iter().enumerate() {
+                        each(i, s.finish())?;
+                    }
+                    return Ok(Some(Precision {
+                        target,
+                        reached,
+                        batch: step,
+                        max_trials,
+                        met: reached <= target,
+                    }));
                 }
             }
         }
@@ -446,52 +460,150 @@ impl Study {
         }
     }
 
-    /// Runs the study: its variants over `plan`, then [`Study::finish`].
+    /// Runs the study: its variants over `plan`, each finished as soon as its run is
+    /// complete ([`Study::run_with_rows`]).
     pub fn run(
         &self,
         sc: &Scenario,
         plan: &Plan,
         progress: &dyn Progress,
-    ) -> Result<(Finished, Outcome), Vec<Diagnostic>> {
-        let outcome = run(sc, &self.variants(sc), plan, progress)?;
-        Ok((self.finish(sc, &outcome)?, outcome))
+    ) -> Result<Ran, Vec<Diagnostic>> {
+        self.run_with_rows(sc, plan, progress, &mut |_, _| ControlFlow::Continue(()))
+    }
+
+    /// Runs the study in this process (every trial, or to a precision): each variant's run is
+    /// reduced to its results as soon as it is complete and dropped before the next variant
+    /// is simulated (see [`run_each`]), so a sweep or a tornado holds the rows of one variant
+    /// at a time, however many points it has. The results are those [`Study::finish`] makes
+    /// of the same runs held together. `rows` as in [`run_with_rows`].
+    pub fn run_with_rows(
+        &self,
+        sc: &Scenario,
+        plan: &Plan,
+        progress: &dyn Progress,
+        rows: &mut dyn FnMut(usize, &TrialMatrix) -> ControlFlow<()>,
+    ) -> Result<Ran, Vec<Diagnostic>> {
+        let variants = self.variants(sc);
+        let mut finishing = Finishing::new(variants.len());
+        let mut trials = 0;
+        let mut kept = None;
+        let precision = run_each(sc, &variants, plan, progress, rows, &mut |i, run| {
+            trials = run.trials();
+            finishing.add(self, sc, &variants[i], &run)?;
+            if *self == Study::Run {
+                kept = Some(run);
+            }
+            Ok(())
+        })?;
+        Ok(Ran {
+            finished: finishing.finish(self, precision.as_ref()),
+            trials,
+            run: kept,
+            precision,
+        })
     }
 
     /// The study's results from the runs of its variants (in the order of `variants`), from
     /// one process or merged from shards.
     pub fn finish(&self, sc: &Scenario, outcome: &Outcome) -> Result<Finished, Vec<Diagnostic>> {
         let variants = self.variants(sc);
-        let mut results = Vec::with_capacity(variants.len());
-        let mut summaries = Vec::new();
+        let mut finishing = Finishing::new(variants.len());
         for (v, run) in variants.iter().zip(&outcome.runs) {
-            let model = if v.is_empty() {
-                sc.model.clone()
-            } else {
-                sc.with(v)?
-            };
-            let mut r = Results::from_run(&model, &sc.settings, run);
-            r.precision = outcome.precision.clone();
-            results.push(r);
-            if let Study::Sweep { .. } = self {
-                // The break-even points come from the moments over all trials.
-                summaries.push(match &run.summary {
-                    Some(s) => (**s).clone(),
-                    None => Summary::of(&model, &run.matrix, summary::batch_trials(&model)),
-                });
-            }
+            finishing.add(self, sc, v, run)?;
         }
-        Ok(match self {
-            Study::Run => Finished::Run(Box::new(results.remove(0))),
-            Study::Sweep { param, values } => {
-                Finished::Sweep(sweep::assemble(param, values, results, &summaries))
+        Ok(finishing.finish(self, outcome.precision.as_ref()))
+    }
+}
+
+/// A study run in one process ([`Study::run_with_rows`]).
+#[derive(Debug)]
+pub struct Ran {
+    pub finished: Finished,
+    /// The trials each variant ran.
+    pub trials: u64,
+    /// The run of a plain study ([`Study::Run`], one variant): the rows it kept, for the
+    /// writers that need them; `None` for a sweep or a tornado, whose runs are dropped.
+    pub run: Option<Run>,
+    pub precision: Option<Precision>,
+}
+
+/// The results of a study's variants, one variant's run at a time.
+struct Finishing {
+    results: Vec<Results>,
+    /// A sweep's summaries over all trials, for its break-even points.
+    summaries: Vec<Summary>,
+}
+
+impl Finishing {
+    fn new(variants: usize) -> Finishing {
+        Finishing {
+            results: Vec::with_capacity(variants),
+            summaries: Vec::new(),
+        }
+    }
+
+    /// The results of variant `v`'s run (and a sweep point's summary): its model is the
+    /// scenario's with `v`'s values fixed.
+    fn add(
+        &mut self,
+        study: &Study,
+        sc: &Scenario,
+        v: &Variant,
+        run: &Run,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let model = if v.is_empty() {
+            sc.model.clone()
+        } else {
+            sc.with(v)?
+        };
+        let batch = summary::batch_trials(&model);
+        let k = run.inputs.len();
+        // A run held whole is summarised here, once (its summary also gives a sweep's
+        // break-even points); a streamed run brings its summary over all trials.
+        let held;
+        let (s, kept, draws) = match &run.summary {
+            Some(s) => (&**s, &run.matrix, &run.draws[..]),
+            None => {
+                held = summary::held(&model, &run.matrix, &run.draws, k, batch);
+                (&held.0, &*held.1, &*held.2)
             }
+        };
+        self.results.push(Results::from_parts(
+            &model,
+            &sc.settings,
+            s,
+            kept,
+            &run.inputs,
+            draws,
+        ));
+        if let Study::Sweep { .. } = study {
+            self.summaries.push(s.clone());
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, study: &Study, precision: Option<&Precision>) -> Finished {
+        for r in &mut self.results {
+            r.precision = precision.cloned();
+        }
+        match study {
+            Study::Run => Finished::Run(Box::new(self.results.remove(0))),
+            Study::Sweep { param, values } => Finished::Sweep(sweep::assemble(
+                param,
+                values,
+                self.results,
+                &self.summaries,
+            )),
             Study::Sensitivity {
                 inputs,
                 metric,
                 design,
             } => Finished::Tornado(Box::new(sensitivity::assemble(
-                inputs, metric, *design, results,
+                inputs,
+                metric,
+                *design,
+                self.results,
             ))),
-        })
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::stats::correlation;
 use crate::stats::{DiffStats, Stats, sorted};
 use crate::study::{Precision, Run};
 use crate::summary::{self, Subsample, Summary};
-use crate::uncertain::Sampling;
+use crate::uncertain::{Sampling, Uncertain};
 
 /// Bumped whenever the layout of `summary.json` changes.
 pub const FORMAT_VERSION: u32 = 2;
@@ -414,14 +414,29 @@ impl Results {
     /// [`Results::from_run`] with batches of `batch` trials for a run that holds every row.
     pub fn from_run_in(model: &Model, settings: &RunSettings, run: &Run, batch: u64) -> Results {
         let k = run.inputs.len();
-        let held;
-        let (s, kept, draws): (&Summary, &TrialMatrix, &[f64]) = match &run.summary {
-            Some(s) => (s, &run.matrix, &run.draws),
-            None => {
-                held = summary::held(model, &run.matrix, &run.draws, k, batch);
-                (&held.0, &held.1, &held.2)
+        match &run.summary {
+            Some(s) => {
+                Results::from_parts(model, settings, s, &run.matrix, &run.inputs, &run.draws)
             }
-        };
+            None => {
+                let (s, kept, draws) = summary::held(model, &run.matrix, &run.draws, k, batch);
+                Results::from_parts(model, settings, &s, &kept, &run.inputs, &draws)
+            }
+        }
+    }
+
+    /// The results of a run from its summary over all trials `s`, the rows of the trials its
+    /// percentiles come from (`kept`, crate::summary) and those trials' draws of the uncertain
+    /// `inputs` (`draws[t * inputs.len() + j]`).
+    pub fn from_parts(
+        model: &Model,
+        settings: &RunSettings,
+        s: &Summary,
+        kept: &TrialMatrix,
+        inputs: &[Uncertain],
+        draws: &[f64],
+    ) -> Results {
+        let k = inputs.len();
         let mut r = Results::from_summary(model, settings.seed, s, kept);
         if let Some((d, b)) = r.deciding_pair() {
             let c = crate::metrics::g::CONTRIBUTION;
@@ -431,8 +446,7 @@ impl Results {
                 .zip(kept.column(b, c))
                 .map(|(x, y)| x - y)
                 .collect();
-            r.inputs = run
-                .inputs
+            r.inputs = inputs
                 .iter()
                 .enumerate()
                 .map(|(j, u)| {

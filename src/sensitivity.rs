@@ -76,7 +76,7 @@ pub fn tornado(
         metric: metric.to_string(),
         design,
     };
-    match study.run(sc, &Plan::all_trials(sc), progress)?.0 {
+    match study.run(sc, &Plan::all_trials(sc), progress)?.finished {
         Finished::Tornado(t) => Ok(*t),
         _ => unreachable!("a sensitivity study finishes as a tornado"),
     }

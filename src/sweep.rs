@@ -72,7 +72,7 @@ pub fn run(
         param: param.to_string(),
         values: values.to_vec(),
     };
-    match study.run(sc, &Plan::all_trials(sc), progress)?.0 {
+    match study.run(sc, &Plan::all_trials(sc), progress)?.finished {
         Finished::Sweep(s) => Ok(s),
         _ => unreachable!("a sweep study finishes as a sweep"),
     }

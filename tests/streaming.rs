@@ -448,6 +448,20 @@ fn a_sweep_summarised_as_it_goes_is_its_points_held_whole() {
         serde_json::to_string(&a).unwrap(),
         serde_json::to_string(&b).unwrap()
     );
+    // The study run in one process reduces each point to its results before the next point is
+    // simulated (`Study::run`): the same sweep, and no point's rows are kept.
+    let ran = study
+        .run(&sc, &plan, &NoProgress)
+        .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    assert!(ran.run.is_none());
+    assert_eq!(ran.trials, TRIALS);
+    let driver::Finished::Sweep(c) = ran.finished else {
+        panic!("a sweep finishes as a sweep")
+    };
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&c).unwrap()
+    );
     // The sweep crosses over: the designs that lean on inside sales lead while its heads are
     // cheap, not when they are dear (a break-even is compared, not only empty lists).
     assert!(!a.break_evens.is_empty(), "{:?}", a.break_evens);
@@ -481,4 +495,45 @@ fn runs_that_end_on_a_batch_boundary_or_just_short_of_it_are_the_runs_held_whole
         let r = Results::from_run_in(&sc.model, &sc.settings, &streamed, BATCH);
         assert_eq!(json(&r), json(&whole), "{trials} trials");
     }
+}
+
+#[test]
+fn each_variant_is_handed_over_before_the_next_is_simulated() {
+    // What keeps a sweep's memory flat in its points: `run_each` hands a variant's run over
+    // once all its batches are simulated and before the first batch of the next variant.
+    let sc = scenario();
+    let study = driver::Study::Sweep {
+        param: "channels[1].cost_per_head_per_year".into(),
+        values: vec![20_000.0, 200_000.0, 800_000.0],
+    };
+    let variants = study.variants(&sc);
+    let plan = Plan::Streamed {
+        trials: TRIALS,
+        batch: BATCH,
+    };
+    let events = std::cell::RefCell::new(Vec::new());
+    driver::run_each(
+        &sc,
+        &variants,
+        &plan,
+        &NoProgress,
+        &mut |i, m| {
+            events.borrow_mut().push(("rows", i, m.first_trial));
+            std::ops::ControlFlow::Continue(())
+        },
+        &mut |i, run| {
+            assert_eq!(run.trials(), TRIALS);
+            events.borrow_mut().push(("run", i, 0));
+            Ok(())
+        },
+    )
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    let batches: Vec<u64> = driver::batches(TRIALS, BATCH).map(|r| r.start).collect();
+    let mut expected = Vec::new();
+    for i in 0..variants.len() {
+        expected.extend(batches.iter().map(|&b| ("rows", i, b)));
+        expected.push(("run", i, 0));
+    }
+    assert!(batches.len() > 1, "several batches per variant");
+    assert_eq!(events.into_inner(), expected);
 }

@@ -24,6 +24,12 @@ use covsim::summary;
 
 use super::{Failure, files, memory, out, outdir};
 
+/// What a study simulated in this process: a shard's runs, or a whole study's results.
+enum Simulated {
+    Parts(Outcome),
+    Whole(covsim::driver::Ran),
+}
+
 /// The arguments every simulating command takes.
 #[derive(Args, Debug)]
 pub struct Common {
@@ -86,7 +92,8 @@ impl Progress for Bar {
 /// A study run in this process, ready to be written.
 pub struct Done {
     pub finished: Finished,
-    pub outcome: Outcome,
+    /// The run of a plain study (the rows it kept); `None` for a sweep or a tornado.
+    pub run: Option<covsim::study::Run>,
     /// The new outputs being written, where the run wrote some while it simulated
     /// (per_trial.csv of a streamed run).
     pub staging: Option<outdir::Staging>,
@@ -252,15 +259,19 @@ impl Common {
         }
         let progress = Bar(bar);
         let started = Instant::now();
-        let outcome = pool.install(|| {
-            covsim::driver::run_with_rows(sc, &variants, &plan, &progress, &mut |_, m| match (
-                &mut rows_out,
-                &mut part_out,
-            ) {
-                (Some(f), _) => f.add(m),
-                (_, Some(p)) => p.add(m),
-                _ => ControlFlow::Continue(()),
-            })
+        let mut rows = |_: usize, m: &TrialMatrix| match (&mut rows_out, &mut part_out) {
+            (Some(f), _) => f.add(m),
+            (_, Some(p)) => p.add(m),
+            _ => ControlFlow::Continue(()),
+        };
+        // A shard keeps its variants' runs for its part file; a whole study reduces each
+        // variant's run to its results as soon as it is complete.
+        let simulated = pool.install(|| match shard {
+            Some(_) => covsim::driver::run_with_rows(sc, &variants, &plan, &progress, &mut rows)
+                .map(Simulated::Parts),
+            None => study
+                .run_with_rows(sc, &plan, &progress, &mut rows)
+                .map(Simulated::Whole),
         });
         let seconds = started.elapsed().as_secs_f64();
         progress.0.finish_and_clear();
@@ -272,39 +283,39 @@ impl Common {
         if let (Some(p), Some(e)) = (&part_out, part_error) {
             return Err(p.cannot_write(e));
         }
-        let outcome = outcome.map_err(|d| Failure::Input(render_all(&d)))?;
-        let trials = outcome.runs.first().map_or(0, |r| r.trials());
+        let simulated = simulated.map_err(|d| Failure::Input(render_all(&d)))?;
 
-        if let Some((i, n)) = shard {
-            let range = shard::range(i, n, sc.settings.trials);
-            let (first, more) = outcome.runs.split_first().expect("a study has a variant");
-            let name = part_name(i, n);
-            match part_out {
-                Some(p) => p.finish(&first.draws, seconds, threads)?,
-                None => {
-                    let mut part = part_of(first, i, n);
-                    if *study != Study::Run {
-                        part = part.of_study(study.clone(), more);
+        let ran = match simulated {
+            Simulated::Whole(ran) => ran,
+            Simulated::Parts(outcome) => {
+                let (i, n) = shard.expect("parts come from a shard");
+                let range = shard::range(i, n, sc.settings.trials);
+                let (first, more) = outcome.runs.split_first().expect("a study has a variant");
+                let name = part_name(i, n);
+                match part_out {
+                    Some(p) => p.finish(&first.draws, seconds, threads)?,
+                    None => {
+                        let mut part = part_of(first, i, n);
+                        if *study != Study::Run {
+                            part = part.of_study(study.clone(), more);
+                        }
+                        part.header.simulate_seconds = seconds;
+                        part.header.threads = threads;
+                        files::write_all(&out_dir, &[(name.clone(), part.to_bytes())])?;
                     }
-                    part.header.simulate_seconds = seconds;
-                    part.header.threads = threads;
-                    files::write_all(&out_dir, &[(name.clone(), part.to_bytes())])?;
                 }
+                out(&format!(
+                    "wrote {} (shard {i} of {n}: trials {}..{} of {}); merge the parts with `covsim merge {}`\n",
+                    out_dir.join(&name).display(),
+                    range.start,
+                    range.end,
+                    sc.settings.trials,
+                    out_dir.display()
+                ));
+                return Ok(None);
             }
-            out(&format!(
-                "wrote {} (shard {i} of {n}: trials {}..{} of {}); merge the parts with `covsim merge {}`\n",
-                out_dir.join(&name).display(),
-                range.start,
-                range.end,
-                sc.settings.trials,
-                out_dir.display()
-            ));
-            return Ok(None);
-        }
-
-        let finished = study
-            .finish(sc, &outcome)
-            .map_err(|d| Failure::Input(render_all(&d)))?;
+        };
+        let trials = ran.trials;
         let work = model.accounts.len() as f64
             * model.months as f64
             * model.designs.len() as f64
@@ -330,8 +341,8 @@ impl Common {
             );
         }
         Ok(Some(Done {
-            finished,
-            outcome,
+            finished: ran.finished,
+            run: ran.run,
             staging,
             out_dir,
             lock: lock.expect("a whole run holds its lock"),

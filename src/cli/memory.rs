@@ -1,7 +1,8 @@
 //! Refusing a run that cannot fit in memory, before simulating, instead of aborting on
 //! allocation halfway. A run, a sweep, a tornado and a precision run are summarised batch by
-//! batch as they are simulated and hold, per variant, at most one batch of trials' rows and the
-//! rows kept for percentiles (crate::summary), so their memory is flat in trials; so do a plain
+//! batch as they are simulated and hold at most one batch of trials' rows and the rows kept
+//! for percentiles (crate::summary) — a sweep or a tornado one variant's at a time, a precision
+//! run each variant's — so their memory is flat in trials (and a sweep's in points); so do a plain
 //! run's shards and their merge (per_trial.csv and part files are written batch by batch). A
 //! sweep's or a tornado's shard holds every row of its range. A trial's rows are designs ×
 //! (metrics + monthly values × months) × 8 bytes, plus the draws of the uncertain inputs and the
@@ -31,17 +32,20 @@ pub fn per_trial(model: &Model, inputs: usize) -> u64 {
 }
 
 /// The most trials whose rows a study of `variants` variants under `plan` holds at once, with
-/// batches of `batch` trials (crate::summary::batch_trials): a run of one batch is held whole;
-/// of a longer one, each variant keeps at most a batch of rows for its percentiles, and the
-/// batch being simulated is held beside them (under a precision plan, every variant's batch
-/// being filled, with the precision batch that overflows it).
+/// batches of `batch` trials (crate::summary::batch_trials). A study of all its trials runs
+/// its variants one after the other and reduces each to its results before the next, so it
+/// holds one variant's rows: a run of one batch whole; of a longer one, at most a batch of
+/// rows kept for its percentiles and the batch being simulated. A precision plan runs its
+/// variants in step: each holds its kept rows, its batch being filled and the precision batch
+/// that overflows it. A shard holds its range of every variant (a plain run's, a batch).
 pub fn held_trials(plan: &Plan, variants: u64, batch: u64) -> u64 {
     let batch = batch.max(1);
     match *plan {
         Plan::Trials(ref r) => variants.saturating_mul(r.end - r.start),
+        // Variant after variant, each reduced to its results before the next is simulated.
         Plan::Streamed { trials, .. } => {
             let filling = if trials > batch { batch } else { 0 };
-            variants.saturating_mul(trials.min(batch)) + filling
+            trials.min(batch) + filling
         }
         Plan::Rows { ref trials, .. } => {
             variants.saturating_mul((trials.end - trials.start).min(batch))

@@ -36,7 +36,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     };
     Written {
         results: &results,
-        matrix: &done.outcome.runs[0].matrix,
+        matrix: &done
+            .run
+            .as_ref()
+            .expect("a plain study keeps its run")
+            .matrix,
         staging: done.staging,
         per_trial: args.per_trial,
         charts: !c.no_charts,
