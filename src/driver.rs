@@ -483,20 +483,20 @@ impl Study {
         progress: &dyn Progress,
         rows: &mut dyn FnMut(usize, &TrialMatrix) -> ControlFlow<()>,
     ) -> Result<Ran, Vec<Diagnostic>> {
-        let variants = self.variants(sc);
-        let mut finishing = Finishing::new(variants.len());
+        let mut finishing = self.finishing(sc);
+        let variants = finishing.variants.clone();
         let mut trials = 0;
         let mut kept = None;
-        let precision = run_each(sc, &variants, plan, progress, rows, &mut |i, run| {
+        let precision = run_each(sc, &variants, plan, progress, rows, &mut |_, run| {
             trials = run.trials();
-            finishing.add(self, sc, &variants[i], &run)?;
+            finishing.add(&run)?;
             if *self == Study::Run {
                 kept = Some(run);
             }
             Ok(())
         })?;
         Ok(Ran {
-            finished: finishing.finish(self, precision.as_ref()),
+            finished: finishing.finish(precision.as_ref()),
             trials,
             run: kept,
             precision,
@@ -506,12 +506,24 @@ impl Study {
     /// The study's results from the runs of its variants (in the order of `variants`), from
     /// one process or merged from shards.
     pub fn finish(&self, sc: &Scenario, outcome: &Outcome) -> Result<Finished, Vec<Diagnostic>> {
-        let variants = self.variants(sc);
-        let mut finishing = Finishing::new(variants.len());
-        for (v, run) in variants.iter().zip(&outcome.runs) {
-            finishing.add(self, sc, v, run)?;
+        let mut finishing = self.finishing(sc);
+        for run in &outcome.runs {
+            finishing.add(run)?;
         }
-        Ok(finishing.finish(self, outcome.precision.as_ref()))
+        Ok(finishing.finish(outcome.precision.as_ref()))
+    }
+
+    /// The study's results built one variant's run at a time ([`Finishing::add`], in the order
+    /// of `variants`), so no two variants' rows need be held together.
+    pub fn finishing<'s>(&'s self, sc: &'s Scenario) -> Finishing<'s> {
+        let variants = self.variants(sc);
+        Finishing {
+            study: self,
+            sc,
+            results: Vec::with_capacity(variants.len()),
+            variants,
+            summaries: Vec::new(),
+        }
     }
 }
 
@@ -527,30 +539,25 @@ pub struct Ran {
     pub precision: Option<Precision>,
 }
 
-/// The results of a study's variants, one variant's run at a time.
-struct Finishing {
+/// The results of a study's variants, one variant's run at a time ([`Study::finishing`]).
+pub struct Finishing<'s> {
+    study: &'s Study,
+    sc: &'s Scenario,
+    variants: Vec<Variant>,
     results: Vec<Results>,
     /// A sweep's summaries over all trials, for its break-even points.
     summaries: Vec<Summary>,
 }
 
-impl Finishing {
-    fn new(variants: usize) -> Finishing {
-        Finishing {
-            results: Vec::with_capacity(variants),
-            summaries: Vec::new(),
-        }
-    }
-
-    /// The results of variant `v`'s run (and a sweep point's summary): its model is the
-    /// scenario's with `v`'s values fixed.
-    fn add(
-        &mut self,
-        study: &Study,
-        sc: &Scenario,
-        v: &Variant,
-        run: &Run,
-    ) -> Result<(), Vec<Diagnostic>> {
+impl Finishing<'_> {
+    /// The results of the next variant's run (and a sweep point's summary): its model is the
+    /// scenario's with the variant's values fixed.
+    pub fn add(&mut self, run: &Run) -> Result<(), Vec<Diagnostic>> {
+        let sc = self.sc;
+        let v = self
+            .variants
+            .get(self.results.len())
+            .expect("no more runs than variants");
         let model = if v.is_empty() {
             sc.model.clone()
         } else {
@@ -576,13 +583,21 @@ impl Finishing {
             &run.inputs,
             draws,
         ));
-        if let Study::Sweep { .. } = study {
+        if let Study::Sweep { .. } = self.study {
             self.summaries.push(s.clone());
         }
         Ok(())
     }
 
-    fn finish(mut self, study: &Study, precision: Option<&Precision>) -> Finished {
+    /// The finished study, once every variant's run is added; `precision` says how a
+    /// precision plan went.
+    pub fn finish(mut self, precision: Option<&Precision>) -> Finished {
+        assert_eq!(
+            self.results.len(),
+            self.variants.len(),
+            "every variant's run"
+        );
+        let study = self.study;
         for r in &mut self.results {
             r.precision = precision.cloned();
         }

@@ -402,12 +402,17 @@ impl<W: Write + Seek> PartWriter<W> {
 
     /// Appends the rows of the next trials.
     pub fn rows(&mut self, m: &TrialMatrix) -> std::io::Result<()> {
-        let mut bytes = Vec::with_capacity(8 * m.values.len());
-        for x in &m.values {
-            bytes.extend_from_slice(&x.to_le_bytes());
+        // A megabyte at a time, so a batch's bytes are never held beside its numbers.
+        const PIECE: usize = 1 << 17;
+        let mut bytes = Vec::with_capacity(8 * PIECE.min(m.values.len()));
+        for piece in m.values.chunks(PIECE) {
+            bytes.clear();
+            for x in piece {
+                bytes.extend_from_slice(&x.to_le_bytes());
+            }
+            self.out.write_all(&bytes)?;
+            self.hash.update(&bytes);
         }
-        self.out.write_all(&bytes)?;
-        self.hash.update(&bytes);
         self.values += m.values.len() as u64;
         Ok(())
     }

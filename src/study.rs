@@ -108,6 +108,31 @@ impl Run {
     }
 }
 
+/// Fixed values by positional key path, however the caller named them.
+fn positional(sc: &Scenario, fixed: &HashMap<String, f64>) -> HashMap<String, f64> {
+    fixed
+        .iter()
+        .map(|(k, &v)| {
+            let path = sc
+                .registry
+                .find(k)
+                .map_or_else(|| k.clone(), |p| p.path.clone());
+            (path, v)
+        })
+        .collect()
+}
+
+/// The uncertain inputs a run with `fixed` values draws per trial, in the scenario's order:
+/// every one it does not fix. What [`simulate`] draws and a part file records.
+pub fn inputs_of(sc: &Scenario, fixed: &HashMap<String, f64>) -> Vec<Uncertain> {
+    let fixed = positional(sc, fixed);
+    sc.uncertain
+        .iter()
+        .filter(|u| !fixed.contains_key(&u.path))
+        .cloned()
+        .collect()
+}
+
 /// Simulates `trials` of `sc.model` with `fixed` in place of the file's values, drawing every
 /// other uncertain input once per trial. Latin hypercube blocks are `lhs_block` trials long.
 pub fn simulate(
@@ -117,28 +142,13 @@ pub fn simulate(
     lhs_block: u64,
     progress: &dyn Progress,
 ) -> Result<Run, Vec<Diagnostic>> {
-    // Fixed values by positional key path, however the caller named them.
-    let fixed: &HashMap<String, f64> = &fixed
-        .iter()
-        .map(|(k, &v)| {
-            let path = sc
-                .registry
-                .find(k)
-                .map_or_else(|| k.clone(), |p| p.path.clone());
-            (path, v)
-        })
-        .collect();
+    let fixed = &positional(sc, fixed);
     let base: Model = if fixed.is_empty() {
         sc.model.clone()
     } else {
         sc.with(fixed)?
     };
-    let inputs: Vec<Uncertain> = sc
-        .uncertain
-        .iter()
-        .filter(|u| !fixed.contains_key(&u.path))
-        .cloned()
-        .collect();
+    let inputs = inputs_of(sc, fixed);
     if inputs.is_empty() {
         let run = Run {
             matrix: engine::simulate(&base, sc.settings.seed, trials, progress),

@@ -420,20 +420,30 @@ const SWEEP_OF_A_HUNDRED_MILLION: [&str; 7] = [
 #[test]
 fn a_run_too_large_for_memory_is_refused_before_simulating() {
     let dir = tempfile::tempdir().unwrap();
-    // A sweep's shard holds every row of its trials at every point: 100,000,000 trials of the
-    // example at two points need about 640 GiB (a run, a sweep, a tornado and a precision run
-    // are summarised batch by batch instead, and a plain run's shard writes its part file
-    // batch by batch).
+    // A precision sweep runs its points in step, each holding its kept rows and its batch
+    // being filled: 400 points of the example, each up to 2 batches of 78,208 trials and a
+    // precision batch of 1,000, hold the rows of 62,966,400 trials (about 214 GiB) at once
+    // (a run, a sweep, a tornado and their shards hold one batch of one point at a time).
+    let values: Vec<String> = (1..=400).map(|i| (1_000 * i).to_string()).collect();
+    let values = values.join(",");
     let args = [
-        &SWEEP_OF_A_HUNDRED_MILLION[..],
-        &["--shard", "0/1", "--out", "o"],
-    ]
-    .concat();
+        "sweep",
+        "--param",
+        "channels[0].cost_per_head_per_year",
+        "--values",
+        &values,
+        "--precision",
+        "0.00001",
+        "--max-trials",
+        "100000000",
+        "--out",
+        "o",
+    ];
     let o = run_bounded(dir.path(), &args, Duration::from_secs(20));
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("this run holds the rows of 200,000,000 trials at once")
+        err.contains("this run holds the rows of 62,966,400 trials at once")
             && err.contains("bytes per trial")
             && err.contains("trials fit on this machine now"),
         "{err}"
@@ -445,12 +455,15 @@ fn a_run_too_large_for_memory_is_refused_before_simulating() {
 fn a_hundred_million_trials_are_not_refused() {
     // Summarised batch by batch, a run holds about half a gigabyte whatever its trials, with
     // --per-trial too (its rows go to per_trial.csv as they come); a sweep or a tornado holds
-    // that and a batch of kept rows per point; a precision run the same: each starts
-    // simulating (a refusal would exit with status 2 at once). Stopped after a few seconds.
-    let runs: [&[&str]; 4] = [
+    // that for one point at a time, and so does its shard (its part file written as the rows
+    // come); a precision run the same: each starts simulating (a refusal would exit with
+    // status 2 at once). Stopped after a few seconds.
+    let sweep_shard = [&SWEEP_OF_A_HUNDRED_MILLION[..], &["--shard", "0/1"]].concat();
+    let runs: [&[&str]; 5] = [
         &["run", "--trials", "100000000"],
         &["run", "--trials", "100000000", "--per-trial"],
         &SWEEP_OF_A_HUNDRED_MILLION,
+        &sweep_shard,
         &["run", "--precision", "0.00001", "--max-trials", "100000000"],
     ];
     for args in runs {

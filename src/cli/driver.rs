@@ -168,12 +168,12 @@ impl Common {
                 max_trials: self.max_trials,
                 summary_batch: summary::batch_trials(model),
             },
-            // A plain run's shard writes its part file batch by batch as it simulates.
-            (None, Some((i, n))) if *study == Study::Run => Plan::Rows {
+            // A shard writes its part file batch by batch as it simulates, variant after
+            // variant.
+            (None, Some((i, n))) => Plan::Rows {
                 trials: shard::range(i, n, sc.settings.trials),
                 batch: summary::batch_trials(model),
             },
-            (None, Some((i, n))) => Plan::Trials(shard::range(i, n, sc.settings.trials)),
             // A study is summarised as it goes (a run's per_trial.csv written as it goes): its
             // memory stays flat however many trials it has.
             (None, None) => Plan::all_trials(sc),
@@ -225,20 +225,27 @@ impl Common {
         };
         let mut part_out = match (&plan, shard) {
             (Plan::Rows { trials, .. }, Some((i, n))) => {
-                // The part's header from the shape of its rows, before any row.
-                let shape = covsim::study::Run {
-                    matrix: TrialMatrix {
-                        first_trial: trials.start,
-                        trials: trials.end - trials.start,
-                        designs: model.designs.len(),
-                        width: covsim::metrics::Layout::of(model).width(),
-                        values: Vec::new(),
-                    },
-                    inputs: sc.uncertain.clone(),
-                    draws: Vec::new(),
-                    summary: None,
-                };
-                let part = part_of(&shape, i, n);
+                // The part's header from the shape of each variant's rows, before any row.
+                let shapes: Vec<covsim::study::Run> = variants
+                    .iter()
+                    .map(|v| covsim::study::Run {
+                        matrix: TrialMatrix {
+                            first_trial: trials.start,
+                            trials: trials.end - trials.start,
+                            designs: model.designs.len(),
+                            width: covsim::metrics::Layout::of(model).width(),
+                            values: Vec::new(),
+                        },
+                        inputs: covsim::study::inputs_of(sc, v),
+                        draws: Vec::new(),
+                        summary: None,
+                    })
+                    .collect();
+                let (first, more) = shapes.split_first().expect("a study has a variant");
+                let mut part = part_of(first, i, n);
+                if *study != Study::Run {
+                    part = part.of_study(study.clone(), more);
+                }
                 Some(PartFile::new(&out_dir, &part_name(i, n), part)?)
             }
             _ => None,
@@ -290,20 +297,16 @@ impl Common {
             Simulated::Parts(outcome) => {
                 let (i, n) = shard.expect("parts come from a shard");
                 let range = shard::range(i, n, sc.settings.trials);
-                let (first, more) = outcome.runs.split_first().expect("a study has a variant");
                 let name = part_name(i, n);
-                match part_out {
-                    Some(p) => p.finish(&first.draws, seconds, threads)?,
-                    None => {
-                        let mut part = part_of(first, i, n);
-                        if *study != Study::Run {
-                            part = part.of_study(study.clone(), more);
-                        }
-                        part.header.simulate_seconds = seconds;
-                        part.header.threads = threads;
-                        files::write_all(&out_dir, &[(name.clone(), part.to_bytes())])?;
-                    }
-                }
+                // The draws of every variant, in the order of their rows.
+                let draws: Vec<f64> = outcome
+                    .runs
+                    .iter()
+                    .flat_map(|r| r.draws.iter().copied())
+                    .collect();
+                part_out
+                    .expect("a shard writes its part as it goes")
+                    .finish(&draws, seconds, threads)?;
                 out(&format!(
                     "wrote {} (shard {i} of {n}: trials {}..{} of {}); merge the parts with `covsim merge {}`\n",
                     out_dir.join(&name).display(),

@@ -3,8 +3,8 @@
 //! batch as they are simulated and hold at most one batch of trials' rows and the rows kept
 //! for percentiles (crate::summary) — a sweep or a tornado one variant's at a time, a precision
 //! run each variant's — so their memory is flat in trials (and a sweep's in points); so do a plain
-//! run's shards and their merge (per_trial.csv and part files are written batch by batch). A
-//! sweep's or a tornado's shard holds every row of its range. A trial's rows are designs ×
+//! run's, a sweep's and a tornado's shards and their merge (per_trial.csv and part files are
+//! written, and parts read, batch by batch). A trial's rows are designs ×
 //! (metrics + monthly values × months) × 8 bytes, plus the draws of the uncertain inputs and the
 //! working columns of the statistics. The machine's available memory is read here, never in the
 //! library.
@@ -37,7 +37,8 @@ pub fn per_trial(model: &Model, inputs: usize) -> u64 {
 /// holds one variant's rows: a run of one batch whole; of a longer one, at most a batch of
 /// rows kept for its percentiles and the batch being simulated. A precision plan runs its
 /// variants in step: each holds its kept rows, its batch being filled and the precision batch
-/// that overflows it. A shard holds its range of every variant (a plain run's, a batch).
+/// that overflows it. A shard holds one batch of one variant at a time (its part file is
+/// written as they come).
 pub fn held_trials(plan: &Plan, variants: u64, batch: u64) -> u64 {
     let batch = batch.max(1);
     match *plan {
@@ -47,9 +48,8 @@ pub fn held_trials(plan: &Plan, variants: u64, batch: u64) -> u64 {
             let filling = if trials > batch { batch } else { 0 };
             trials.min(batch) + filling
         }
-        Plan::Rows { ref trials, .. } => {
-            variants.saturating_mul((trials.end - trials.start).min(batch))
-        }
+        // A batch at a time, variant after variant, each written to the part file.
+        Plan::Rows { ref trials, .. } => (trials.end - trials.start).min(batch),
         Plan::Precision {
             batch: step,
             max_trials,
@@ -90,24 +90,5 @@ pub fn check(trials: u64, per_trial: u64, how: &str) -> Result<(), Failure> {
         covsim::export::thousands(per_trial as f64),
         gib(free as f64),
         covsim::export::thousands(fit as f64),
-    )))
-}
-
-/// Refuses (exit 2) a merge whose part files (`bytes` in all) cannot be held, parsed and
-/// merged in the available memory.
-pub fn check_merge(bytes: u64) -> Result<(), Failure> {
-    let Some(free) = available() else {
-        return Ok(());
-    };
-    // The files as read, their values parsed, and the merged matrix.
-    let need = 3.0 * bytes as f64;
-    if need <= free as f64 * USABLE {
-        return Ok(());
-    }
-    Err(Failure::Io(format!(
-        "merging these parts ({} in all) needs about {} of memory, but {} is available; merge them on a machine with more memory, or run fewer trials",
-        gib(bytes as f64),
-        gib(need),
-        gib(free as f64)
     )))
 }

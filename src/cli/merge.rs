@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use covsim::diag::render_all;
-use covsim::driver::{Finished, Outcome, Stream, Study};
+use covsim::driver::{Finished, Stream, Study};
 use covsim::engine::TrialMatrix;
 use covsim::export::per_trial;
 use covsim::export::timing::Timing;
 use covsim::scenario::Scenario;
-use covsim::shard::{self, Header, Part, PayloadHash, Sizes};
+use covsim::shard::{self, Header, PayloadHash, Sizes};
 use covsim::study::Run;
 use covsim::summary;
 use covsim::uncertain::Uncertain;
@@ -129,22 +129,22 @@ impl PartFile {
         }
         Ok(out)
     }
-
-    /// The whole part, held (for a study with several variants).
-    fn read(&self) -> Result<Part, String> {
-        let bytes = std::fs::read(&self.path).map_err(|e| format!("{}: {e}", self.name))?;
-        Part::from_bytes(&bytes).map_err(|e| format!("{}: {e}", self.name))
-    }
 }
 
-/// The rows and draws of a plain run's parts, read in trial order across the parts.
+/// The rows and draws of one variant of a study, read in trial order across the parts.
 struct Trials<'p> {
     parts: &'p [PartFile],
     /// The part being read, its readers of values and draws, and trials read of it.
     at: usize,
     readers: Option<(BufReader<File>, BufReader<File>)>,
     done: u64,
+    /// Values per trial.
     row: usize,
+    /// The variant read: in each part its rows follow those of the `variant` variants before
+    /// it, and its draws those of the earlier variants' `draws_before` draws a trial.
+    variant: u64,
+    draws_before: u64,
+    /// Its draws per trial.
     inputs: usize,
 }
 
@@ -159,8 +159,10 @@ impl Trials<'_> {
         while left > 0 {
             let part = &self.parts[self.at];
             if self.readers.is_none() {
-                let values_at = part.sizes.file_bytes;
-                let draws_at = values_at + 8 * part.sizes.values;
+                let trials = part.header.trials;
+                let values_at = part.sizes.file_bytes + 8 * self.variant * trials * self.row as u64;
+                let draws_at =
+                    part.sizes.file_bytes + 8 * part.sizes.values + 8 * trials * self.draws_before;
                 self.readers = Some((part.at(values_at)?, part.at(draws_at)?));
                 self.done = 0;
             }
@@ -304,38 +306,47 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| super::driver::default_out(&model.name, &what));
     let total = header.total_trials;
-    let (runs, lock, staging) = if header.study.is_none() {
-        // A plain run: summarised batch by batch as its rows are read, as the unsplit run
-        // was, holding one batch and the kept trials whatever the number of trials.
-        let batch = summary::batch_trials(model);
-        memory::check(
-            memory::held_trials(
-                &covsim::driver::Plan::Streamed {
-                    trials: total,
-                    batch,
-                },
-                1,
+    // Every study is summarised batch by batch as its rows are read, variant after variant,
+    // as the unsplit study was: one batch and the kept trials of one variant at a time,
+    // whatever the number of trials and variants.
+    let batch = summary::batch_trials(model);
+    memory::check(
+        memory::held_trials(
+            &covsim::driver::Plan::Streamed {
+                trials: total,
                 batch,
-            ),
-            memory::per_trial(model, inputs[0].len()),
-            "Merge on a machine with more memory.",
-        )?;
-        let lock = outdir::lock(&out_dir)?;
-        let (staging, mut rows_out) = match args.per_trial {
-            true => {
-                let (st, f) = PerTrialFile::staged(&out_dir, &lock, model)?;
-                (Some(st), Some(f))
-            }
-            false => (None, None),
-        };
+            },
+            variants.len() as u64,
+            batch,
+        ),
+        memory::per_trial(model, inputs.iter().map(Vec::len).max().unwrap_or(0)),
+        "Merge on a machine with more memory.",
+    )?;
+    let lock = outdir::lock(&out_dir)?;
+    // per_trial.csv is a plain run's.
+    let (staging, mut rows_out) = match args.per_trial && header.study.is_none() {
+        true => {
+            let (st, f) = PerTrialFile::staged(&out_dir, &lock, model)?;
+            (Some(st), Some(f))
+        }
+        false => (None, None),
+    };
+    let mut finishing = what.finishing(&study);
+    let mut kept = None;
+    let mut trials = 0;
+    let mut draws_before = 0;
+    'variants: for (v, variant_inputs) in inputs.iter().enumerate() {
         let mut reader = Trials {
             parts: &parts,
             at: 0,
             readers: None,
             done: 0,
             row: header.designs * header.width,
-            inputs: inputs[0].len(),
+            variant: v as u64,
+            draws_before,
+            inputs: variant_inputs.len(),
         };
+        draws_before += variant_inputs.len() as u64;
         let mut stream = Stream::of_length(model, total, batch);
         for range in covsim::driver::batches(total, batch) {
             let (values, draws) = reader.take(range.end - range.start)?;
@@ -347,7 +358,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
                     width: header.width,
                     values,
                 },
-                inputs: inputs[0].clone(),
+                inputs: variant_inputs.clone(),
                 draws,
                 summary: None,
             };
@@ -358,48 +369,25 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
                 .is_some_and(|f| f.add(&run.matrix).is_break());
             stream.push(run);
             if stop {
-                break;
+                break 'variants;
             }
         }
-        // A failed write of per_trial.csv stopped the reading: its error, before the run is
-        // finished.
-        if let (Some(f), Some(st)) = (rows_out, &staging) {
-            f.finish()
-                .map_err(|e| st.cannot_write(per_trial::FILE_NAME, e))?;
+        let run = stream.finish();
+        trials = run.trials();
+        finishing
+            .add(&run)
+            .map_err(|d| Failure::Input(render_all(&d)))?;
+        if header.study.is_none() {
+            kept = Some(run);
         }
-        (vec![stream.finish()], lock, staging)
-    } else {
-        // A study of several variants holds every row (as the unsplit study does).
-        memory::check_merge(parts.iter().map(|p| p.sizes.payload()).sum())?;
-        let mut read = Vec::new();
-        for p in &parts {
-            read.push((p.name.clone(), p.read().map_err(|e| refuse(&[e]))?));
-        }
-        let merged = shard::merge(read).map_err(|e| refuse(&e))?;
-        let runs: Vec<Run> = merged
-            .runs
-            .into_iter()
-            .zip(inputs)
-            .map(|((matrix, draws), inputs)| Run {
-                matrix,
-                inputs,
-                draws,
-                summary: None,
-            })
-            .collect();
-        for run in &runs {
-            covsim::study::check_finite(&study, run).map_err(|d| Failure::Input(render_all(&d)))?;
-        }
-        (runs, outdir::lock(&out_dir)?, None)
-    };
-    let trials = runs[0].trials();
-    let outcome = Outcome {
-        runs,
-        precision: None,
-    };
-    let finished = what
-        .finish(&study, &outcome)
-        .map_err(|d| Failure::Input(render_all(&d)))?;
+    }
+    // A failed write of per_trial.csv stopped the reading: its error, before the study is
+    // finished.
+    if let (Some(f), Some(st)) = (rows_out, &staging) {
+        f.finish()
+            .map_err(|e| st.cannot_write(per_trial::FILE_NAME, e))?;
+    }
+    let finished = finishing.finish(None);
     let charts = !args.no_charts;
     let timing = Timing {
         account_month_designs_per_second: None,
@@ -411,12 +399,12 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         simulate_seconds: None,
         threads: None,
         trials,
-        variants: (outcome.runs.len() > 1).then_some(outcome.runs.len()),
+        variants: (variants.len() > 1).then_some(variants.len()),
     };
     match finished {
         Finished::Run(results) => Written {
             results: &results,
-            matrix: &outcome.runs[0].matrix,
+            matrix: &kept.as_ref().expect("a plain run keeps its run").matrix,
             staging,
             per_trial: args.per_trial,
             charts,
@@ -453,13 +441,13 @@ fn refuse(problems: &[String]) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use covsim::driver::{self, Plan, Variant};
+    use covsim::driver::{self, Plan};
     use covsim::engine::NoProgress;
     use covsim::results::Results;
 
-    /// Parts of 67, 66 and 67 trials read in batches of 48 (batches that straddle the parts),
-    /// summarised as they are read: the rows and draws of the run held whole, and its results,
-    /// bit for bit.
+    /// Parts of 67, 66 and 67 trials of a two-point sweep read in batches of 48 (batches that
+    /// straddle the parts), each point summarised as it is read: the rows and draws of each
+    /// point held whole, and its results, bit for bit.
     #[test]
     fn parts_read_batch_by_batch_give_the_run_held_whole() {
         const TRIALS: u64 = 200;
@@ -479,20 +467,25 @@ mod tests {
         })
         .unwrap_or_else(|d| panic!("{}", render_all(&d)));
         sc.settings.trials = TRIALS;
+        let study = Study::Sweep {
+            param: "channels[0].cost_per_head_per_year".into(),
+            values: vec![90_000.0, 300_000.0],
+        };
+        let variants = study.variants(&sc);
         let simulate = |plan: Plan| {
-            driver::run(&sc, &[Variant::new()], &plan, &NoProgress)
+            driver::run(&sc, &variants, &plan, &NoProgress)
                 .unwrap_or_else(|d| panic!("{}", render_all(&d)))
                 .runs
-                .remove(0)
         };
         let held = simulate(Plan::Trials(0..TRIALS));
-        assert_eq!(held.inputs.len(), 1);
+        assert!(held.iter().all(|r| r.inputs.len() == 1));
+        assert_ne!(held[0].matrix.values, held[1].matrix.values);
 
         let dir = tempfile::tempdir().unwrap();
         for i in 0..3 {
-            let run = simulate(Plan::Trials(shard::range(i, 3, TRIALS)));
-            let part = Part::new(
-                &run,
+            let runs = simulate(Plan::Trials(shard::range(i, 3, TRIALS)));
+            let part = covsim::shard::Part::new(
+                &runs[0],
                 i,
                 3,
                 TRIALS,
@@ -502,7 +495,8 @@ mod tests {
                 "transition.toml",
                 &text,
                 BTreeMap::new(),
-            );
+            )
+            .of_study(study.clone(), &runs[1..]);
             // Written in reverse order: the merge orders them by trial.
             std::fs::write(
                 dir.path().join(format!("{}.covpart", 9 - i)),
@@ -524,40 +518,48 @@ mod tests {
             [66, 67, 67]
         );
 
-        let model = &sc.model;
-        let mut reader = Trials {
-            parts: &parts,
-            at: 0,
-            readers: None,
-            done: 0,
-            row: model.designs.len() * covsim::metrics::Layout::of(model).width(),
-            inputs: 1,
-        };
-        let mut stream = Stream::new(model, BATCH);
-        let (mut values, mut draws) = (Vec::new(), Vec::new());
-        for range in covsim::driver::batches(TRIALS, BATCH) {
-            let (v, d) = reader.take(range.end - range.start).ok().unwrap();
-            values.extend_from_slice(&v);
-            draws.extend_from_slice(&d);
-            stream.push(Run {
-                matrix: TrialMatrix {
-                    first_trial: range.start,
-                    trials: range.end - range.start,
-                    designs: held.matrix.designs,
-                    width: held.matrix.width,
-                    values: v,
-                },
-                inputs: held.inputs.clone(),
-                draws: d,
-                summary: None,
-            });
+        for (v, held) in held.iter().enumerate() {
+            let model = &sc.with(&variants[v]).unwrap();
+            let mut reader = Trials {
+                parts: &parts,
+                at: 0,
+                readers: None,
+                done: 0,
+                row: model.designs.len() * covsim::metrics::Layout::of(model).width(),
+                variant: v as u64,
+                draws_before: v as u64,
+                inputs: 1,
+            };
+            let mut stream = Stream::new(model, BATCH);
+            let (mut values, mut draws) = (Vec::new(), Vec::new());
+            for range in covsim::driver::batches(TRIALS, BATCH) {
+                let (x, d) = reader.take(range.end - range.start).ok().unwrap();
+                values.extend_from_slice(&x);
+                draws.extend_from_slice(&d);
+                stream.push(Run {
+                    matrix: TrialMatrix {
+                        first_trial: range.start,
+                        trials: range.end - range.start,
+                        designs: held.matrix.designs,
+                        width: held.matrix.width,
+                        values: x,
+                    },
+                    inputs: held.inputs.clone(),
+                    draws: d,
+                    summary: None,
+                });
+            }
+            assert!(
+                values == held.matrix.values,
+                "point {v}: the rows, in trial order"
+            );
+            assert!(draws == held.draws, "point {v}: the draws, in trial order");
+            let merged = stream.finish();
+            let json = |run: &Run| {
+                serde_json::to_string(&Results::from_run_in(model, &sc.settings, run, BATCH))
+                    .unwrap()
+            };
+            assert_eq!(json(&merged), json(held));
         }
-        assert!(values == held.matrix.values, "the rows, in trial order");
-        assert!(draws == held.draws, "the draws, in trial order");
-        let merged = stream.finish();
-        let json = |run: &Run| {
-            serde_json::to_string(&Results::from_run_in(model, &sc.settings, run, BATCH)).unwrap()
-        };
-        assert_eq!(json(&merged), json(&held));
     }
 }

@@ -251,7 +251,7 @@ pub static KEYS: &[Key] = &[
     Key {
         table: "simulation",
         name: "trials",
-        meaning: "Monte Carlo trials (`--trials` overrides). A run, a sweep, a tornado and a `--precision` run hold one batch of trials at a time and at most a batch of kept trials (a sweep or a tornado one point's at a time; a `--precision` sweep or tornado one per point): about 0.55 GiB for a run, a sweep or a tornado whatever the number of trials and points (a plain run's shards and their merge too); a sweep's or a tornado's shards hold every trial of their range, about designs × (metrics + 7 × months) × 8 bytes each (3.4 KB for the example at 12 months), and are refused before simulating when they would not fit, saying how many trials would (docs/PERFORMANCE.md)",
+        meaning: "Monte Carlo trials (`--trials` overrides). A run, a sweep, a tornado and a `--precision` run hold one batch of trials at a time and at most a batch of kept trials (a sweep or a tornado one point's at a time; a `--precision` sweep or tornado one per point): about 0.55 GiB for a run, a sweep or a tornado whatever the number of trials and points (their shards and their merge too); a trial's rows are about designs × (metrics + 7 × months) × 8 bytes (3.4 KB for the example at 12 months), and a run whose batches would not fit is refused before simulating, saying how many trials would (docs/PERFORMANCE.md)",
         unit: "count",
         kind: Whole(2, 100_000_000, Some(defaults::TRIALS)),
         range: "",
