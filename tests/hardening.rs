@@ -417,38 +417,84 @@ const SWEEP_OF_A_HUNDRED_MILLION: [&str; 7] = [
     "100000000",
 ];
 
+/// A sweep of the built-in example's field cost at `points` values (`step` apart), with `more`.
+fn sweep_of(points: u32, step: u32, more: &[&str]) -> Vec<String> {
+    let values: Vec<String> = (1..=points).map(|i| (step * i).to_string()).collect();
+    let mut args: Vec<String> = ["sweep", "--param", "channels[0].cost_per_head_per_year"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--values".to_string(), values.join(",")]);
+    args.extend(more.iter().map(|s| s.to_string()));
+    args.extend(["--out".to_string(), "o".to_string()]);
+    args
+}
+
+/// Runs `args`, which must be refused with exit 2 before anything is written, with a message
+/// holding every one of `needles`.
+fn refused_before_simulating(args: &[String], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run_bounded(dir.path(), &args, Duration::from_secs(20));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{n:?} not in: {err}");
+    }
+    assert!(!dir.path().join("o").exists());
+}
+
 #[test]
 fn a_run_too_large_for_memory_is_refused_before_simulating() {
-    let dir = tempfile::tempdir().unwrap();
     // A precision sweep runs its points in step, each holding its kept rows and its batch
     // being filled: 400 points of the example, each up to 2 batches of 78,208 trials and a
     // precision batch of 1,000, hold the rows of 62,966,400 trials (about 214 GiB) at once
     // (a run, a sweep, a tornado and their shards hold one batch of one point at a time).
-    let values: Vec<String> = (1..=400).map(|i| (1_000 * i).to_string()).collect();
-    let values = values.join(",");
-    let args = [
-        "sweep",
-        "--param",
-        "channels[0].cost_per_head_per_year",
-        "--values",
-        &values,
-        "--precision",
-        "0.00001",
-        "--max-trials",
-        "100000000",
-        "--out",
-        "o",
-    ];
-    let o = run_bounded(dir.path(), &args, Duration::from_secs(20));
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("this run holds the rows of 62,966,400 trials at once")
-            && err.contains("bytes per trial")
-            && err.contains("trials fit on this machine now"),
-        "{err}"
+    let precision = ["--precision", "0.00001", "--max-trials", "100000000"];
+    refused_before_simulating(
+        &sweep_of(400, 1_000, &precision),
+        &[
+            "this run holds the rows of 62,966,400 trials at once",
+            "bytes per trial",
+            "trials fit on this machine now",
+        ],
     );
-    assert!(!dir.path().join("o").exists());
+}
+
+#[test]
+fn a_shard_whose_part_cannot_fit_on_the_disk_is_refused_before_simulating() {
+    // 50 points of 10⁸ trials of the example in one part: about 16 TiB.
+    let shard = ["--trials", "100000000", "--shard", "0/1"];
+    refused_before_simulating(
+        &sweep_of(50, 10_000, &shard),
+        &[
+            "this shard's part file takes",
+            "bytes per trial",
+            "trials' part fits there now",
+            "--shard I/N",
+        ],
+    );
+}
+
+#[test]
+fn a_shard_tried_again_replaces_what_a_killed_try_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    let left = parts.join(".leverage.part-0000-of-0002.covpart.4242.tmp");
+    std::fs::write(&left, b"half a part").unwrap();
+    let other = parts.join(".leverage.part-0001-of-0002.covpart.4243.tmp");
+    std::fs::write(&other, b"another shard's").unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "run", "--trials", "20", "--shard", "0/2", "--out", "parts", "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!left.exists(), "the killed try's file is gone");
+    assert!(other.exists(), "another shard's file is not touched");
+    assert!(parts.join("leverage.part-0000-of-0002.covpart").exists());
 }
 
 #[test]
@@ -458,7 +504,9 @@ fn a_hundred_million_trials_are_not_refused() {
     // that for one point at a time, and so does its shard (its part file written as the rows
     // come); a precision run the same: each starts simulating (a refusal would exit with
     // status 2 at once). Stopped after a few seconds.
-    let sweep_shard = [&SWEEP_OF_A_HUNDRED_MILLION[..], &["--shard", "0/1"]].concat();
+    // (A thousandth of the trials, 100,000 a point, more than a batch: its part file, about
+    // 0.7 GB, must also fit on the disk, or the shard is refused for that.)
+    let sweep_shard = [&SWEEP_OF_A_HUNDRED_MILLION[..], &["--shard", "0/1000"]].concat();
     let runs: [&[&str]; 5] = [
         &["run", "--trials", "100000000"],
         &["run", "--trials", "100000000", "--per-trial"],
@@ -477,19 +525,28 @@ fn a_hundred_million_trials_are_not_refused() {
             .spawn()
             .unwrap();
         let start = Instant::now();
+        let mut exited = None;
         while start.elapsed() < Duration::from_secs(5) {
-            if child.try_wait().unwrap().is_some() {
-                let o = child.wait_with_output().unwrap();
-                panic!(
-                    "{args:?} exited with {:?}: {}",
-                    o.status.code(),
-                    String::from_utf8_lossy(&o.stderr)
-                );
+            if let Some(status) = child.try_wait().unwrap() {
+                exited = Some(status);
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = child.kill();
-        let _ = child.wait();
+        match exited {
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Some(status) => {
+                let mut err = String::new();
+                std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+                // A disk this full refuses the shard's part, not the memory.
+                let disk =
+                    args.contains(&"--shard") && err.contains("this shard's part file takes");
+                assert!(disk, "{args:?} exited with {:?}: {err}", status.code());
+            }
+        }
         assert!(!dir.path().join("o/summary.json").exists());
         assert!(!dir.path().join("o/sweep.json").exists());
     }

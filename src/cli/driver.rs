@@ -246,6 +246,11 @@ impl Common {
                 if *study != Study::Run {
                     part = part.of_study(study.clone(), more);
                 }
+                // Its size is known now: refused here rather than when the disk fills.
+                let sizes = part.header.sizes().map_err(Failure::Io)?;
+                let range = trials.end - trials.start;
+                let per_trial = 8 * (sizes.values + sizes.draws) / range.max(1);
+                memory::check_part_disk(sizes.payload(), per_trial, &out_dir)?;
                 Some(PartFile::new(&out_dir, &part_name(i, n), part)?)
             }
             _ => None,
@@ -470,6 +475,17 @@ impl PartFile {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Io(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join(name);
+        // An earlier try of this shard that was killed (Ctrl-C, a job's time limit) left its
+        // unfinished part under its process id: this try replaces it.
+        let earlier = format!(".{name}.");
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.filter_map(Result::ok) {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.starts_with(&earlier) && n.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let mut f = PartFile {
             w: None,

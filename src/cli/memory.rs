@@ -7,7 +7,9 @@
 //! written, and parts read, batch by batch). A trial's rows are designs ×
 //! (metrics + monthly values × months) × 8 bytes, plus the draws of the uncertain inputs and the
 //! working columns of the statistics. The machine's available memory is read here, never in the
-//! library.
+//! library; so is the free space of the disk a shard's part file goes to (a part's size is known
+//! before it is written, so a shard that cannot fit is refused before it simulates instead of
+//! failing at its end).
 
 use covsim::driver::Plan;
 use covsim::metrics::Layout;
@@ -90,5 +92,54 @@ pub fn check(trials: u64, per_trial: u64, how: &str) -> Result<(), Failure> {
         covsim::export::thousands(per_trial as f64),
         gib(free as f64),
         covsim::export::thousands(fit as f64),
+    )))
+}
+
+/// Bytes free to this user on the file system that holds `dir` (or its nearest existing
+/// folder); `None` where that cannot be read.
+pub fn disk_available(dir: &std::path::Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut at = dir;
+        // A relative path's last parent is "", the current folder.
+        while !at.as_os_str().is_empty() && !at.exists() {
+            at = at.parent()?;
+        }
+        let at = if at.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            at
+        };
+        let path = std::ffi::CString::new(at.as_os_str().as_bytes()).ok()?;
+        // SAFETY: `statvfs` writes into the zeroed struct it is given and reads the
+        // NUL-terminated path; both live across the call.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::statvfs(path.as_ptr(), &mut st) };
+        (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// Refuses (exit 2) to write a part file of `bytes` (`per_trial` of them per trial) into `dir`
+/// when its disk has less free, saying how many trials' part would fit.
+pub fn check_part_disk(bytes: u64, per_trial: u64, dir: &std::path::Path) -> Result<(), Failure> {
+    let Some(free) = disk_available(dir) else {
+        return Ok(());
+    };
+    if bytes <= free {
+        return Ok(());
+    }
+    Err(Failure::Io(format!(
+        "this shard's part file takes {} on disk ({} bytes per trial), but the disk it goes to ({}) has {} free: at most {} trials' part fits there now. Split the run into more shards (`--shard I/N` with a larger N) or write the parts to a larger disk with --out.",
+        gib(bytes as f64),
+        covsim::export::thousands(per_trial as f64),
+        dir.display(),
+        gib(free as f64),
+        covsim::export::thousands((free / per_trial.max(1)) as f64),
     )))
 }
