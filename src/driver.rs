@@ -499,7 +499,6 @@ impl Study {
             finished: finishing.finish(precision.as_ref()),
             trials,
             run: kept,
-            precision,
         })
     }
 
@@ -536,7 +535,6 @@ pub struct Ran {
     /// The run of a plain study ([`Study::Run`], one variant): the rows it kept, for the
     /// writers that need them; `None` for a sweep or a tornado, whose runs are dropped.
     pub run: Option<Run>,
-    pub precision: Option<Precision>,
 }
 
 /// The results of a study's variants, one variant's run at a time ([`Study::finishing`]).
@@ -563,28 +561,18 @@ impl Finishing<'_> {
         } else {
             sc.with(v)?
         };
-        let batch = summary::batch_trials(&model);
-        let k = run.inputs.len();
-        // A run held whole is summarised here, once (its summary also gives a sweep's
-        // break-even points); a streamed run brings its summary over all trials.
-        let held;
-        let (s, kept, draws) = match &run.summary {
-            Some(s) => (&**s, &run.matrix, &run.draws[..]),
-            None => {
-                held = summary::held(&model, &run.matrix, &run.draws, k, batch);
-                (&held.0, &*held.1, &*held.2)
-            }
-        };
+        // Summarised once: the summary also gives a sweep's break-even points.
+        let (s, kept, draws) = summary::of_run(&model, run, summary::batch_trials(&model));
         self.results.push(Results::from_parts(
             &model,
             &sc.settings,
-            s,
-            kept,
+            &s,
+            &kept,
             &run.inputs,
-            draws,
+            &draws,
         ));
         if let Study::Sweep { .. } = self.study {
-            self.summaries.push(s.clone());
+            self.summaries.push(s.into_owned());
         }
         Ok(())
     }

@@ -413,16 +413,8 @@ impl Results {
 
     /// [`Results::from_run`] with batches of `batch` trials for a run that holds every row.
     pub fn from_run_in(model: &Model, settings: &RunSettings, run: &Run, batch: u64) -> Results {
-        let k = run.inputs.len();
-        match &run.summary {
-            Some(s) => {
-                Results::from_parts(model, settings, s, &run.matrix, &run.inputs, &run.draws)
-            }
-            None => {
-                let (s, kept, draws) = summary::held(model, &run.matrix, &run.draws, k, batch);
-                Results::from_parts(model, settings, &s, &kept, &run.inputs, &draws)
-            }
-        }
+        let (s, kept, draws) = summary::of_run(model, run, batch);
+        Results::from_parts(model, settings, &s, &kept, &run.inputs, &draws)
     }
 
     /// The results of a run from its summary over all trials `s`, the rows of the trials its

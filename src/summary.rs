@@ -20,6 +20,7 @@ use crate::metrics::{Better, Layout, catalogue, monthly};
 use crate::model::Model;
 use crate::results::payback_month;
 use crate::stats::Moments;
+use crate::study::Run;
 
 /// Bytes of rows one batch may hold.
 pub const BATCH_BYTES: u64 = 256 << 20;
@@ -287,6 +288,27 @@ pub fn cumulative_contribution<'r>(
         }
     }
     out
+}
+
+/// The summary over all trials of `run` and the rows and draws its percentiles come from: a
+/// run summarised as it went brings its own; a run held whole is summarised here, in batches
+/// of `batch` ([`held`]).
+pub fn of_run<'a>(
+    model: &Model,
+    run: &'a Run,
+    batch: u64,
+) -> (Cow<'a, Summary>, Cow<'a, TrialMatrix>, Cow<'a, [f64]>) {
+    match &run.summary {
+        Some(s) => (
+            Cow::Borrowed(&**s),
+            Cow::Borrowed(&run.matrix),
+            Cow::Borrowed(&run.draws[..]),
+        ),
+        None => {
+            let (s, kept, draws) = held(model, &run.matrix, &run.draws, run.inputs.len(), batch);
+            (Cow::Owned(s), kept, draws)
+        }
+    }
 }
 
 /// A run held whole (`m`, with `inputs` draws a trial in `draws`) summarised in batches of
