@@ -11,6 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use covsim::diag::render_all;
 use covsim::driver::{Finished, Outcome, Plan, Study};
@@ -194,7 +196,11 @@ impl Common {
         // batch.
         let (staging, mut rows_out) = match (&lock, per_trial_csv, &plan) {
             (Some(lock), true, Plan::Streamed { .. } | Plan::Precision { .. }) => {
-                let (st, f) = PerTrialFile::staged(&out_dir, lock, model)?;
+                let trials = match plan {
+                    Plan::Streamed { trials, .. } => Some(trials),
+                    _ => None, // a precision run's length is known only when it stops
+                };
+                let (st, f) = PerTrialFile::staged(&out_dir, lock, model, trials)?;
                 (Some(st), Some(f))
             }
             _ => (None, None),
@@ -422,32 +428,88 @@ pub fn parse_shard(
 
 /// per_trial.csv being written into the new outputs as the batches of trials come.
 pub struct PerTrialFile {
-    w: per_trial::Writer<BufWriter<std::fs::File>>,
+    w: per_trial::Writer<Counted<BufWriter<std::fs::File>>>,
     error: Option<std::io::Error>,
+    /// Bytes written so far.
+    bytes: Arc<AtomicU64>,
+    /// For a run of known length: its trials, the trials written so far, and the folder the
+    /// file is written in (for the room left on its disk).
+    room: Option<(u64, u64, PathBuf)>,
+}
+
+/// A writer that counts the bytes written through it.
+struct Counted<W> {
+    inner: W,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes.fetch_add(n as u64, AtomicOrdering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl PerTrialFile {
-    pub fn new(staging: &mut outdir::Staging, columns: Columns) -> Result<PerTrialFile, Failure> {
+    /// per_trial.csv begun in `staging`; `trials`, where the run's length is known, lets it
+    /// stop the run as soon as the rows written so far say the rest cannot fit on the disk.
+    pub fn new(
+        staging: &mut outdir::Staging,
+        columns: Columns,
+        trials: Option<u64>,
+    ) -> Result<PerTrialFile, Failure> {
         let file = staging.create(per_trial::FILE_NAME)?;
-        let w = per_trial::Writer::new(BufWriter::with_capacity(1 << 20, file), columns)
+        let bytes = Arc::new(AtomicU64::new(0));
+        let out = Counted {
+            inner: BufWriter::with_capacity(1 << 20, file),
+            bytes: Arc::clone(&bytes),
+        };
+        let w = per_trial::Writer::new(out, columns)
             .map_err(|e| staging.cannot_write(per_trial::FILE_NAME, e))?;
-        Ok(PerTrialFile { w, error: None })
+        Ok(PerTrialFile {
+            w,
+            error: None,
+            bytes,
+            room: trials.map(|t| (t, 0, staging.folder().to_path_buf())),
+        })
     }
 
-    /// A fresh staging folder of `out_dir` with per_trial.csv of `model`'s rows begun in it.
+    /// A fresh staging folder of `out_dir` with per_trial.csv of `model`'s rows begun in it,
+    /// for a run of `trials` trials where that is known.
     pub fn staged(
         out_dir: &std::path::Path,
         lock: &outdir::Lock,
         model: &covsim::model::Model,
+        trials: Option<u64>,
     ) -> Result<(outdir::Staging, PerTrialFile), Failure> {
         let mut staging = outdir::Staging::new(out_dir, lock)?;
-        let f = PerTrialFile::new(&mut staging, Columns::of_model(model))?;
+        let f = PerTrialFile::new(&mut staging, Columns::of_model(model), trials)?;
         Ok((staging, f))
     }
 
-    /// Appends the rows of `m`; stops the run at the first failed write (a full disk).
+    /// Appends the rows of `m`; stops the run at the first failed write (a full disk), or when
+    /// the rest of the file, at the bytes per trial written so far, cannot fit on the disk.
     pub fn add(&mut self, m: &TrialMatrix) -> ControlFlow<()> {
-        guarded(&mut self.error, || self.w.rows(m))
+        let (w, bytes, room) = (&mut self.w, &self.bytes, &mut self.room);
+        guarded(&mut self.error, || {
+            w.rows(m)?;
+            let Some((total, done, dir)) = room else {
+                return Ok(());
+            };
+            *done += m.trials;
+            let written = bytes.load(AtomicOrdering::Relaxed);
+            match shortfall(written, *done, *total, memory::disk_available(dir)) {
+                Some(why) => Err(std::io::Error::other(format!(
+                    "{why} on its disk; run without --per-trial, with fewer trials, or with --out on a larger disk"
+                ))),
+                None => Ok(()),
+            }
+        })
     }
 
     /// Flushes the file to disk, or gives the first error.
@@ -457,8 +519,33 @@ impl PerTrialFile {
         }
         let mut out = self.w.finish()?;
         out.flush()?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        out.inner
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
     }
+}
+
+/// Why the rest of a file cannot fit, if it cannot: `written` bytes for the first `done` of
+/// `total` trials, the rest at the same bytes per trial, against `free` bytes of disk.
+fn shortfall(written: u64, done: u64, total: u64, free: Option<u64>) -> Option<String> {
+    let free = free?;
+    if done == 0 || done >= total {
+        return None;
+    }
+    let per_trial = written as f64 / done as f64;
+    let rest = per_trial * (total - done) as f64;
+    (rest > free as f64).then(|| {
+        let gib = |b: f64| format!("{:.1} GiB", b / (1u64 << 30) as f64);
+        format!(
+            "per_trial.csv would take about {} in all ({} bytes per trial over its first {} trials), but {} of it are still to come and only {} is free",
+            gib(written as f64 + rest),
+            covsim::export::thousands(per_trial.round()),
+            covsim::export::thousands(done as f64),
+            gib(rest),
+            gib(free as f64)
+        )
+    })
 }
 
 /// A plain run's part file being written batch by batch: to a temporary name in the parts
@@ -550,5 +637,34 @@ fn guarded(
             *error = Some(e);
             ControlFlow::Break(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shortfall;
+
+    #[test]
+    fn the_rest_of_per_trial_csv_is_projected_at_the_bytes_per_trial_so_far() {
+        const GIB: u64 = 1 << 30;
+        // 1,000 bytes a trial over the first 1,000 of 10,000,000 trials: about 9.3 GiB to come.
+        let why = shortfall(1_000_000, 1_000, 10_000_000, Some(5 * GIB)).expect("does not fit");
+        assert!(why.contains("about 9.3 GiB in all"), "{why}");
+        assert!(
+            why.contains("1,000 bytes per trial over its first 1,000 trials"),
+            "{why}"
+        );
+        assert!(why.contains("9.3 GiB of it are still to come and only 5.0 GiB is free"));
+        assert_eq!(
+            shortfall(1_000_000, 1_000, 10_000_000, Some(10 * GIB)),
+            None
+        );
+        // Exactly the room it needs fits.
+        assert_eq!(shortfall(1_000, 1, 5, Some(4_000)), None);
+        assert!(shortfall(1_000, 1, 5, Some(3_999)).is_some());
+        // Nothing to project from, nothing left to write, or a disk that cannot be read.
+        assert_eq!(shortfall(0, 0, 10, Some(0)), None);
+        assert_eq!(shortfall(1_000, 10, 10, Some(0)), None);
+        assert_eq!(shortfall(1_000, 1, 10, None), None);
     }
 }

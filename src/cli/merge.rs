@@ -326,7 +326,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     // per_trial.csv is a plain run's.
     let (staging, mut rows_out) = match args.per_trial && header.study.is_none() {
         true => {
-            let (st, f) = PerTrialFile::staged(&out_dir, &lock, model)?;
+            let (st, f) = PerTrialFile::staged(&out_dir, &lock, model, Some(total))?;
             (Some(st), Some(f))
         }
         false => (None, None),

@@ -84,7 +84,7 @@ impl Written<'_> {
             // per_trial.csv and the workbook with its per-trial sheet go to disk as they are
             // written: neither is held in memory.
             if !staging.has(per_trial::FILE_NAME) {
-                let mut f = PerTrialFile::new(&mut staging, Columns::of_results(results))?;
+                let mut f = PerTrialFile::new(&mut staging, Columns::of_results(results), None)?;
                 let _ = f.add(self.matrix);
                 f.finish()
                     .map_err(|e| staging.cannot_write(per_trial::FILE_NAME, e))?;
