@@ -503,7 +503,7 @@ impl PerTrialFile {
             };
             *done += m.trials;
             let written = bytes.load(AtomicOrdering::Relaxed);
-            match shortfall(written, *done, *total, memory::disk_available(dir)) {
+            match memory::shortfall(written, *done, *total, memory::disk_available(dir)) {
                 Some(why) => Err(std::io::Error::other(format!(
                     "{why} on its disk; run without --per-trial, with fewer trials, or with --out on a larger disk"
                 ))),
@@ -524,28 +524,6 @@ impl PerTrialFile {
             .map_err(|e| e.into_error())?
             .sync_all()
     }
-}
-
-/// Why the rest of a file cannot fit, if it cannot: `written` bytes for the first `done` of
-/// `total` trials, the rest at the same bytes per trial, against `free` bytes of disk.
-fn shortfall(written: u64, done: u64, total: u64, free: Option<u64>) -> Option<String> {
-    let free = free?;
-    if done == 0 || done >= total {
-        return None;
-    }
-    let per_trial = written as f64 / done as f64;
-    let rest = per_trial * (total - done) as f64;
-    (rest > free as f64).then(|| {
-        let gib = |b: f64| format!("{:.1} GiB", b / (1u64 << 30) as f64);
-        format!(
-            "per_trial.csv would take about {} in all ({} bytes per trial over its first {} trials), but {} of it are still to come and only {} is free",
-            gib(written as f64 + rest),
-            covsim::export::thousands(per_trial.round()),
-            covsim::export::thousands(done as f64),
-            gib(rest),
-            gib(free as f64)
-        )
-    })
 }
 
 /// A plain run's part file being written batch by batch: to a temporary name in the parts
@@ -637,34 +615,5 @@ fn guarded(
             *error = Some(e);
             ControlFlow::Break(())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shortfall;
-
-    #[test]
-    fn the_rest_of_per_trial_csv_is_projected_at_the_bytes_per_trial_so_far() {
-        const GIB: u64 = 1 << 30;
-        // 1,000 bytes a trial over the first 1,000 of 10,000,000 trials: about 9.3 GiB to come.
-        let why = shortfall(1_000_000, 1_000, 10_000_000, Some(5 * GIB)).expect("does not fit");
-        assert!(why.contains("about 9.3 GiB in all"), "{why}");
-        assert!(
-            why.contains("1,000 bytes per trial over its first 1,000 trials"),
-            "{why}"
-        );
-        assert!(why.contains("9.3 GiB of it are still to come and only 5.0 GiB is free"));
-        assert_eq!(
-            shortfall(1_000_000, 1_000, 10_000_000, Some(10 * GIB)),
-            None
-        );
-        // Exactly the room it needs fits.
-        assert_eq!(shortfall(1_000, 1, 5, Some(4_000)), None);
-        assert!(shortfall(1_000, 1, 5, Some(3_999)).is_some());
-        // Nothing to project from, nothing left to write, or a disk that cannot be read.
-        assert_eq!(shortfall(0, 0, 10, Some(0)), None);
-        assert_eq!(shortfall(1_000, 10, 10, Some(0)), None);
-        assert_eq!(shortfall(1_000, 1, 10, None), None);
     }
 }

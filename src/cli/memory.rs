@@ -9,7 +9,7 @@
 //! working columns of the statistics. The machine's available memory is read here, never in the
 //! library; so is the free space of the disk a shard's part file goes to (a part's size is known
 //! before it is written, so a shard that cannot fit is refused before it simulates instead of
-//! failing at its end).
+//! failing at its end; per_trial.csv's size is projected from its first rows, `shortfall`).
 
 use covsim::driver::Plan;
 use covsim::metrics::Layout;
@@ -142,4 +142,54 @@ pub fn check_part_disk(bytes: u64, per_trial: u64, dir: &std::path::Path) -> Res
         gib(free as f64),
         covsim::export::thousands((free / per_trial.max(1)) as f64),
     )))
+}
+
+/// Why the rest of a file cannot fit, if it cannot: `written` bytes for the first `done` of
+/// `total` trials, the rest at the same bytes per trial, against `free` bytes of disk.
+pub fn shortfall(written: u64, done: u64, total: u64, free: Option<u64>) -> Option<String> {
+    let free = free?;
+    if done == 0 || done >= total {
+        return None;
+    }
+    let per_trial = written as f64 / done as f64;
+    let rest = per_trial * (total - done) as f64;
+    (rest > free as f64).then(|| {
+        format!(
+            "per_trial.csv would take about {} in all ({} bytes per trial over its first {} trials), but {} of it are still to come and only {} is free",
+            gib(written as f64 + rest),
+            covsim::export::thousands(per_trial.round()),
+            covsim::export::thousands(done as f64),
+            gib(rest),
+            gib(free as f64)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shortfall;
+
+    #[test]
+    fn the_rest_of_per_trial_csv_is_projected_at_the_bytes_per_trial_so_far() {
+        const GIB: u64 = 1 << 30;
+        // 1,000 bytes a trial over the first 1,000 of 10,000,000 trials: about 9.3 GiB to come.
+        let why = shortfall(1_000_000, 1_000, 10_000_000, Some(5 * GIB)).expect("does not fit");
+        assert!(why.contains("about 9.3 GiB in all"), "{why}");
+        assert!(
+            why.contains("1,000 bytes per trial over its first 1,000 trials"),
+            "{why}"
+        );
+        assert!(why.contains("9.3 GiB of it are still to come and only 5.0 GiB is free"));
+        assert_eq!(
+            shortfall(1_000_000, 1_000, 10_000_000, Some(10 * GIB)),
+            None
+        );
+        // Exactly the room it needs fits.
+        assert_eq!(shortfall(1_000, 1, 5, Some(4_000)), None);
+        assert!(shortfall(1_000, 1, 5, Some(3_999)).is_some());
+        // Nothing to project from, nothing left to write, or a disk that cannot be read.
+        assert_eq!(shortfall(0, 0, 10, Some(0)), None);
+        assert_eq!(shortfall(1_000, 10, 10, Some(0)), None);
+        assert_eq!(shortfall(1_000, 1, 10, None), None);
+    }
 }
