@@ -1,5 +1,6 @@
 //! Engine throughput in account-month-designs per second (accounts × months × designs × trials
-//! ÷ seconds) on scenarios/bench.toml, on one thread and on all threads; and the time to load a
+//! ÷ seconds) on scenarios/bench.toml, on one thread and on all threads; the summaries of a
+//! batch of the built-in example's trials (trials per second); and the time to load a
 //! 1,000,000-row account CSV. Run: cargo bench --bench engine
 
 mod common;
@@ -7,7 +8,9 @@ mod common;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use covsim::engine::{self, NoProgress};
-use covsim::scenario::Scenario;
+use covsim::results::Results;
+use covsim::scenario::{self, Scenario};
+use covsim::summary::Summary;
 
 const BENCH: &str = include_str!("../scenarios/bench.toml");
 
@@ -43,6 +46,37 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
+/// What a run does with a batch once it is simulated: its moments (`Summary`), then the
+/// percentiles of the kept trials and the rest of `Results` (one batch: every trial is kept).
+fn summaries(c: &mut Criterion) {
+    let sc = Scenario::load(scenario::BUILTIN, scenario::BUILTIN_NAME, &mut |_| {
+        Err("no file".to_string())
+    })
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    let (model, seed) = (&sc.model, sc.settings.seed);
+    let trials = 4_000;
+    let rows = engine::simulate(model, seed, 0..trials, &NoProgress);
+    let mut group = c.benchmark_group("summary");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(trials));
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for threads in [1, all] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        group.bench_function(format!("leverage.toml/{threads}_threads"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    let s = Summary::of(model, &rows, trials);
+                    Results::from_summary(model, seed, &s, &rows)
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
 fn csv_loading(c: &mut Criterion) {
     let rows = 1_000_000;
     let csv = common::account_csv(rows);
@@ -62,5 +96,5 @@ fn csv_loading(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput, csv_loading);
+criterion_group!(benches, throughput, summaries, csv_loading);
 criterion_main!(benches);

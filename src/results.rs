@@ -2,9 +2,10 @@
 //! and nothing that depends on the machine or thread count. Built from the per-trial matrix.
 
 use crate::metrics::Metric;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{TrialMatrix, plan, staffing};
+use crate::engine::{TrialMatrix, column_groups, plan, staffing};
 use crate::metrics::{Layout, monthly};
 use crate::metrics::{MetricDef, catalogue};
 use crate::model::{At, Model};
@@ -14,6 +15,7 @@ use crate::stats::{DiffStats, Stats, sorted};
 use crate::study::{Precision, Run};
 use crate::summary::{self, Subsample, Summary};
 use crate::uncertain::{Sampling, Uncertain};
+use std::ops::Range;
 
 /// Bumped whenever the layout of `summary.json` changes.
 pub const FORMAT_VERSION: u32 = 2;
@@ -254,7 +256,6 @@ impl Results {
         let defs = catalogue(model);
         let plans = plan::build(model);
         let n_tiers = model.tiers.len();
-        let mut scratch = Vec::with_capacity(kept.trials as usize);
         let b = model.baseline;
         let layout = Layout::of(model);
         debug_assert_eq!(defs.len(), layout.metrics());
@@ -263,37 +264,43 @@ impl Results {
             .iter()
             .enumerate()
             .map(|(d, design)| {
-                let metrics: Vec<MetricStats> = defs
-                    .iter()
-                    .enumerate()
-                    .map(|(k, def)| MetricStats {
-                        key: def.key.clone(),
-                        stats: Stats::of(s.value(d, k), sorted(&kept.column(d, k), &mut scratch)),
-                    })
-                    .collect();
+                // Each metric's percentiles sort its own kept column: groups of neighbouring
+                // metrics in parallel, collected in metric order (the same numbers at any
+                // thread count).
+                let metrics: Vec<MetricStats> = in_groups(defs.len(), |g| {
+                    let mut scratch = Vec::new();
+                    let xs = kept.columns(d, g.clone());
+                    g.zip(xs.iter())
+                        .map(|(k, xs)| MetricStats {
+                            key: defs[k].key.clone(),
+                            stats: Stats::of(s.value(d, k), sorted(xs, &mut scratch)),
+                        })
+                        .collect()
+                });
                 let vs_baseline = if d == b {
                     Vec::new()
                 } else {
-                    defs.iter()
-                        .enumerate()
-                        .map(|(k, def)| {
-                            let xs = kept.column(d, k);
-                            let base = kept.column(b, k);
-                            let diffs: Vec<f64> =
-                                xs.iter().zip(&base).map(|(x, y)| x - y).collect();
-                            let (moments, better) = s.diff(d, k);
-                            let se_a = s.value(d, k).se();
-                            let se_b = s.value(b, k).se();
-                            MetricDiff {
-                                key: def.key.clone(),
-                                diff: DiffStats {
-                                    diff: Stats::of(moments, sorted(&diffs, &mut scratch)),
-                                    share_better: better as f64 / s.trials.max(1) as f64,
-                                    se_unpaired: (se_a * se_a + se_b * se_b).sqrt(),
-                                },
-                            }
-                        })
-                        .collect()
+                    in_groups(defs.len(), |g| {
+                        let mut scratch = Vec::new();
+                        let (own, base) = (kept.columns(d, g.clone()), kept.columns(b, g.clone()));
+                        g.zip(own.iter().zip(base.iter()))
+                            .map(|(k, (xs, base))| {
+                                let diffs: Vec<f64> =
+                                    xs.iter().zip(base).map(|(x, y)| x - y).collect();
+                                let (moments, better) = s.diff(d, k);
+                                let se_a = s.value(d, k).se();
+                                let se_b = s.value(b, k).se();
+                                MetricDiff {
+                                    key: defs[k].key.clone(),
+                                    diff: DiffStats {
+                                        diff: Stats::of(moments, sorted(&diffs, &mut scratch)),
+                                        share_better: better as f64 / s.trials.max(1) as f64,
+                                        se_unpaired: (se_a * se_a + se_b * se_b).sqrt(),
+                                    },
+                                }
+                            })
+                            .collect()
+                    })
                 };
                 let effort = plan::steady_effort(model, d);
                 let staff = staffing::fixed_costs(model, d).staff;
@@ -535,7 +542,6 @@ fn monthly_results(model: &Model, s: &Summary, kept: &TrialMatrix) -> Vec<Monthl
     let months = layout.months;
     let trials = kept.trials as usize;
     let b = model.baseline;
-    let mut scratch = Vec::with_capacity(trials);
     // Cumulative contribution of the kept trials, per trial and month, `[t * months + month]`.
     let cumulative =
         |d: usize| summary::cumulative_contribution(trials, months, |t| kept.row(t, d));
@@ -545,17 +551,26 @@ fn monthly_results(model: &Model, s: &Summary, kept: &TrialMatrix) -> Vec<Monthl
         .iter()
         .enumerate()
         .map(|(d, design)| {
+            // A month's values lie side by side in the row (`Layout::month`): each month's in
+            // one pass over the kept trials, months in parallel.
+            let by_month: Vec<Vec<Band>> = (0..months)
+                .into_par_iter()
+                .map(|mo| {
+                    let mut scratch = Vec::new();
+                    let at = layout.month(mo, 0);
+                    let xs = kept.columns(d, at..at + monthly::COUNT);
+                    xs.iter()
+                        .enumerate()
+                        .map(|(k, xs)| Band::from(s.value(d, at + k), sorted(xs, &mut scratch)))
+                        .collect()
+                })
+                .collect();
             let metrics = monthly::KEYS
                 .iter()
                 .enumerate()
                 .map(|(k, (key, _))| MonthlyMetric {
                     key: key.to_string(),
-                    months: (0..months)
-                        .map(|mo| {
-                            let c = layout.month(mo, k);
-                            Band::from(s.value(d, c), sorted(&kept.column(d, c), &mut scratch))
-                        })
-                        .collect(),
+                    months: by_month.iter().map(|bands| bands[k]).collect(),
                 })
                 .collect();
             let (cumulative_vs_baseline, payback) = if d == b {
@@ -564,9 +579,10 @@ fn monthly_results(model: &Model, s: &Summary, kept: &TrialMatrix) -> Vec<Monthl
                 let own = cumulative(d);
                 let diff: Vec<f64> = own.iter().zip(&base).map(|(x, y)| x - y).collect();
                 let bands: Vec<Band> = (0..months)
-                    .map(|mo| {
+                    .into_par_iter()
+                    .map_init(Vec::new, |scratch, mo| {
                         let xs: Vec<f64> = (0..trials).map(|t| diff[t * months + mo]).collect();
-                        Band::from(s.cumulative(d, mo), sorted(&xs, &mut scratch))
+                        Band::from(s.cumulative(d, mo), sorted(&xs, scratch))
                     })
                     .collect();
                 let means: Vec<f64> = bands.iter().map(|x| x.mean).collect();
@@ -586,4 +602,12 @@ fn monthly_results(model: &Model, s: &Summary, kept: &TrialMatrix) -> Vec<Monthl
             }
         })
         .collect()
+}
+
+/// `f` over `0..n` cut into groups of neighbouring columns (`engine::column_groups`), the
+/// groups in parallel, their results concatenated in order.
+fn in_groups<T: Send>(n: usize, f: impl Fn(Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
+    let groups: Vec<Range<usize>> = column_groups(n).collect();
+    let parts: Vec<Vec<T>> = groups.into_par_iter().map(&f).collect();
+    parts.into_iter().flatten().collect()
 }

@@ -11,11 +11,12 @@
 //! or whether the rows were held all at once.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{CHUNK_TRIALS, TrialMatrix};
+use crate::engine::{CHUNK_TRIALS, TrialMatrix, column_groups, columns};
 use crate::metrics::{Better, Layout, catalogue, monthly};
 use crate::model::Model;
 use crate::results::payback_month;
@@ -134,35 +135,46 @@ impl Summary {
             self.baseline,
         );
         let row = designs * width;
-        if row == 0 {
-            return;
+        let n = rows.len().checked_div(row).unwrap_or(0);
+        if n == 0 {
+            return; // nothing to add (every sum below would be over no trials)
         }
-        let n = rows.len() / row;
         let at = |t: usize, d: usize, c: usize| rows[t * row + d * width + c];
-        let values: Vec<Moments> = (0..designs * width)
+        // Each design's columns read a group of neighbours at a time (`engine::columns`), the
+        // groups in parallel, gathered back in (design, column) order.
+        let groups = |len: usize| -> Vec<(usize, Range<usize>)> {
+            (0..designs)
+                .flat_map(|d| column_groups(len).map(move |g| (d, g)))
+                .collect()
+        };
+        let of_design =
+            |d: usize, g: &Range<usize>| columns(rows, row, d * width + g.start..d * width + g.end);
+        let values: Vec<Moments> = groups(width)
             .into_par_iter()
-            .map(|i| {
-                let (d, c) = (i / width, i % width);
-                let xs: Vec<f64> = (0..n).map(|t| at(t, d, c)).collect();
-                Moments::of(&xs)
-            })
-            .collect();
+            .map(|(d, g)| of_design(d, &g).iter().map(Moments::of).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+            .concat();
         let lower = &self.lower;
-        let diffs: Vec<(Moments, u64)> = (0..designs * metrics)
+        let diffs: Vec<(Moments, u64)> = groups(metrics)
             .into_par_iter()
-            .map(|i| {
-                let (d, k) = (i / metrics, i % metrics);
+            .map(|(d, g)| {
                 if d == b {
-                    return (Moments::default(), 0);
+                    return vec![(Moments::default(), 0); g.len()];
                 }
-                let xs: Vec<f64> = (0..n).map(|t| at(t, d, k) - at(t, b, k)).collect();
-                let better = xs
-                    .iter()
-                    .filter(|&&x| if lower[k] { x < 0.0 } else { x > 0.0 })
-                    .count();
-                (Moments::of(&xs), better as u64)
+                let (own, base) = (of_design(d, &g), of_design(b, &g));
+                g.zip(own.iter().zip(base.iter()))
+                    .map(|(k, (own, base))| {
+                        let xs: Vec<f64> = own.iter().zip(base).map(|(x, y)| x - y).collect();
+                        let better = xs
+                            .iter()
+                            .filter(|&&x| if lower[k] { x < 0.0 } else { x > 0.0 })
+                            .count();
+                        (Moments::of(&xs), better as u64)
+                    })
+                    .collect()
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .concat();
         // Cumulative contribution per trial and month.
         let cumulative = |d: usize| {
             cumulative_contribution(n, months, |t| &rows[t * row + d * width..][..width])

@@ -53,6 +53,60 @@ impl TrialMatrix {
             .map(|t| self.row(t, design)[metric])
             .collect()
     }
+
+    /// Metrics `metrics` of one design across all trials (see [`columns`]).
+    pub fn columns(&self, design: usize, metrics: Range<usize>) -> Columns {
+        let at = design * self.width;
+        columns(
+            &self.values,
+            self.designs * self.width,
+            at + metrics.start..at + metrics.end,
+        )
+    }
+}
+
+/// How many neighbouring columns a summary reads in one pass over the trials (see [`columns`]).
+pub const COLUMN_GROUP: usize = 16;
+
+/// `0..n` cut into ranges of [`COLUMN_GROUP`] (the last one shorter).
+pub fn column_groups(n: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..n)
+        .step_by(COLUMN_GROUP)
+        .map(move |a| a..(a + COLUMN_GROUP).min(n))
+}
+
+/// Neighbouring columns of a batch of rows, each in trial order (see [`columns`]).
+pub struct Columns {
+    trials: usize,
+    count: usize,
+    values: Vec<f64>,
+}
+
+impl Columns {
+    /// The columns in order, one slice of every trial's value each (empty slices when there
+    /// are no trials).
+    pub fn iter(&self) -> impl Iterator<Item = &[f64]> {
+        (0..self.count).map(|j| &self.values[j * self.trials..][..self.trials])
+    }
+}
+
+/// Entries `at` of every row of `rows` (rows of `row_len`, trial after trial), column after
+/// column. One pass over the rows reads neighbouring columns together, where a pass per column
+/// would fetch a cache line and a page of every row for each of them.
+pub fn columns(rows: &[f64], row_len: usize, at: Range<usize>) -> Columns {
+    let trials = rows.len().checked_div(row_len).unwrap_or(0);
+    let count = at.len();
+    let mut values = vec![0.0; count * trials];
+    for (t, row) in rows.chunks_exact(row_len.max(1)).take(trials).enumerate() {
+        for (j, &x) in row[at.clone()].iter().enumerate() {
+            values[j * trials + t] = x;
+        }
+    }
+    Columns {
+        trials,
+        count,
+        values,
+    }
 }
 
 /// What one trial needs besides its output rows: plans and per-tier constants.
@@ -1119,6 +1173,45 @@ fn ratio(a: f64, b: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_read_together_are_the_columns_read_one_by_one() {
+        // 7 trials × 3 designs × 37 entries, every value distinct.
+        let (trials, designs, width) = (7u64, 3, 37);
+        let values = (0..trials as usize * designs * width)
+            .map(|i| i as f64 * 0.5 - 11.0)
+            .collect();
+        let m = TrialMatrix {
+            first_trial: 100,
+            trials,
+            designs,
+            width,
+            values,
+        };
+        let groups: Vec<Range<usize>> = column_groups(width).collect();
+        assert_eq!(groups.len(), width.div_ceil(COLUMN_GROUP));
+        assert_eq!(
+            groups.iter().flat_map(Clone::clone).collect::<Vec<_>>(),
+            (0..width).collect::<Vec<_>>()
+        );
+        for d in 0..designs {
+            for g in &groups {
+                let cols = m.columns(d, g.clone());
+                let read: Vec<&[f64]> = cols.iter().collect();
+                assert_eq!(read.len(), g.len());
+                for (k, col) in g.clone().zip(read) {
+                    assert_eq!(col, m.column(d, k).as_slice(), "design {d}, column {k}");
+                }
+            }
+        }
+        // No trials: one empty column per entry asked for, not none.
+        let empty = columns(&[], designs * width, 3..9);
+        assert_eq!(
+            empty.iter().map(<[f64]>::len).collect::<Vec<_>>(),
+            vec![0; 6]
+        );
+        assert_eq!(column_groups(0).count(), 0);
+    }
 
     #[test]
     fn floor_is_the_library_floor() {
