@@ -1,6 +1,7 @@
 //! Studies built on the engine: a scenario with uncertain inputs and fixed overrides, run for a
 //! number of trials or until a precision is reached. Still no I/O: the CLI calls these.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -228,7 +229,8 @@ pub fn simulate(
 /// NaN or infinity ever reaches a results file.
 pub fn check_finite(sc: &Scenario, run: &Run) -> Result<(), Vec<Diagnostic>> {
     let m = &run.matrix;
-    let Some(at) = m.values.iter().position(|x| !x.is_finite()) else {
+    // The first one in row order, whichever thread finds one first.
+    let Some(at) = m.values.par_iter().position_first(|x| !x.is_finite()) else {
         return Ok(());
     };
     let width = m.width.max(1);
