@@ -21,6 +21,24 @@ fn load(text: &str, csv: Option<&[u8]>) -> Scenario {
     .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)))
 }
 
+/// The thread counts to measure: `COVSIM_BENCH_THREADS` (comma-separated, as scripts/scaling
+/// sets it), or one thread and all of them.
+fn thread_counts() -> Vec<usize> {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match std::env::var("COVSIM_BENCH_THREADS") {
+        Ok(list) => list
+            .split(',')
+            .map(|t| {
+                t.trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("COVSIM_BENCH_THREADS: {t:?} is not a count"))
+            })
+            .collect(),
+        Err(_) if all > 1 => vec![1, all],
+        Err(_) => vec![1],
+    }
+}
+
 fn throughput(c: &mut Criterion) {
     let sc = load(BENCH, None);
     let (model, seed) = (&sc.model, sc.settings.seed);
@@ -30,8 +48,7 @@ fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(work));
     group.sample_size(20);
-    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for threads in [1, all] {
+    for threads in thread_counts() {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -59,8 +76,7 @@ fn summaries(c: &mut Criterion) {
     let mut group = c.benchmark_group("summary");
     group.sample_size(10);
     group.throughput(Throughput::Elements(trials));
-    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for threads in [1, all] {
+    for threads in thread_counts() {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
