@@ -5,7 +5,7 @@ use crate::metrics::Metric;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{TrialMatrix, column_groups, plan, staffing};
+use crate::engine::{TrialMatrix, plan, staffing};
 use crate::metrics::{Layout, monthly};
 use crate::metrics::{MetricDef, catalogue};
 use crate::model::{At, Model};
@@ -15,7 +15,6 @@ use crate::stats::{DiffStats, Stats, sorted};
 use crate::study::{Precision, Run};
 use crate::summary::{self, Subsample, Summary};
 use crate::uncertain::{Sampling, Uncertain};
-use std::ops::Range;
 
 /// Bumped whenever the layout of `summary.json` changes.
 pub const FORMAT_VERSION: u32 = 2;
@@ -259,49 +258,49 @@ impl Results {
         let b = model.baseline;
         let layout = Layout::of(model);
         debug_assert_eq!(defs.len(), layout.metrics());
+        // Each metric's percentiles sort its own kept column: groups of neighbouring metrics
+        // of every design in parallel, collected in metric order (the same numbers at any
+        // thread count).
+        let n_designs = model.designs.len();
+        let metrics = summary::by_column_groups(n_designs, defs.len(), |d, g| {
+            let mut scratch = Vec::new();
+            let xs = kept.columns(d, g.clone());
+            g.zip(xs.iter())
+                .map(|(k, xs)| MetricStats {
+                    key: defs[k].key.clone(),
+                    stats: Stats::of(s.value(d, k), sorted(xs, &mut scratch)),
+                })
+                .collect()
+        });
+        let diffs = summary::by_column_groups(n_designs, defs.len(), |d, g| {
+            if d == b {
+                return Vec::new(); // the baseline has no differences against itself
+            }
+            let mut scratch = Vec::new();
+            let (own, base) = (kept.columns(d, g.clone()), kept.columns(b, g.clone()));
+            g.zip(own.iter().zip(base.iter()))
+                .map(|(k, (xs, base))| {
+                    let diffs: Vec<f64> = xs.iter().zip(base).map(|(x, y)| x - y).collect();
+                    let (moments, better) = s.diff(d, k);
+                    let se_a = s.value(d, k).se();
+                    let se_b = s.value(b, k).se();
+                    MetricDiff {
+                        key: defs[k].key.clone(),
+                        diff: DiffStats {
+                            diff: Stats::of(moments, sorted(&diffs, &mut scratch)),
+                            share_better: better as f64 / s.trials.max(1) as f64,
+                            se_unpaired: (se_a * se_a + se_b * se_b).sqrt(),
+                        },
+                    }
+                })
+                .collect()
+        });
         let designs = model
             .designs
             .iter()
             .enumerate()
-            .map(|(d, design)| {
-                // Each metric's percentiles sort its own kept column: groups of neighbouring
-                // metrics in parallel, collected in metric order (the same numbers at any
-                // thread count).
-                let metrics: Vec<MetricStats> = in_groups(defs.len(), |g| {
-                    let mut scratch = Vec::new();
-                    let xs = kept.columns(d, g.clone());
-                    g.zip(xs.iter())
-                        .map(|(k, xs)| MetricStats {
-                            key: defs[k].key.clone(),
-                            stats: Stats::of(s.value(d, k), sorted(xs, &mut scratch)),
-                        })
-                        .collect()
-                });
-                let vs_baseline = if d == b {
-                    Vec::new()
-                } else {
-                    in_groups(defs.len(), |g| {
-                        let mut scratch = Vec::new();
-                        let (own, base) = (kept.columns(d, g.clone()), kept.columns(b, g.clone()));
-                        g.zip(own.iter().zip(base.iter()))
-                            .map(|(k, (xs, base))| {
-                                let diffs: Vec<f64> =
-                                    xs.iter().zip(base).map(|(x, y)| x - y).collect();
-                                let (moments, better) = s.diff(d, k);
-                                let se_a = s.value(d, k).se();
-                                let se_b = s.value(b, k).se();
-                                MetricDiff {
-                                    key: defs[k].key.clone(),
-                                    diff: DiffStats {
-                                        diff: Stats::of(moments, sorted(&diffs, &mut scratch)),
-                                        share_better: better as f64 / s.trials.max(1) as f64,
-                                        se_unpaired: (se_a * se_a + se_b * se_b).sqrt(),
-                                    },
-                                }
-                            })
-                            .collect()
-                    })
-                };
+            .zip(metrics.into_iter().zip(diffs))
+            .map(|((d, design), (metrics, vs_baseline))| {
                 let effort = plan::steady_effort(model, d);
                 let staff = staffing::fixed_costs(model, d).staff;
                 let mean = |k: usize| s.value(d, k).mean_or_sum();
@@ -602,12 +601,4 @@ fn monthly_results(model: &Model, s: &Summary, kept: &TrialMatrix) -> Vec<Monthl
             }
         })
         .collect()
-}
-
-/// `f` over `0..n` cut into groups of neighbouring columns (`engine::column_groups`), the
-/// groups in parallel, their results concatenated in order.
-fn in_groups<T: Send>(n: usize, f: impl Fn(Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
-    let groups: Vec<Range<usize>> = column_groups(n).collect();
-    let parts: Vec<Vec<T>> = groups.into_par_iter().map(&f).collect();
-    parts.into_iter().flatten().collect()
 }

@@ -142,39 +142,30 @@ impl Summary {
         let at = |t: usize, d: usize, c: usize| rows[t * row + d * width + c];
         // Each design's columns read a group of neighbours at a time (`engine::columns`), the
         // groups in parallel, gathered back in (design, column) order.
-        let groups = |len: usize| -> Vec<(usize, Range<usize>)> {
-            (0..designs)
-                .flat_map(|d| column_groups(len).map(move |g| (d, g)))
-                .collect()
-        };
         let of_design =
             |d: usize, g: &Range<usize>| columns(rows, row, d * width + g.start..d * width + g.end);
-        let values: Vec<Moments> = groups(width)
-            .into_par_iter()
-            .map(|(d, g)| of_design(d, &g).iter().map(Moments::of).collect::<Vec<_>>())
-            .collect::<Vec<_>>()
-            .concat();
+        let values: Vec<Moments> = by_column_groups(designs, width, |d, g| {
+            of_design(d, &g).iter().map(Moments::of).collect()
+        })
+        .concat();
         let lower = &self.lower;
-        let diffs: Vec<(Moments, u64)> = groups(metrics)
-            .into_par_iter()
-            .map(|(d, g)| {
-                if d == b {
-                    return vec![(Moments::default(), 0); g.len()];
-                }
-                let (own, base) = (of_design(d, &g), of_design(b, &g));
-                g.zip(own.iter().zip(base.iter()))
-                    .map(|(k, (own, base))| {
-                        let xs: Vec<f64> = own.iter().zip(base).map(|(x, y)| x - y).collect();
-                        let better = xs
-                            .iter()
-                            .filter(|&&x| if lower[k] { x < 0.0 } else { x > 0.0 })
-                            .count();
-                        (Moments::of(&xs), better as u64)
-                    })
-                    .collect()
-            })
-            .collect::<Vec<_>>()
-            .concat();
+        let diffs: Vec<(Moments, u64)> = by_column_groups(designs, metrics, |d, g| {
+            if d == b {
+                return vec![(Moments::default(), 0); g.len()];
+            }
+            let (own, base) = (of_design(d, &g), of_design(b, &g));
+            g.zip(own.iter().zip(base.iter()))
+                .map(|(k, (own, base))| {
+                    let xs: Vec<f64> = own.iter().zip(base).map(|(x, y)| x - y).collect();
+                    let better = xs
+                        .iter()
+                        .filter(|&&x| if lower[k] { x < 0.0 } else { x > 0.0 })
+                        .count();
+                    (Moments::of(&xs), better as u64)
+                })
+                .collect()
+        })
+        .concat();
         // Cumulative contribution per trial and month.
         let cumulative = |d: usize| {
             cumulative_contribution(n, months, |t| &rows[t * row + d * width..][..width])
@@ -342,6 +333,28 @@ pub fn held<'a>(
             (s, Cow::Owned(kept), Cow::Owned(kept_draws))
         }
     }
+}
+
+/// `f(d, columns)` for every design `d < designs` and every group of neighbouring columns of
+/// `0..n` (`engine::column_groups`), all (design, group) pairs in parallel; per design, the
+/// results of its groups one after the other, in column order (the same at any thread count).
+pub fn by_column_groups<T: Send>(
+    designs: usize,
+    n: usize,
+    f: impl Fn(usize, Range<usize>) -> Vec<T> + Sync,
+) -> Vec<Vec<T>> {
+    let pairs: Vec<(usize, Range<usize>)> = (0..designs)
+        .flat_map(|d| column_groups(n).map(move |g| (d, g)))
+        .collect();
+    let mut parts = pairs
+        .into_par_iter()
+        .map(|(d, g)| f(d, g))
+        .collect::<Vec<_>>()
+        .into_iter();
+    let per_design = column_groups(n).count();
+    (0..designs)
+        .map(|_| parts.by_ref().take(per_design).flatten().collect())
+        .collect()
 }
 
 /// The rows of `m` whose trial number is divisible by `every` (all of `m` when `every` is 1).
