@@ -140,10 +140,17 @@ pub fn run_each(
         }
         Plan::Streamed { trials, batch } => {
             for (i, v) in variants.iter().enumerate() {
-                each(
-                    i,
-                    streamed(sc, v, trials, batch, progress, &mut |m| rows(i, m))?,
+                let stream = Stream::of_length(&sc.model, trials, batch);
+                let run = streamed(
+                    sc,
+                    v,
+                    trials,
+                    stream,
+                    progress,
+                    &mut |m| rows(i, m),
+                    &mut |_| ControlFlow::Continue(()),
                 )?;
+                each(i, run)?;
             }
             Ok(None)
         }
@@ -201,25 +208,70 @@ pub fn run_each(
     }
 }
 
-/// Trials `0..trials` of variant `v`, batch by batch (see [`Plan::Streamed`]).
+/// Trials `0..trials` of variant `v`, batch by batch of `stream`'s batches (see
+/// [`Plan::Streamed`]), from the first trial `stream` has not taken in: trial 0 for a new
+/// stream, further on for one resumed from a checkpoint. `at_batch` is handed the stream after
+/// every whole batch but the last (where a checkpoint can be taken); when it breaks, the run
+/// stops with an error with no diagnostics, as when `rows` breaks.
 fn streamed(
     sc: &Scenario,
     v: &Variant,
     trials: u64,
-    batch: u64,
+    mut stream: Stream,
     progress: &dyn Progress,
     rows: &mut dyn FnMut(&TrialMatrix) -> ControlFlow<()>,
+    at_batch: &mut dyn FnMut(&Stream) -> ControlFlow<()>,
 ) -> Result<Run, Vec<Diagnostic>> {
     let lhs_block = sc.settings.trials;
-    let mut stream = Stream::of_length(&sc.model, trials, batch);
-    for range in batches(trials, batch) {
+    let start = stream.trials();
+    // (A run of no trials is one empty batch.)
+    for range in batches(trials, stream.batch).filter(|r| start == 0 || r.end > start) {
+        let range = range.start.max(start)..range.end;
         let run = study::simulate(sc, v, range, lhs_block, progress)?;
         if rows(&run.matrix).is_break() {
             return Err(Vec::new());
         }
         stream.push(run);
+        if stream.at_batch_end() && stream.trials() < trials && at_batch(&stream).is_break() {
+            return Err(Vec::new());
+        }
     }
     Ok(stream.finish())
+}
+
+/// A plain run ([`Study::Run`]) of all of the scenario's trials summarised batch by batch of
+/// `batch` ([`Plan::Streamed`]), continuing `from` (a stream resumed from a checkpoint,
+/// [`Stream::resumed`]) or from trial 0, handing the stream to `at_batch` after every whole
+/// batch but the last so the caller can save it ([`crate::checkpoint`]). The results are those
+/// of the run that never stopped, bit for bit. When `at_batch` breaks, the run stops with an
+/// error with no diagnostics.
+pub fn run_resumable(
+    sc: &Scenario,
+    batch: u64,
+    from: Option<Stream>,
+    progress: &dyn Progress,
+    at_batch: &mut dyn FnMut(&Stream) -> ControlFlow<()>,
+) -> Result<Ran, Vec<Diagnostic>> {
+    let trials = sc.settings.trials;
+    let stream = from.unwrap_or_else(|| Stream::of_length(&sc.model, trials, batch));
+    assert_eq!(stream.batch, batch.max(1), "a stream of the run's batches");
+    let mut finishing = Study::Run.finishing(sc);
+    let v = Variant::new();
+    let run = streamed(
+        sc,
+        &v,
+        trials,
+        stream,
+        progress,
+        &mut |_| ControlFlow::Continue(()),
+        at_batch,
+    )?;
+    finishing.add(&run)?;
+    Ok(Ran {
+        finished: finishing.finish(None),
+        trials: run.trials(),
+        run: Some(run),
+    })
 }
 
 /// Trials `range` of variant `v` batch by batch, each batch handed to `rows` and dropped (see
@@ -279,6 +331,7 @@ pub fn batches(trials: u64, batch: u64) -> impl Iterator<Item = Range<u64>> {
 /// the trials kept for percentiles — those divisible by [`summary::every`] of the trials so far,
 /// which only grows (a power of two), so the run's length need not be known in advance
 /// ([`Stream::of_length`] when it is). A run shorter than a batch is returned whole.
+#[derive(Debug)]
 pub struct Stream {
     batch: u64,
     summary: Summary,
@@ -311,6 +364,45 @@ impl Stream {
         let mut s = Stream::new(model, batch);
         s.least_every = summary::every(trials, s.batch);
         s
+    }
+
+    /// The stream of a run of `trials` trials continued from a checkpoint's `state` (its
+    /// summary of whole batches of `batch` trials, and the trials it keeps): the same stream
+    /// as the one that was saved.
+    pub fn resumed(
+        model: &crate::model::Model,
+        trials: u64,
+        batch: u64,
+        state: crate::checkpoint::State,
+    ) -> Stream {
+        let mut s = Stream::of_length(model, trials, batch);
+        assert_eq!(state.summary.batch, s.batch, "the checkpoint's batches");
+        s.summary = state.summary;
+        s.every = state.every;
+        s.kept = Some(state.kept);
+        s
+    }
+
+    /// Whether the trials taken in so far are whole batches (none being filled): where a
+    /// checkpoint is taken.
+    pub fn at_batch_end(&self) -> bool {
+        self.filling.is_none()
+    }
+
+    /// The summary of the whole batches so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Of the whole batches so far, the kept trials (those divisible by
+    /// [`Stream::kept_every`]), once there is a whole batch.
+    pub fn kept(&self) -> Option<&Run> {
+        self.kept.as_ref()
+    }
+
+    /// The kept trials are those divisible by this.
+    pub fn kept_every(&self) -> u64 {
+        self.every
     }
 
     /// Trials taken in so far.

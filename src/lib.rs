@@ -6,6 +6,7 @@
 
 pub mod calibrate;
 pub mod charts;
+pub mod checkpoint;
 pub mod diag;
 pub mod dist;
 pub mod driver;

@@ -136,12 +136,29 @@ fn timing_exporter() {
         accounts: 200,
         covsim_version: "test".into(),
         designs: 2,
+        earlier_simulate_seconds: None,
         months: 12,
         parts: None,
+        resumed_at_trial: None,
         simulate_seconds: Some(0.25),
         threads: Some(2),
         trials: 4,
         variants: Some(3),
     };
     insta::assert_snapshot!("timing.json", text(timing::render(&t)));
+    // A resumed run's fields take their places in the alphabetical order.
+    let resumed = timing::Timing {
+        earlier_simulate_seconds: Some(100.0),
+        resumed_at_trial: Some(2),
+        ..t
+    };
+    let json = String::from_utf8(timing::render(&resumed)).expect("utf-8");
+    let keys: Vec<&str> = json
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted);
+    assert!(keys.contains(&"resumed_at_trial") && keys.contains(&"earlier_simulate_seconds"));
 }

@@ -3,6 +3,8 @@
 //! and against one batch of all trials: the same counts, extremes and means, and percentiles
 //! that are exactly those of the kept subsample.
 
+mod common;
+
 use covsim::driver::{self, Plan, Variant};
 use covsim::engine::NoProgress;
 use covsim::results::Results;
@@ -18,23 +20,7 @@ const BATCH: u64 = 48;
 /// The transition scenario (three transitions, so paybacks) with an uncertain hand-off failure
 /// rate (so input correlations).
 fn scenario() -> Scenario {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/transition.toml"
-    ))
-    .expect("scenarios/transition.toml");
-    let text = text.replacen(
-        "default_failure = 0.05",
-        "default_failure = { dist = \"uniform\", min = 0.02, max = 0.1 }",
-        1,
-    );
-    let mut sc = Scenario::load(&text, "transition.toml", &mut |p: &str| {
-        Err(format!("no file {p}"))
-    })
-    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
-    sc.settings.trials = TRIALS;
-    assert_eq!(sc.uncertain.len(), 1);
-    sc
+    common::transition_with_uncertain_failure(TRIALS)
 }
 
 fn run(sc: &Scenario, plan: &Plan, threads: usize) -> covsim::study::Run {

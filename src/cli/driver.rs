@@ -130,14 +130,34 @@ impl Common {
     /// Runs `study` of `sc`. A shard writes its part file and returns `None`; a whole run
     /// returns its results with its output folder locked. `refused_with_shard` names the
     /// command's own flags that a shard cannot take (they belong to `covsim merge`).
+    /// `checkpoint` (a plain run only): the file a run resumes from if it exists and saves
+    /// itself to, and how often.
     pub fn execute(
         &self,
         sc: &Scenario,
         study: &Study,
         per_trial_csv: bool,
         refused_with_shard: &[(&str, bool)],
+        checkpoint: Option<(&std::path::Path, std::time::Duration)>,
     ) -> Result<Option<Done>, Failure> {
         let model = &sc.model;
+        if checkpoint.is_some() {
+            let refused: Vec<&str> = [
+                ("--shard", self.shard.is_some()),
+                ("--precision", self.precision.is_some()),
+                ("--per-trial", per_trial_csv),
+            ]
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| *name)
+            .collect();
+            if !refused.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "error: --checkpoint cannot be combined with {} (a checkpoint resumes a plain run of a fixed number of trials)\n",
+                    refused.join(", ")
+                )));
+            }
+        }
         let shard = match &self.shard {
             Some(spec) => {
                 let mut refused: Vec<&str> = refused_with_shard
@@ -181,6 +201,12 @@ impl Common {
             (None, None) => Plan::all_trials(sc),
         };
         let variants = study.variants(sc);
+        // A run resumed from its checkpoint: read (and refused if it is another run's) before
+        // anything is written.
+        let resumed = match checkpoint {
+            Some((path, _)) => super::checkpoint::resume(path, sc, summary::batch_trials(model))?,
+            None => None,
+        };
         memory::check(
             memory::held_trials(&plan, variants.len() as u64, summary::batch_trials(model)),
             memory::per_trial(model, sc.uncertain.len()),
@@ -275,6 +301,18 @@ impl Common {
             );
             bar.set_message(format!("simulating {} designs", model.designs.len()));
         }
+        let resumed_at = resumed.as_ref().map(|r| (r.done, r.seconds));
+        if let Some((done, _)) = resumed_at {
+            bar.set_position(done);
+            if !self.quiet {
+                eprintln!(
+                    "resuming from checkpoint {}: {} of {} trials done",
+                    checkpoint.expect("resumed from a checkpoint").0.display(),
+                    done,
+                    sc.settings.trials
+                );
+            }
+        }
         let progress = Bar(bar);
         let started = Instant::now();
         let mut rows = |_: usize, m: &TrialMatrix| match (&mut rows_out, &mut part_out) {
@@ -284,15 +322,32 @@ impl Common {
         };
         // A shard keeps its variants' runs for its part file; a whole study reduces each
         // variant's run to its results as soon as it is complete.
-        let simulated = pool.install(|| match shard {
-            Some(_) => covsim::driver::run_with_rows(sc, &variants, &plan, &progress, &mut rows)
-                .map(Simulated::Parts),
-            None => study
+        let mut saver = checkpoint.map(|(path, every)| {
+            let before = resumed_at.map_or(0.0, |(_, s)| s);
+            super::checkpoint::Saver::new(sc, summary::batch_trials(model), path, every, before)
+        });
+        let simulated = pool.install(|| match (shard, &mut saver) {
+            (Some(_), _) => {
+                covsim::driver::run_with_rows(sc, &variants, &plan, &progress, &mut rows)
+                    .map(Simulated::Parts)
+            }
+            (None, Some(saver)) => covsim::driver::run_resumable(
+                sc,
+                summary::batch_trials(model),
+                resumed.map(|r| r.stream),
+                &progress,
+                &mut |s| saver.at_batch(s),
+            )
+            .map(Simulated::Whole),
+            (None, None) => study
                 .run_with_rows(sc, &plan, &progress, &mut rows)
                 .map(Simulated::Whole),
         });
         let seconds = started.elapsed().as_secs_f64();
         progress.0.finish_and_clear();
+        if let Some(e) = saver.as_mut().and_then(|s| s.error.take()) {
+            return Err(e);
+        }
         if let (Some(f), Some(st)) = (rows_out, &staging) {
             f.finish()
                 .map_err(|e| st.cannot_write(per_trial::FILE_NAME, e))?;
@@ -330,10 +385,12 @@ impl Common {
             }
         };
         let trials = ran.trials;
+        // What this process simulated: a resumed run's trials after its checkpoint.
+        let simulated_here = trials - resumed_at.map_or(0, |(done, _)| done);
         let work = model.accounts.len() as f64
             * model.months as f64
             * model.designs.len() as f64
-            * trials as f64
+            * simulated_here as f64
             * variants.len() as f64;
         let throughput = work / seconds.max(1e-9);
         if !self.quiet {
@@ -344,7 +401,10 @@ impl Common {
                 } else {
                     String::new()
                 },
-                trials,
+                match resumed_at {
+                    Some((done, _)) => format!("{simulated_here} (of {trials}, resumed at {done})"),
+                    None => trials.to_string(),
+                },
                 model.designs.len(),
                 model.accounts.len(),
                 model.months,
@@ -371,6 +431,8 @@ impl Common {
                 threads: Some(threads),
                 trials,
                 variants: (variants.len() > 1).then_some(variants.len()),
+                resumed_at_trial: resumed_at.map(|(done, _)| done),
+                earlier_simulate_seconds: resumed_at.map(|(_, s)| s),
             },
         }))
     }

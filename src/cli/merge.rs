@@ -395,6 +395,8 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         covsim_version: env!("CARGO_PKG_VERSION").to_string(),
         designs: model.designs.len(),
         months: model.months,
+        earlier_simulate_seconds: None,
+        resumed_at_trial: None,
         parts: Some(paths.len()),
         simulate_seconds: None,
         threads: None,

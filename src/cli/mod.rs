@@ -2,6 +2,7 @@
 //! 130 interrupted (Ctrl-C) with the earlier results left as they were.
 
 mod calibrate;
+mod checkpoint;
 mod deck;
 mod driver;
 mod files;

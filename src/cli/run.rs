@@ -22,13 +22,31 @@ pub struct RunArgs {
     /// Also write deck.pptx: title, the answer, one slide per chart, key assumptions.
     #[arg(long)]
     deck: bool,
+    /// Save the run's progress to FILE every --checkpoint-every seconds, and if FILE exists,
+    /// resume from it (it must be a checkpoint of the same scenario, seed and trials): the
+    /// results are those of a run that never stopped. FILE is removed once the outputs are
+    /// written. Not with --shard, --precision or --per-trial.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<std::path::PathBuf>,
+    /// With --checkpoint: seconds between saves (taken at the end of a batch of trials).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 600,
+        requires = "checkpoint"
+    )]
+    checkpoint_every: u64,
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let c = &args.common;
     let sc = c.load()?;
     let refused = [("--per-trial", args.per_trial), ("--deck", args.deck)];
-    let Some(done) = c.execute(&sc, &Study::Run, args.per_trial, &refused)? else {
+    let checkpoint = args
+        .checkpoint
+        .as_deref()
+        .map(|p| (p, std::time::Duration::from_secs(args.checkpoint_every)));
+    let Some(done) = c.execute(&sc, &Study::Run, args.per_trial, &refused, checkpoint)? else {
         return Ok(());
     };
     let Finished::Run(results) = done.finished else {
@@ -47,7 +65,20 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         deck: args.deck,
         timing: done.timing,
     }
-    .write(&done.out_dir, &done.lock)
+    .write(&done.out_dir, &done.lock)?;
+    // The outputs are whole: the checkpoint has done its work.
+    if let Some(path) = &args.checkpoint {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Failure::Io(format!(
+                    "the outputs are written, but the checkpoint {} cannot be removed: {e}",
+                    path.display()
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Everything a run (or a merge) writes: rendered, or written into the run's staging folder,

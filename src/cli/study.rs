@@ -98,7 +98,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         param: args.param.clone(),
         values,
     };
-    let Some(done) = args.common.execute(&sc, &study, false, &[])? else {
+    let Some(done) = args.common.execute(&sc, &study, false, &[], None)? else {
         return Ok(());
     };
     let Finished::Sweep(result) = done.finished else {
@@ -249,7 +249,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         metric: args.metric.clone(),
         design,
     };
-    let Some(done) = args.common.execute(&sc, &study, false, &[])? else {
+    let Some(done) = args.common.execute(&sc, &study, false, &[], None)? else {
         return Ok(());
     };
     let Finished::Tornado(t) = done.finished else {

@@ -13,10 +13,18 @@ pub struct Timing {
     pub accounts: usize,
     pub covsim_version: String,
     pub designs: usize,
+    /// Seconds spent simulating a resumed run before its checkpoint, in earlier processes
+    /// (`simulate_seconds` and the throughput are this process's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier_simulate_seconds: Option<f64>,
     pub months: u32,
     /// Part files merged (`covsim merge` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parts: Option<usize>,
+    /// Where a run resumed from its checkpoint (`covsim run --checkpoint`) started: the trials
+    /// simulated before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_at_trial: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub simulate_seconds: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -136,3 +136,21 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 pub fn scenarios() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
 }
+
+/// scenarios/transition.toml (three transitions, so paybacks) with an uncertain hand-off
+/// failure rate, `uniform(0.02, 0.1)` (so kept draws and input correlations), run for `trials`.
+pub fn transition_with_uncertain_failure(trials: u64) -> covsim::scenario::Scenario {
+    let text = std::fs::read_to_string(scenarios().join("transition.toml")).expect("transition");
+    let text = text.replacen(
+        "default_failure = 0.05",
+        "default_failure = { dist = \"uniform\", min = 0.02, max = 0.1 }",
+        1,
+    );
+    let mut sc = covsim::scenario::Scenario::load(&text, "transition.toml", &mut |p: &str| {
+        Err(format!("no file {p}"))
+    })
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    sc.settings.trials = trials;
+    assert_eq!(sc.uncertain.len(), 1);
+    sc
+}
