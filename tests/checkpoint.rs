@@ -342,6 +342,14 @@ fn a_checkpoint_is_refused_with_flags_it_cannot_resume() {
         assert!(stderr(&o).contains(needle), "{}", stderr(&o));
         assert!(!d.join("outputs").exists() && !d.join("c.ckpt").exists());
     }
+    let o = run_in(d, &["run", "--trials", "100", "--checkpoint", "."]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is a folder: name a file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("outputs").exists());
     let o = run_in(d, &["run", "--trials", "100", "--checkpoint-every", "60"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--checkpoint"), "{}", stderr(&o));

@@ -45,6 +45,13 @@ pub struct Resumed {
 /// The run saved in `path`, if the file exists; refused (exit 1, nothing written) when it is
 /// not a checkpoint of this run.
 pub fn resume(path: &Path, sc: &Scenario, batch: u64) -> Result<Option<Resumed>, Failure> {
+    if path.is_dir() {
+        return Err(Failure::Io(format!(
+            "--checkpoint {} is a folder: name a file, e.g. {}",
+            path.display(),
+            path.join("run.ckpt").display()
+        )));
+    }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
