@@ -224,10 +224,12 @@ fn streamed(
 ) -> Result<Run, Vec<Diagnostic>> {
     let lhs_block = sc.settings.trials;
     let start = stream.trials();
+    stream.reuse = true;
     // (A run of no trials is one empty batch.)
     for range in batches(trials, stream.batch).filter(|r| start == 0 || r.end > start) {
         let range = range.start.max(start)..range.end;
-        let run = study::simulate(sc, v, range, lhs_block, progress)?;
+        let spare = std::mem::take(&mut stream.spare);
+        let run = study::simulate_into(sc, v, range, lhs_block, progress, spare)?;
         if rows(&run.matrix).is_break() {
             return Err(Vec::new());
         }
@@ -343,6 +345,11 @@ pub struct Stream {
     /// The `every` of the whole run when its length is known in advance (else 1): kept trials
     /// are never more than the run keeps in the end.
     least_every: u64,
+    /// Whether to keep a summarised batch's values for the next batch's rows ([`streamed`],
+    /// which takes them back before it simulates, so no second batch is ever held).
+    reuse: bool,
+    /// The values of the last batch summarised, when `reuse`.
+    spare: Vec<f64>,
 }
 
 impl Stream {
@@ -355,6 +362,8 @@ impl Stream {
             kept: None,
             every: 1,
             least_every: 1,
+            reuse: false,
+            spare: Vec::new(),
         }
     }
 
@@ -465,6 +474,9 @@ impl Stream {
                 kept.matrix.values.extend(matrix.values);
                 kept.draws.extend(draws);
             }
+        }
+        if self.reuse {
+            self.spare = batch.matrix.values;
         }
     }
 

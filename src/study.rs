@@ -143,6 +143,19 @@ pub fn simulate(
     lhs_block: u64,
     progress: &dyn Progress,
 ) -> Result<Run, Vec<Diagnostic>> {
+    simulate_into(sc, fixed, trials, lhs_block, progress, Vec::new())
+}
+
+/// [`simulate`], its rows written into `spare`, the values of a batch that is done with
+/// (see [`engine::simulate_into`]): the same run.
+pub fn simulate_into(
+    sc: &Scenario,
+    fixed: &HashMap<String, f64>,
+    trials: Range<u64>,
+    lhs_block: u64,
+    progress: &dyn Progress,
+    spare: Vec<f64>,
+) -> Result<Run, Vec<Diagnostic>> {
     let fixed = &positional(sc, fixed);
     let base: Model = if fixed.is_empty() {
         sc.model.clone()
@@ -152,7 +165,7 @@ pub fn simulate(
     let inputs = inputs_of(sc, fixed);
     if inputs.is_empty() {
         let run = Run {
-            matrix: engine::simulate(&base, sc.settings.seed, trials, progress),
+            matrix: engine::simulate_into(&base, sc.settings.seed, trials, progress, spare),
             inputs,
             draws: Vec::new(),
             summary: None,
@@ -202,18 +215,19 @@ pub fn simulate(
                 .map_or_else(String::new, |d| format!("{} ({})", d.message, d.key_path))
         })
     };
-    let matrix = engine::simulate_varied(&base, sc.settings.seed, trials, &model_for, progress)
-        .map_err(|(t, e)| {
-            vec![Diagnostic {
-                file: sc.model.name.clone(),
-                line: 0,
-                column: 0,
-                key_path: String::new(),
-                message: format!("trial {t}: the drawn inputs make the scenario invalid: {e}"),
-                allowed: "distributions whose draws keep the scenario valid".into(),
-                snippet: None,
-            }]
-        })?;
+    let matrix =
+        engine::simulate_varied(&base, sc.settings.seed, trials, &model_for, progress, spare)
+            .map_err(|(t, e)| {
+                vec![Diagnostic {
+                    file: sc.model.name.clone(),
+                    line: 0,
+                    column: 0,
+                    key_path: String::new(),
+                    message: format!("trial {t}: the drawn inputs make the scenario invalid: {e}"),
+                    allowed: "distributions whose draws keep the scenario valid".into(),
+                    snippet: None,
+                }]
+            })?;
     let run = Run {
         matrix,
         inputs,

@@ -523,3 +523,22 @@ fn each_variant_is_handed_over_before_the_next_is_simulated() {
     assert!(batches.len() > 1, "several batches per variant");
     assert_eq!(events.into_inner(), expected);
 }
+
+#[test]
+fn rows_written_into_a_used_buffer_are_the_rows_written_into_fresh_memory() {
+    // A streamed run writes each batch's rows into the previous batch's values: they are
+    // cleared and zeroed first, whatever they held and however long they were.
+    let sc = scenario();
+    let seed = sc.settings.seed;
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+    let fresh = covsim::engine::simulate(&sc.model, seed, 40..80, &NoProgress);
+    for spare in [
+        vec![f64::NAN; 3 * fresh.values.len()],
+        vec![1.0; 5],
+        Vec::with_capacity(fresh.values.len()),
+    ] {
+        let reused = covsim::engine::simulate_into(&sc.model, seed, 40..80, &NoProgress, spare);
+        assert_eq!((reused.first_trial, reused.trials), (40, 40));
+        assert_eq!(bits(&reused.values), bits(&fresh.values));
+    }
+}

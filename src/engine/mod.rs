@@ -325,8 +325,21 @@ pub fn simulate(
     trials: Range<u64>,
     progress: &dyn Progress,
 ) -> TrialMatrix {
+    simulate_into(model, seed, trials, progress, Vec::new())
+}
+
+/// [`simulate`], its rows written into `spare` (a finished batch's values, zeroed here)
+/// instead of fresh memory: a run of many batches reuses one buffer rather than mapping and
+/// unmapping a batch of rows each time. The same rows.
+pub fn simulate_into(
+    model: &Model,
+    seed: u64,
+    trials: Range<u64>,
+    progress: &dyn Progress,
+    spare: Vec<f64>,
+) -> TrialMatrix {
     let prep = Prepared::new(model);
-    fill(model, trials, progress, &|trial, rows| {
+    fill(model, trials, progress, spare, &|trial, rows| {
         run_trial(&prep, seed, trial, rows);
         Ok(())
     })
@@ -337,14 +350,16 @@ pub fn simulate(
 /// tiers, channels), as `model_for(trial)` gives it — the trial's draws of the uncertain
 /// inputs. The trial's random events are the same as with `simulate`: only the parameters
 /// differ. The first failing trial (in trial order) is reported.
+/// `spare` as in [`simulate_into`].
 pub fn simulate_varied(
     base: &Model,
     seed: u64,
     trials: Range<u64>,
     model_for: &(dyn Fn(u64) -> Result<Model, String> + Sync),
     progress: &dyn Progress,
+    spare: Vec<f64>,
 ) -> Result<TrialMatrix, (u64, String)> {
-    fill(base, trials, progress, &|trial, rows| {
+    fill(base, trials, progress, spare, &|trial, rows| {
         let model = model_for(trial)?;
         run_trial(&Prepared::new(&model), seed, trial, rows);
         Ok(())
@@ -353,17 +368,28 @@ pub fn simulate_varied(
 
 type TrialFn<'a> = dyn Fn(u64, &mut [f64]) -> Result<(), String> + Sync + 'a;
 
+/// The rows of `trials`, each trial's written by `trial_fn` into zeros, in `spare` when it
+/// holds any memory (cleared and zeroed), else in fresh zeroed memory.
 fn fill(
     model: &Model,
     trials: Range<u64>,
     progress: &dyn Progress,
+    spare: Vec<f64>,
     trial_fn: &TrialFn,
 ) -> Result<TrialMatrix, (u64, String)> {
     let layout = Layout::of(model);
     let designs = model.designs.len();
     let width = layout.width();
     let n = (trials.end - trials.start) as usize;
-    let mut values = vec![0.0; n * designs * width];
+    let len = n * designs * width;
+    let mut values = if spare.capacity() == 0 {
+        vec![0.0; len]
+    } else {
+        let mut v = spare;
+        v.clear();
+        v.resize(len, 0.0);
+        v
+    };
     let row_len = designs * width;
     if row_len > 0 {
         let failures: Vec<Option<(u64, String)>> = values
