@@ -111,8 +111,6 @@ pub struct Saver<'s> {
     /// Seconds spent simulating the run before this process.
     before: f64,
     pub error: Option<Failure>,
-    /// Saves made.
-    pub saves: u64,
 }
 
 impl<'s> Saver<'s> {
@@ -126,7 +124,6 @@ impl<'s> Saver<'s> {
             started: Instant::now(),
             before,
             error: None,
-            saves: 0,
         }
     }
 
@@ -148,7 +145,6 @@ impl<'s> Saver<'s> {
         match self.save(&header, stream.summary(), kept) {
             Ok(()) => {
                 self.last = Instant::now();
-                self.saves += 1;
                 ControlFlow::Continue(())
             }
             Err(e) => {
