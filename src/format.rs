@@ -111,6 +111,17 @@ pub fn group_thousands(n: u64) -> String {
     thousands(n as f64)
 }
 
+/// A length of time for progress lines, to the unit that matters: `42 s`, `7 min 5 s`,
+/// `3 h 17 min`.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
 /// A parameter value for sentences: up to 4 significant digits.
 pub fn param(x: f64) -> String {
     if x == 0.0 {
@@ -143,5 +154,9 @@ mod tests {
         assert_eq!(group_thousands(12345), "12,345");
         assert_eq!(param(0.213_891), "0.2139");
         assert_eq!(param(125_000.0), "125000");
+        assert_eq!(duration(42.4), "42 s");
+        assert_eq!(duration(425.0), "7 min 5 s");
+        assert_eq!(duration(11_850.0), "3 h 17 min");
+        assert_eq!(duration(-1.0), "0 s");
     }
 }

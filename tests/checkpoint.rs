@@ -227,13 +227,28 @@ fn a_checkpoint_of_another_run_or_a_damaged_one_is_refused_and_nothing_is_writte
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     wide(d);
-    let o = run_wide(
+    // Not quiet: each save is a line on stderr (not a terminal here); a run of seconds prints
+    // no progress line (the first comes after a minute).
+    let args = ["run", "wide.toml", "--no-charts", "--out", "first"];
+    let more = ["--trials", "40000", "--checkpoint", "run.ckpt"];
+    let o = run_in(
         d,
-        "first",
-        &["--checkpoint", "run.ckpt", "--checkpoint-every", "0"],
+        &[&args[..], &more, &["--checkpoint-every", "0"]].concat(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!d.join("run.ckpt").exists());
+    let said: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("saved checkpoint") || l.starts_with("progress:"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        said,
+        [12_440, 24_880, 37_320].map(|n| format!(
+            "saved checkpoint run.ckpt: {} of 40,000 trials",
+            covsim::format::group_thousands(n)
+        ))
+    );
 
     // A checkpoint as an earlier run of seed 42 would leave it: written by the library.
     let mut sc = Scenario::load(

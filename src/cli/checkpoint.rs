@@ -127,13 +127,19 @@ impl<'s> Saver<'s> {
         }
     }
 
-    /// After a whole batch: saves `stream` if it is time; stops the run if the save fails.
-    pub fn at_batch(&mut self, stream: &Stream) -> ControlFlow<()> {
+    /// The checkpoint file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// After a whole batch: saves `stream` if it is time (`Continue(true)` when it saved);
+    /// stops the run if the save fails.
+    pub fn at_batch(&mut self, stream: &Stream) -> ControlFlow<(), bool> {
         if self.last.elapsed() < self.every {
-            return ControlFlow::Continue(());
+            return ControlFlow::Continue(false);
         }
         let Some(kept) = stream.kept() else {
-            return ControlFlow::Continue(());
+            return ControlFlow::Continue(false);
         };
         let header = header(
             self.sc,
@@ -145,7 +151,7 @@ impl<'s> Saver<'s> {
         match self.save(&header, stream.summary(), kept) {
             Ok(()) => {
                 self.last = Instant::now();
-                ControlFlow::Continue(())
+                ControlFlow::Continue(true)
             }
             Err(e) => {
                 self.error = Some(Failure::Io(format!(

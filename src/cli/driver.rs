@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Arc, Mutex};
 
 use covsim::diag::render_all;
 use covsim::driver::{Finished, Outcome, Plan, Study};
@@ -20,6 +20,7 @@ use covsim::engine::Progress;
 use covsim::engine::TrialMatrix;
 use covsim::export::per_trial::{self, Columns};
 use covsim::export::timing::Timing;
+use covsim::format;
 use covsim::scenario::Scenario;
 use covsim::shard;
 use covsim::summary;
@@ -83,11 +84,69 @@ fn parse_share(s: &str) -> Result<f64, String> {
     }
 }
 
-struct Bar(ProgressBar);
+/// A run's progress: a bar on a terminal; where stderr is not a terminal (a batch job's log)
+/// and the run is not quiet, a line after the first minute and then every ten minutes, so a
+/// run of hours says how far it is and how long it has left.
+struct Bar {
+    bar: ProgressBar,
+    quiet: bool,
+    lines: Option<Mutex<Lines>>,
+}
+
+/// When the first progress line of a run without a terminal is printed, and then how often.
+const FIRST_LINE_SECONDS: f64 = 60.0;
+const LINE_EVERY_SECONDS: f64 = 600.0;
+
+struct Lines {
+    started: Instant,
+    /// Seconds after `started` at which the next line is due.
+    next: f64,
+    /// Trials done before this process (a resumed run's), then done so far.
+    from: u64,
+    done: u64,
+    total: u64,
+}
+
+impl Lines {
+    fn line(&self, seconds: f64) -> String {
+        let rate = (self.done - self.from) as f64 / seconds.max(1e-9);
+        let left = (self.total - self.done.min(self.total)) as f64 / rate.max(1e-9);
+        format!(
+            "progress: {} of {} trials ({:.1}%), {} trials/s, about {} left",
+            format::group_thousands(self.done),
+            format::group_thousands(self.total),
+            100.0 * self.done as f64 / self.total.max(1) as f64,
+            format::group_thousands(rate.round() as u64),
+            format::duration(left)
+        )
+    }
+}
+
+impl Bar {
+    /// A message between the bar's updates: above the bar on a terminal, a line otherwise.
+    fn say(&self, text: &str) {
+        if self.lines.is_some() {
+            eprintln!("{text}");
+        } else if !self.quiet {
+            self.bar.println(text);
+        }
+    }
+}
 
 impl Progress for Bar {
     fn advance(&self, trials: u64) {
-        self.0.inc(trials);
+        self.bar.inc(trials);
+        if let Some(lines) = &self.lines {
+            let mut l = lines.lock().unwrap_or_else(|e| e.into_inner());
+            l.done += trials;
+            let t = l.started.elapsed().as_secs_f64();
+            if t >= l.next {
+                eprintln!("{}", l.line(t));
+                while l.next <= t {
+                    l.next += LINE_EVERY_SECONDS;
+                }
+            }
+        }
     }
 }
 
@@ -290,8 +349,10 @@ impl Common {
         let pool = super::pool(self.threads)?;
         let threads = pool.current_num_threads();
 
-        let bar = ProgressBar::new(plan.most_trials() * variants.len() as u64);
-        if self.quiet || !std::io::stderr().is_terminal() {
+        let total = plan.most_trials() * variants.len() as u64;
+        let bar = ProgressBar::new(total);
+        let terminal = std::io::stderr().is_terminal();
+        if self.quiet || !terminal {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         } else {
             bar.set_style(
@@ -313,7 +374,20 @@ impl Common {
                 );
             }
         }
-        let progress = Bar(bar);
+        let from = resumed_at.map_or(0, |(done, _)| done);
+        let progress = Bar {
+            bar,
+            quiet: self.quiet,
+            lines: (!self.quiet && !terminal).then(|| {
+                Mutex::new(Lines {
+                    started: Instant::now(),
+                    next: FIRST_LINE_SECONDS,
+                    from,
+                    done: from,
+                    total,
+                })
+            }),
+        };
         let started = Instant::now();
         let mut rows = |_: usize, m: &TrialMatrix| match (&mut rows_out, &mut part_out) {
             (Some(f), _) => f.add(m),
@@ -336,7 +410,20 @@ impl Common {
                 summary::batch_trials(model),
                 resumed.map(|r| r.stream),
                 &progress,
-                &mut |s| saver.at_batch(s),
+                &mut |s| match saver.at_batch(s) {
+                    ControlFlow::Continue(saved) => {
+                        if saved {
+                            progress.say(&format!(
+                                "saved checkpoint {}: {} of {} trials",
+                                saver.path().display(),
+                                format::group_thousands(s.trials()),
+                                format::group_thousands(sc.settings.trials)
+                            ));
+                        }
+                        ControlFlow::Continue(())
+                    }
+                    ControlFlow::Break(()) => ControlFlow::Break(()),
+                },
             )
             .map(Simulated::Whole),
             (None, None) => study
@@ -344,7 +431,7 @@ impl Common {
                 .map(Simulated::Whole),
         });
         let seconds = started.elapsed().as_secs_f64();
-        progress.0.finish_and_clear();
+        progress.bar.finish_and_clear();
         if let Some(e) = saver.as_mut().and_then(|s| s.error.take()) {
             return Err(e);
         }
@@ -677,5 +764,26 @@ fn guarded(
             *error = Some(e);
             ControlFlow::Break(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_progress_line_gives_the_share_done_the_rate_and_the_time_left() {
+        // A resumed run: 16,736,512 trials before this process, 5,000 a second since.
+        let lines = Lines {
+            started: Instant::now(),
+            next: FIRST_LINE_SECONDS,
+            from: 16_736_512,
+            done: 16_736_512 + 3_000_000,
+            total: 100_000_000,
+        };
+        assert_eq!(
+            lines.line(600.0),
+            "progress: 19,736,512 of 100,000,000 trials (19.7%), 5,000 trials/s, about 4 h 27 min left"
+        );
     }
 }
