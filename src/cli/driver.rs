@@ -105,14 +105,20 @@ struct Lines {
     from: u64,
     done: u64,
     total: u64,
+    /// Whether `total` is only a ceiling (a `--precision` run stops once precise enough).
+    at_most: bool,
 }
 
 impl Lines {
     fn line(&self, seconds: f64) -> String {
         let rate = (self.done - self.from) as f64 / seconds.max(1e-9);
         let left = (self.total - self.done.min(self.total)) as f64 / rate.max(1e-9);
+        let (of, about) = match self.at_most {
+            true => ("of at most", "at most"),
+            false => ("of", "about"),
+        };
         format!(
-            "progress: {} of {} trials ({:.1}%), {} trials/s, about {} left",
+            "progress: {} {of} {} trials ({:.1}%), {} trials/s, {about} {} left",
             format::group_thousands(self.done),
             format::group_thousands(self.total),
             100.0 * self.done as f64 / self.total.max(1) as f64,
@@ -385,6 +391,7 @@ impl Common {
                     from,
                     done: from,
                     total,
+                    at_most: matches!(plan, Plan::Precision { .. }),
                 })
             }),
         };
@@ -780,10 +787,23 @@ mod tests {
             from: 16_736_512,
             done: 16_736_512 + 3_000_000,
             total: 100_000_000,
+            at_most: false,
         };
         assert_eq!(
             lines.line(600.0),
             "progress: 19,736,512 of 100,000,000 trials (19.7%), 5,000 trials/s, about 4 h 27 min left"
+        );
+        // A precision run stops when precise enough: its trials are a ceiling.
+        let lines = Lines {
+            from: 0,
+            done: 60_000,
+            total: 1_000_000,
+            at_most: true,
+            ..lines
+        };
+        assert_eq!(
+            lines.line(120.0),
+            "progress: 60,000 of at most 1,000,000 trials (6.0%), 500 trials/s, at most 31 min 20 s left"
         );
     }
 }
