@@ -149,6 +149,9 @@ struct Prepared<'m> {
     /// Per (tier, month), indexed `t * months + m`: the largest `Step::see` over the designs;
     /// a possible opportunity whose thinning draw is at or above it is seen by no design.
     see_any: Vec<u64>,
+    /// Tallies per plan of `plans` in a trial's [`Tally`] table: 1 + the most intruders of any
+    /// plan (slot 0 is an opportunity without conflict, slot 1 + k one chased by intruder k).
+    slots: usize,
     /// Per tier: the first gap of the run-in goes past its start (no deal in flight) for every
     /// raw gap draw whose 52 high bits are below this, known without the logarithm (a safe
     /// bound below the exact cut; draws above it are decided exactly, [`RunIn`]).
@@ -175,6 +178,8 @@ struct Step {
     conflict_total: u64,
     /// Index of the plan in `Prepared::plans` (or `in_flight`).
     plan: u32,
+    /// `Plan::book_limit`: a deal won in a month at or after it books after the horizon.
+    book_limit: u32,
 }
 
 impl Step {
@@ -208,6 +213,7 @@ impl Step {
             post_sale_holds: rng::threshold(post),
             conflict_total: plan.conflict_total,
             plan: index as u32,
+            book_limit: plan.book_limit,
         }
     }
 }
@@ -292,9 +298,11 @@ impl<'m> Prepared<'m> {
             .iter()
             .map(|&e| quiet_below(e, run_in_months))
             .collect();
+        let slots = 1 + plans.iter().map(|p| p.intruders.len()).max().unwrap_or(0);
         Prepared {
             model,
             fixed,
+            slots,
             churn_any,
             see_any,
             run_in_quiet,
@@ -689,6 +697,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     // Opportunities per (tier, design), `t * designs + d`: counts, written to the rows at the
     // end of the trial (an integer add per seen opportunity; the same whole numbers).
     let mut tier_opps = vec![0u64; n_tiers * model.designs.len()];
+    // What the seen opportunities did off the common path, by plan and intruder: booked into
+    // the rows at the end of the trial ([`settle`]).
+    let mut tally = vec![Tally::default(); prep.slots * prep.plans.len()];
     // The potential of the horizon is the same for every design: summed once, in account order.
     let mut potential_total = 0.0;
     // The places in time of an account's possible opportunities in the horizon (raw draws,
@@ -799,7 +810,6 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                 ctx: &ctx,
                 value,
                 month: m,
-                tier: t,
             };
             let draws = &seen.draws;
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
@@ -813,13 +823,24 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                 }
                 h.pipeline += value;
                 *opps += 1;
-                // The common case: no conflict, and a stage fails before the close with no
-                // failed hand-off counted (not won).
-                if draws.conflict >= step.conflict_total && draws.outcome >= step.handoff_counted {
-                    h.not_won += value;
-                    continue;
+                if draws.conflict >= step.conflict_total {
+                    // The common case: no conflict, and a stage fails before the close with
+                    // no failed hand-off counted (not won).
+                    if draws.outcome >= step.handoff_counted {
+                        h.not_won += value;
+                        continue;
+                    }
+                    // Won without a conflict and booked inside the horizon.
+                    if draws.outcome < step.win && m < step.book_limit {
+                        let e = &mut tally[step.plan as usize];
+                        if let Some(b) = win(&prep.plans, step, draws, &ctx, e, value) {
+                            h.lost_after = h.lost_after.min(end_of(b));
+                            lost = true;
+                        }
+                        continue;
+                    }
                 }
-                let after = evaluate(&prep.plans, step, &seen, h.row, &mut h.not_won);
+                let after = evaluate(&prep.plans, step, &seen, &mut tally, &mut h.not_won);
                 if after.customer_lost() {
                     h.lost_after = h.lost_after.min(at);
                     lost = true;
@@ -857,6 +878,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         }
         row[g::OPPORTUNITIES] += all;
     }
+    settle(prep, &ctx, &tally, rows);
     let accounts = acc.len() as f64;
     for (d, row) in rows.chunks_mut(width).enumerate() {
         row[g::POTENTIAL] = potential_total;
@@ -957,14 +979,14 @@ impl After {
     }
 }
 
-/// The intruder of a conflicted opportunity, if any.
+/// The intruder of a conflicted opportunity, if any: its index in `plan.intruders`.
 #[inline(always)]
-fn intruder<'p>(plan: &'p Plan, draws: &Draws) -> Option<&'p plan::Intruder> {
+fn intruder(plan: &Plan, draws: &Draws) -> Option<usize> {
     (draws.conflict < plan.conflict_total).then(|| {
         plan.intruders
             .iter()
-            .find(|i| draws.conflict < i.upto)
-            .unwrap_or(&plan.intruders[plan.intruders.len() - 1])
+            .position(|i| draws.conflict < i.upto)
+            .unwrap_or(plan.intruders.len() - 1)
     })
 }
 
@@ -975,84 +997,193 @@ struct Seen<'c> {
     ctx: &'c Ctx,
     value: f64,
     month: u32,
-    tier: usize,
+}
+
+/// What a trial's seen opportunities of one plan did off the common path, for one intruder
+/// (or none): sums that [`settle`] books into the metric row at the end of the trial
+/// (docs/MODEL.md §6), so that a won deal costs two additions here instead of the twenty-odd
+/// entries of its booking. Every entry is a whole count or a sum of list values.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    /// Won deals booked inside the horizon: their list value and number.
+    won: f64,
+    wins: f64,
+    /// Of those, the ones whose post-sale failed: list value and number.
+    at_risk: f64,
+    post_sale_failures: f64,
+    /// Conflicts (in the slots of an intruder only) and the list value they lost.
+    conflicts: f64,
+    lost_to_conflict: f64,
+    /// Failed hand-offs counted, the list value lost to hand-offs, and the list value of won
+    /// deals booked after the horizon.
+    failed_handoffs: f64,
+    lost_to_handoffs: f64,
+    deferred: f64,
 }
 
 /// A seen opportunity off the common path (a conflict, a win, or a failed hand-off counted)
 /// under the design's `step` (its plan in `plans`): its pipeline and count are already added
-/// by the caller.
+/// by the caller; what it did is added to its plan's tally in `tally` (slot 0 without an
+/// intruder, slot 1 + k with intruder k; `slot · plans.len() + plan`).
 #[inline(never)]
-fn evaluate(plans: &[Plan], step: &Step, seen: &Seen, row: &mut [f64], not_won: &mut f64) -> After {
+fn evaluate(
+    plans: &[Plan],
+    step: &Step,
+    seen: &Seen,
+    tally: &mut [Tally],
+    not_won: &mut f64,
+) -> After {
     let Seen {
         draws,
         ctx,
         value,
         month,
-        tier,
     } = seen;
-    let (value, month, tier) = (*value, *month, *tier);
-    let plan = &plans[step.plan as usize];
+    let (value, month) = (*value, *month);
+    let p = step.plan as usize;
     let mut after = After::NOTHING;
-
-    let intruder = if draws.conflict < step.conflict_total {
-        intruder(plan, draws)
-    } else {
-        None
-    };
-    if let Some(i) = intruder {
-        let gl = head(row);
-        gl[g::CONFLICTS] += 1.0;
-        gl[g::DUPLICATED_EFFORT] += i.duplicate_cost;
-        let at = ctx.month(row, month as usize);
-        at[monthly::CONFLICTS] += 1.0;
-        at[monthly::COST_OF_SALES] += i.duplicate_cost;
-        at[monthly::CONTRIBUTION] -= i.duplicate_cost;
-        ctx.role(row, i.channel)[metrics::ROLE_COST] += i.duplicate_cost;
+    let mut slot = 0;
+    let mut loss = None;
+    if draws.conflict < step.conflict_total {
+        let plan = &plans[p];
+        let k = intruder(plan, draws).unwrap_or(0);
+        let i = &plan.intruders[k];
+        slot = 1 + k;
+        loss = Some(i.loss);
         // The turf battle may cost the customer, whatever becomes of the deal.
         if draws.customer_loss() < i.customer_loss {
             after = After(after.0 | After::CUSTOMER_LOST);
         }
     }
+    let e = &mut tally[slot * plans.len() + p];
+    e.conflicts += if slot > 0 { 1.0 } else { 0.0 };
 
     // Up to the close: won, lost to a failed hand-off, or not won (§4), from one draw.
     if draws.outcome >= step.win {
         if draws.outcome < step.handoff_counted {
-            head(row)[g::FAILED_HANDOFFS] += 1.0;
-            ctx.month(row, month as usize)[monthly::FAILED_HANDOFFS] += 1.0;
+            e.failed_handoffs += 1.0;
         }
         if draws.outcome < step.stages_pass {
-            row[g::LOST_TO_HANDOFFS] += value;
+            e.lost_to_handoffs += value;
         } else {
             *not_won += value;
         }
         return after;
     }
-    if let Some(i) = intruder {
-        if after.customer_lost() || draws.conflict_loss() < i.loss {
-            row[g::LOST_TO_CONFLICT] += value;
+    if let Some(loss) = loss {
+        if after.customer_lost() || draws.conflict_loss() < loss {
+            e.lost_to_conflict += value;
             return after;
         }
     }
-    if month >= plan.book_limit {
-        row[g::DEFERRED] += value;
+    if month >= step.book_limit {
+        e.deferred += value;
         return after;
     }
-    after.with_churn_at(book(
-        plan,
-        step,
-        plan.book_month,
-        draws,
-        ctx,
-        intruder,
-        value,
-        tier,
-        row,
-    ))
+    after.with_churn_at(win(plans, step, draws, ctx, e, value))
+}
+
+/// A won deal of list value `value` booked inside the horizon, added to its tally `e`.
+/// Returns the month at whose end a failed post-sale loses the customer.
+#[inline(always)]
+fn win(
+    plans: &[Plan],
+    step: &Step,
+    draws: &Draws,
+    ctx: &Ctx,
+    e: &mut Tally,
+    value: f64,
+) -> Option<u32> {
+    e.won += value;
+    e.wins += 1.0;
+    // After the close: post-sale work and its hand-offs never undo the booked deal, but a
+    // failure puts the customer at risk.
+    if draws.post_sale() >= step.post_sale_holds && post_sale_failure(draws, ctx, e, value) {
+        return Some(plans[step.plan as usize].book_month);
+    }
+    None
+}
+
+/// A won deal whose post-sale failed (rare): its revenue is at risk. Returns whether the
+/// customer leaves (at the end of the booking month).
+#[cold]
+#[inline(never)]
+fn post_sale_failure(draws: &Draws, ctx: &Ctx, e: &mut Tally, value: f64) -> bool {
+    e.at_risk += value;
+    e.post_sale_failures += 1.0;
+    draws.post_sale_churn() < ctx.churn_after_post_sale
+}
+
+/// Books a trial's tallies into the metric rows (one per design, `rows`), plan by plan in the
+/// order of `Prepared::plans`, slot by slot: the same entries that booking each deal on its
+/// own adds to, from the sums (docs/MODEL.md §6).
+fn settle(prep: &Prepared, ctx: &Ctx, tally: &[Tally], rows: &mut [f64]) {
+    let n_plans = prep.plans.len();
+    let n_tiers = prep.model.tiers.len();
+    let months = prep.model.months as usize;
+    let width = prep.layout.width();
+    for (p, plan) in prep.plans.iter().enumerate() {
+        let d = p / (n_tiers * months);
+        let tier = (p / months) % n_tiers;
+        let month = p % months;
+        let row = &mut rows[d * width..][..width];
+        for slot in 0..prep.slots {
+            // Slots past the plan's intruders stay empty.
+            let intruder = match slot.checked_sub(1) {
+                None => None,
+                Some(k) if k < plan.intruders.len() => Some(&plan.intruders[k]),
+                Some(_) => break,
+            };
+            let e = &tally[slot * n_plans + p];
+            if let Some(i) = intruder.filter(|_| e.conflicts > 0.0) {
+                let cost = e.conflicts * i.duplicate_cost;
+                let gl = head(row);
+                gl[g::CONFLICTS] += e.conflicts;
+                gl[g::DUPLICATED_EFFORT] += cost;
+                let at = ctx.month(row, month);
+                at[monthly::CONFLICTS] += e.conflicts;
+                at[monthly::COST_OF_SALES] += cost;
+                at[monthly::CONTRIBUTION] -= cost;
+                ctx.role(row, i.channel)[metrics::ROLE_COST] += cost;
+            }
+            if e.failed_handoffs > 0.0 {
+                head(row)[g::FAILED_HANDOFFS] += e.failed_handoffs;
+                ctx.month(row, month)[monthly::FAILED_HANDOFFS] += e.failed_handoffs;
+            }
+            if e.lost_to_handoffs > 0.0 {
+                row[g::LOST_TO_HANDOFFS] += e.lost_to_handoffs;
+            }
+            if e.lost_to_conflict > 0.0 {
+                row[g::LOST_TO_CONFLICT] += e.lost_to_conflict;
+            }
+            if e.deferred > 0.0 {
+                row[g::DEFERRED] += e.deferred;
+            }
+            if e.wins > 0.0 {
+                let discount = intruder.map_or(0.0, |i| i.discount);
+                book(
+                    plan,
+                    plan.book_month,
+                    discount,
+                    e.won,
+                    e.wins,
+                    ctx,
+                    tier,
+                    row,
+                );
+                if e.post_sale_failures > 0.0 {
+                    let at_risk = priced(plan, discount, e.at_risk).revenue;
+                    post_sale_failed(row, at_risk, e.post_sale_failures);
+                }
+            }
+        }
+    }
 }
 
 /// A deal in flight at the start (arisen in month `month` < 0) under its in-flight plan: it is
 /// counted only if it books inside the horizon, or if a moved account's hand-over at the start
-/// loses it. Returns the month at whose end a failed post-sale loses the customer.
+/// loses it. Booked on its own (deals in flight are few). Returns the month at whose end a
+/// failed post-sale loses the customer.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn in_flight(
@@ -1066,7 +1197,7 @@ fn in_flight(
     row: &mut [f64],
 ) -> Option<u32> {
     debug_assert!(draws.outcome < step.win, "the caller passes only won deals");
-    let intruder = intruder(plan, draws);
+    let intruder = intruder(plan, draws).map(|k| &plan.intruders[k]);
     if intruder.is_some_and(|i| draws.conflict_loss() < i.loss) {
         return None;
     }
@@ -1081,34 +1212,61 @@ fn in_flight(
         return None;
     }
     head(row)[g::IN_FLIGHT_BOOKED] += value;
-    book(plan, step, b as u32, draws, ctx, intruder, value, tier, row)
+    let b = b as u32;
+    let discount = intruder.map_or(0.0, |i| i.discount);
+    let revenue = book(plan, b, discount, value, 1.0, ctx, tier, row);
+    if draws.post_sale() >= step.post_sale_holds {
+        post_sale_failed(row, revenue, 1.0);
+        if draws.post_sale_churn() < ctx.churn_after_post_sale {
+            return Some(b);
+        }
+    }
+    None
 }
 
-/// Books a won deal in month `book_month`: revenue, its costs, credit by role, post-sale.
-/// Returns the month at whose end a failed post-sale loses the customer. Inlined into the
-/// out-of-line [`evaluate`] and [`in_flight`].
+/// The price of won deals of list value `value` under `plan`, conflicted at `discount` (0
+/// when not): channel discount, margin eroded and revenue (§6).
+struct Priced {
+    channel_discount: f64,
+    eroded: f64,
+    revenue: f64,
+}
+
 #[inline(always)]
+fn priced(plan: &Plan, discount: f64, value: f64) -> Priced {
+    let channel_discount = value * plan.channel_discount;
+    let net = value - channel_discount;
+    let eroded = net * discount;
+    Priced {
+        channel_discount,
+        eroded,
+        revenue: net - eroded,
+    }
+}
+
+/// Books `wins` won deals of list value `value` in all, of one plan and one intruder (or
+/// none, `discount` 0), in month `book_month`: revenue, its costs, credit by role (§6).
+/// Every quantity is linear in the list value, so the deals are booked as one sum. Returns
+/// their revenue.
 #[allow(clippy::too_many_arguments)]
 fn book(
     plan: &Plan,
-    step: &Step,
     book_month: u32,
-    draws: &Draws,
-    ctx: &Ctx,
-    intruder: Option<&plan::Intruder>,
+    discount: f64,
     value: f64,
+    wins: f64,
+    ctx: &Ctx,
     tier: usize,
     row: &mut [f64],
-) -> Option<u32> {
+) -> f64 {
     let gm = ctx.gm;
-    let channel_discount = value * plan.channel_discount;
-    let net = value - channel_discount;
-    let eroded = intruder.map_or(0.0, |i| net * i.discount);
-    let revenue = net - eroded;
+    let Priced {
+        channel_discount,
+        eroded,
+        revenue,
+    } = priced(plan, discount, value);
     let partner = revenue * plan.partner_margin;
     let pay_owner = revenue * plan.variable_pay_rate;
-    // Every entry receives the same additions in the same order as before the row was seen
-    // as blocks; only the bounds checks are fewer.
     let gl = head(row);
     gl[g::WON_LIST_VALUE] += value;
     gl[g::CHANNEL_DISCOUNTS] += channel_discount;
@@ -1117,13 +1275,13 @@ fn book(
     gl[g::COST_OF_GOODS] += value * (1.0 - gm);
     gl[g::PARTNER_MARGIN] += partner;
     gl[g::VARIABLE_PAY] += pay_owner;
-    gl[g::WINS] += 1.0;
+    gl[g::WINS] += wins;
     let by_tier: &mut [f64; metrics::PER_TIER] = block(row, g::COUNT + metrics::PER_TIER * tier);
-    by_tier[metrics::TIER_WINS] += 1.0;
+    by_tier[metrics::TIER_WINS] += wins;
     by_tier[metrics::TIER_REVENUE] += revenue;
     let closer = ctx.role(row, plan.closer);
     closer[metrics::ROLE_REVENUE] += revenue;
-    closer[metrics::ROLE_WINS] += 1.0;
+    closer[metrics::ROLE_WINS] += wins;
     closer[metrics::ROLE_COST] += partner + pay_owner;
     for &r in &plan.assists {
         ctx.role(row, r)[metrics::ROLE_ASSIST_REVENUE] += revenue;
@@ -1136,23 +1294,20 @@ fn book(
         ctx.role(row, c)[metrics::ROLE_COST] += credited;
         pay += credited;
     }
-    // After the close: post-sale work and its hand-offs never undo the booked deal, but a
-    // failure puts the customer at risk.
-    let mut churn_at = None;
-    if draws.post_sale() >= step.post_sale_holds {
-        let gl = head(row);
-        gl[g::POST_SALE_FAILURES] += 1.0;
-        gl[g::REVENUE_AT_RISK_POST_SALE] += revenue;
-        if draws.post_sale_churn() < ctx.churn_after_post_sale {
-            churn_at = Some(book_month);
-        }
-    }
     let cost = partner + pay;
     let booked = ctx.month(row, book_month as usize);
     booked[monthly::REVENUE] += revenue;
     booked[monthly::COST_OF_SALES] += cost;
     booked[monthly::CONTRIBUTION] += revenue - value * (1.0 - gm) - cost;
-    churn_at
+    revenue
+}
+
+/// Booked deals whose post-sale failed, `failures` of them with `revenue` in all: the
+/// revenue put at risk (§4).
+fn post_sale_failed(row: &mut [f64], revenue: f64, failures: f64) {
+    let gl = head(row);
+    gl[g::POST_SALE_FAILURES] += failures;
+    gl[g::REVENUE_AT_RISK_POST_SALE] += revenue;
 }
 
 /// Adds fixed costs and derives totals and ratios once the trial's events are in.
