@@ -125,11 +125,12 @@ pub fn unit(u: u64) -> f64 {
     (u >> 11) as f64 / UNIT
 }
 
-/// An exponential gap with mean 1 from a raw draw: `−ln U`, U = (52 bits + ½) / 2^52 in
-/// (0, 1) exactly, so the gap is positive and finite (at most 53·ln 2 ≈ 36.7).
+/// A uniform in the open interval (0, 1) from a raw draw: U = (52 high bits + ½) / 2^52,
+/// exact in a double, so `−ln U` (an exponential gap with mean 1) is positive and finite (at
+/// most 53·ln 2 ≈ 36.7).
 #[inline(always)]
-pub fn exponential(u: u64) -> f64 {
-    -(((u >> 12) as f64 + 0.5) / 4_503_599_627_370_496.0).ln()
+pub fn open_unit(u: u64) -> f64 {
+    ((u >> 12) as f64 + 0.5) / 4_503_599_627_370_496.0
 }
 
 #[cfg(test)]
@@ -147,6 +148,8 @@ mod tests {
 
     #[test]
     fn exponential_gaps_are_positive_finite_with_mean_one() {
+        let exponential = |u: u64| -open_unit(u).ln();
+        assert!(open_unit(u64::MAX) < 1.0 && open_unit(0) > 0.0);
         assert!(exponential(u64::MAX) > 0.0);
         assert!((exponential(0) - 53.0 * 2f64.ln()).abs() < 1e-9);
         // The mean of 200,000 gaps is 1 within 5 standard errors (the sd of Exp(1) is 1).

@@ -125,16 +125,15 @@ struct Prepared<'m> {
     in_flight_steps: Vec<Step>,
     fixed: Vec<FixedCosts>,
     layout: Layout,
-    /// Per tier, the mean gap in months between an account's possible opportunities: 1 / the
-    /// envelope rate, the full-coverage rate `flow / 12` that no design exceeds (docs/MODEL.md
-    /// §3); 0 where the tier brings no opportunity.
-    mean_gap: Vec<f64>,
+    /// Per tier, one entry per month before the start whose deals may book inside the horizon
+    /// (the longest delay to booking of any in-flight plan, rounded up): entry k − 1 is `e^(−k·Λ)`, Λ the tier's envelope
+    /// rate (the full-coverage rate `flow / 12` that no design exceeds, docs/MODEL.md §3). A
+    /// run-in point whose product of uniforms is at or above entry k − 1 lies in the k months
+    /// before the start ([`RunIn`]). Empty where the tier brings no opportunity.
+    run_in_cuts: Vec<Vec<f64>>,
     /// Per tier, the distribution function of the number of possible opportunities of an
     /// account in the horizon: Poisson at envelope rate × months.
-    horizon_counts: Vec<Vec<u64>>,
-    /// Months before the start whose deals may book inside the horizon: the longest delay to
-    /// booking of any in-flight plan, rounded up.
-    run_in_months: u32,
+    horizon_counts: Vec<Counts>,
     /// Per (design, tier), indexed `(d * tiers + t) * months + m`: the threshold of
     /// P(the account has churned by the end of month m) on its churn draw; empty when no design
     /// can lose an account to churn.
@@ -149,13 +148,12 @@ struct Prepared<'m> {
     /// Per (tier, month), indexed `t * months + m`: the largest `Step::see` over the designs;
     /// a possible opportunity whose thinning draw is at or above it is seen by no design.
     see_any: Vec<u64>,
+    /// Per tier: the largest `Step::win` of the in-flight plans over the designs; a run-in
+    /// opportunity whose outcome draw is at or above it is won by no design (none books).
+    in_flight_win_any: Vec<u64>,
     /// Tallies per plan of `plans` in a trial's [`Tally`] table: 1 + the most intruders of any
     /// plan (slot 0 is an opportunity without conflict, slot 1 + k one chased by intruder k).
     slots: usize,
-    /// Per tier: the first gap of the run-in goes past its start (no deal in flight) for every
-    /// raw gap draw whose 52 high bits are below this, known without the logarithm (a safe
-    /// bound below the exact cut; draws above it are decided exactly, [`RunIn`]).
-    run_in_quiet: Vec<u64>,
 }
 
 /// What the engine compares an opportunity's shared draws with under one plan (docs/MODEL.md
@@ -255,7 +253,7 @@ impl<'m> Prepared<'m> {
                 ));
             }
         }
-        let in_flight_steps = (0..n_tiers)
+        let in_flight_steps: Vec<Step> = (0..n_tiers)
             .flat_map(|t| (0..designs).map(move |d| (d * n_tiers + t, t)))
             .map(|(i, t)| Step::of(&in_flight[i], i, n_stages, close, envelope[t]))
             .collect();
@@ -294,9 +292,16 @@ impl<'m> Prepared<'m> {
                     .unwrap_or(0)
             })
             .collect();
-        let run_in_quiet = envelope
+        let in_flight_win_any = in_flight_steps
+            .chunks(designs.max(1))
+            .map(|by_design: &[Step]| by_design.iter().map(|s| s.win).max().unwrap_or(0))
+            .collect();
+        let run_in_cuts = envelope
             .iter()
-            .map(|&e| quiet_below(e, run_in_months))
+            .map(|&e| {
+                let months = if e > 0.0 { run_in_months } else { 0 };
+                (1..=months).map(|k| exp(-f64::from(k) * e)).collect()
+            })
             .collect();
         let slots = 1 + plans.iter().map(|p| p.intruders.len()).max().unwrap_or(0);
         Prepared {
@@ -305,17 +310,13 @@ impl<'m> Prepared<'m> {
             slots,
             churn_any,
             see_any,
-            run_in_quiet,
+            in_flight_win_any,
+            run_in_cuts,
             layout: Layout::of(model),
-            mean_gap: envelope
-                .iter()
-                .map(|&e| if e > 0.0 { 1.0 / e } else { 0.0 })
-                .collect(),
             horizon_counts: envelope
                 .iter()
-                .map(|&e| poisson_thresholds(e * months as f64))
+                .map(|&e| Counts::poisson(e * months as f64))
                 .collect(),
-            run_in_months,
             churned_by,
             deal_share: (0..n_tiers).map(|t| 1.0 / plan::flow(model, t)).collect(),
             plans,
@@ -473,47 +474,88 @@ impl Draws {
     }
 }
 
-/// Thresholds of the Poisson distribution function at `mean`: entry k is P(N ≤ k) as a 53-bit
-/// threshold; the last is above every draw, so a count is at most `len − 1`.
-fn poisson_thresholds(mean: f64) -> Vec<u64> {
-    let mut cdf = Vec::new();
-    if mean > 0.0 {
-        let cap = (mean + 12.0 * mean.sqrt() + 30.0) as usize;
-        let mut p = (-mean).exp();
-        let mut sum = p;
-        for k in 0..cap {
-            cdf.push(rng::threshold(sum));
-            if sum >= 1.0 - 1e-16 {
-                break;
+/// The Poisson distribution at one mean, inverted at a 53-bit draw: `cdf[k]` is P(N ≤ k) as a
+/// 53-bit threshold (the last above every draw, so a count is at most `cdf.len() − 1`), and
+/// `guide[b]` the count at the smallest draw of the b-th of 256 equal ranges of draws, where the
+/// search for a draw in that range starts (Chen & Asau 1974). The guide only shortens the
+/// search: the count is the least k with `u < cdf[k]` either way.
+#[derive(Debug, Clone)]
+struct Counts {
+    cdf: Vec<u64>,
+    guide: [u32; 256],
+}
+
+impl Counts {
+    /// Ranges of the guide: draws `u` with the same `u >> GUIDE_SHIFT` share an entry.
+    const GUIDE_SHIFT: u32 = 53 - 8;
+
+    fn poisson(mean: f64) -> Counts {
+        let mut cdf = Vec::new();
+        if mean > 0.0 {
+            let cap = (mean + 12.0 * mean.sqrt() + 30.0) as usize;
+            let mut p = (-mean).exp();
+            let mut sum = p;
+            for k in 0..cap {
+                cdf.push(rng::threshold(sum));
+                if sum >= 1.0 - 1e-16 {
+                    break;
+                }
+                p *= mean / (k + 1) as f64;
+                sum += p;
             }
-            p *= mean / (k + 1) as f64;
-            sum += p;
         }
+        cdf.push(u64::MAX);
+        let mut guide = [0; 256];
+        let mut k = 0;
+        for (b, g) in guide.iter_mut().enumerate() {
+            let lowest = (b as u64) << Self::GUIDE_SHIFT;
+            while lowest >= cdf[k] {
+                k += 1;
+            }
+            *g = k as u32;
+        }
+        Counts { cdf, guide }
     }
-    cdf.push(u64::MAX);
-    cdf
+
+    /// The count at 53-bit draw `u`.
+    #[inline(always)]
+    fn at(&self, u: u64) -> usize {
+        let mut k = self.guide[(u >> Self::GUIDE_SHIFT) as usize] as usize;
+        while u >= self.cdf[k] {
+            k += 1;
+        }
+        k
+    }
 }
 
-/// The Poisson count at draw `u`: the distribution function of [`poisson_thresholds`] inverted.
+/// Sorts an account's places in time: up to four by a sorting network without branches (most
+/// accounts have at most four possible opportunities, and the order of random places is what a
+/// branch cannot predict), more by the library's sort. The same order either way.
 #[inline(always)]
-fn poisson(cdf: &[u64], u: u64) -> usize {
-    let mut k = 0;
-    while u >= cdf[k] {
-        k += 1;
+fn sort_places(places: &mut [u64]) {
+    #[inline(always)]
+    fn swap(p: &mut [u64], i: usize, j: usize) {
+        let (a, b) = (p[i], p[j]);
+        p[i] = a.min(b);
+        p[j] = a.max(b);
     }
-    k
-}
-
-/// The 52-bit cut below which the first run-in gap (mean `1 / envelope` months) certainly
-/// reaches past `limit` months: `−ln U / envelope > limit` for `U < exp(−limit · envelope)`,
-/// with a relative margin of 10⁻⁹ so that rounding in the exact test can never disagree.
-fn quiet_below(envelope: f64, limit: u32) -> u64 {
-    if envelope <= 0.0 || limit == 0 {
-        return 0;
+    match places.len() {
+        0 | 1 => {}
+        2 => swap(places, 0, 1),
+        3 => {
+            swap(places, 0, 1);
+            swap(places, 1, 2);
+            swap(places, 0, 1);
+        }
+        4 => {
+            swap(places, 0, 1);
+            swap(places, 2, 3);
+            swap(places, 0, 2);
+            swap(places, 1, 3);
+            swap(places, 1, 2);
+        }
+        _ => places.sort_unstable(),
     }
-    let mean_gap = 1.0 / envelope;
-    let cut = (-f64::from(limit) / mean_gap).exp() * (1.0 - 1e-9) * 4_503_599_627_370_496.0 - 0.5;
-    if cut > 1.0 { cut.floor() as u64 } else { 0 }
 }
 
 /// ⌊x⌋ for |x| < 2⁶³, the same number as `f64::floor` (up to the sign of a zero) without its
@@ -628,48 +670,48 @@ fn end_of(m: u32) -> u64 {
 }
 
 /// The possible opportunities of one account before the start: a Poisson process at the
-/// envelope rate going back in time from the start, from exponential gaps of mean `mean_gap`
-/// months drawn from `gaps`, while inside `limit` months. Going backward, a longer run-in only
-/// adds older points, so its length (which depends on the designs) changes no other point.
-/// Yields the month of each (negative) and the raw draw of its gap (which keys its own
-/// stream), in the order drawn.
-struct RunIn {
+/// envelope rate Λ going back in time from the start, from exponential gaps `−ln U / Λ` drawn
+/// from `gaps`, while inside the run-in (`cuts.len()` months). Going backward, a longer run-in
+/// only adds older points, so its length (which depends on the designs) changes no other
+/// point. The j-th point lies at `ln(U₁⋯U_j) / Λ` months, so it is in month −k for the least
+/// k ≥ 1 with `U₁⋯U_j ≥ e^(−kΛ)` (`cuts[k − 1]`): the product of the uniforms decides the
+/// month without a logarithm. Yields the month of each (negative) and the raw draw of its gap
+/// (which keys its own stream), in the order drawn.
+struct RunIn<'p> {
     gaps: rng::EventStream,
-    quiet_below: u64,
-    mean_gap: f64,
-    time: f64,
-    limit: f64,
+    cuts: &'p [f64],
+    /// U₁⋯U_j so far, multiplied in the order drawn.
+    product: f64,
+    /// The current point is in month −(k + 1): `product ≥ cuts[k]`.
+    k: usize,
 }
 
-impl RunIn {
-    fn new(gaps: rng::EventStream, mean_gap: f64, limit: u32, quiet_below: u64) -> Self {
+impl<'p> RunIn<'p> {
+    fn new(gaps: rng::EventStream, cuts: &'p [f64]) -> Self {
         RunIn {
             gaps,
-            quiet_below,
-            mean_gap,
-            time: 0.0,
-            limit: f64::from(limit),
+            cuts,
+            product: 1.0,
+            k: 0,
         }
     }
 }
 
-impl Iterator for RunIn {
+impl Iterator for RunIn<'_> {
     type Item = (i32, u64);
     #[inline(always)]
     fn next(&mut self) -> Option<(i32, u64)> {
-        if self.mean_gap <= 0.0 || self.limit <= 0.0 {
-            return None;
-        }
+        let &last = self.cuts.last()?;
         let u = self.gaps.next_u64();
-        // The first gap: most accounts have no deal in flight, known without the logarithm.
-        if self.time == 0.0 && (u >> 12) < self.quiet_below {
+        self.product *= rng::open_unit(u);
+        if self.product < last {
+            self.cuts = &[]; // past the run-in: no later point is inside it
             return None;
         }
-        self.time -= rng::exponential(u) * self.mean_gap;
-        if self.time < -self.limit {
-            return None;
+        while self.product < self.cuts[self.k] {
+            self.k += 1;
         }
-        Some((floor(self.time) as i32, u))
+        Some((-(self.k as i32) - 1, u))
     }
 }
 
@@ -715,8 +757,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         .map(|t| TierRead {
             deal_share: prep.deal_share[t],
             churn_any: prep.churn_any[t],
-            mean_gap: prep.mean_gap[t],
-            run_in_quiet: prep.run_in_quiet[t],
+            run_in_last: prep.run_in_cuts[t].last().copied().unwrap_or(f64::INFINITY),
             horizon_counts: &prep.horizon_counts[t],
         })
         .collect();
@@ -755,39 +796,21 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         }
 
         // Deals in flight at the start: the possible opportunities of the months before it,
-        // drawn backward from the start, so how many months there are shifts no draw.
-        let run_in = RunIn::new(
-            stream.from(rng::draw::RUN_IN),
-            tr.mean_gap,
-            prep.run_in_months,
-            tr.run_in_quiet,
-        );
-        let in_flight_t = &prep.in_flight_steps[t * designs..][..designs];
-        for (m, gap) in run_in {
-            // The possible opportunity's own draws, keyed by its gap's raw draw.
-            let draws = Draws::of(rng::EventStream::seeded(gap));
-            for (step, h) in in_flight_t.iter().zip(hot.iter_mut()) {
-                // Only a deal won up to the close can book in the horizon (`in_flight`).
-                if draws.thin < step.see && draws.outcome < step.win {
-                    let plan = &prep.in_flight[step.plan as usize];
-                    if let Some(b) = in_flight(plan, step, &draws, &ctx, m, value, t, h.row) {
-                        h.lost_after = h.lost_after.min(end_of(b));
-                        lost = true;
-                    }
-                }
-            }
+        // drawn backward from the start, so how many months there are shifts no draw. Most
+        // accounts have none: their first gap already goes past the run-in.
+        let gaps = stream.from(rng::draw::RUN_IN);
+        if rng::open_unit(gaps.at(0)) >= tr.run_in_last {
+            lost |= in_flight_deals(prep, &ctx, gaps, t, value, &mut hot);
         }
 
         // The horizon's possible opportunities: a Poisson number of them, at places uniform
         // over the horizon, taken in time order.
-        let n = poisson(tr.horizon_counts, bits53(stream.at(rng::draw::COUNT)));
+        let n = tr.horizon_counts.at(bits53(stream.at(rng::draw::COUNT)));
         if n > 0 {
             let arrivals = stream.from(rng::draw::PLACES);
             places.clear();
             places.extend((0..n as u64).map(|j| arrivals.at(j)));
-            if n > 1 {
-                places.sort_unstable();
-            }
+            sort_places(&mut places);
         }
         let (mut month, mut k) = (u32::MAX, 0u32);
         let opps_t = &mut tier_opps[t * designs..][..designs];
@@ -886,13 +909,51 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     }
 }
 
+/// The deals in flight at the start of one account of tier `t` whose run-in ([`RunIn`], keyed
+/// by `gaps`) has a point: books what each design wins of them; true when one moves a design's
+/// `Hot::lost_after`.
+#[inline(never)]
+fn in_flight_deals(
+    prep: &Prepared,
+    ctx: &Ctx,
+    gaps: rng::EventStream,
+    t: usize,
+    value: f64,
+    hot: &mut [Hot],
+) -> bool {
+    let designs = hot.len();
+    let in_flight_t = &prep.in_flight_steps[t * designs..][..designs];
+    let mut lost = false;
+    let win_any = prep.in_flight_win_any[t];
+    for (m, gap) in RunIn::new(gaps, &prep.run_in_cuts[t]) {
+        // The possible opportunity's own draws, keyed by its gap's raw draw.
+        let ev = rng::EventStream::seeded(gap);
+        if bits53(ev.at(1)) >= win_any {
+            continue; // won by no design: only a won deal books (`in_flight`)
+        }
+        let draws = Draws::of(ev);
+        for (step, h) in in_flight_t.iter().zip(hot.iter_mut()) {
+            // Only a deal won up to the close can book in the horizon (`in_flight`).
+            if draws.thin < step.see && draws.outcome < step.win {
+                let plan = &prep.in_flight[step.plan as usize];
+                if let Some(b) = in_flight(plan, step, &draws, ctx, m, value, t, h.row) {
+                    h.lost_after = h.lost_after.min(end_of(b));
+                    lost = true;
+                }
+            }
+        }
+    }
+    lost
+}
+
 /// The per-tier constants of [`Prepared`] that the trial loop reads once per account.
 struct TierRead<'p> {
     deal_share: f64,
     churn_any: u64,
-    mean_gap: f64,
-    run_in_quiet: u64,
-    horizon_counts: &'p [u64],
+    /// The last of `Prepared::run_in_cuts` (infinite when there is none): an account whose
+    /// first run-in uniform is below it has no deal in flight.
+    run_in_last: f64,
+    horizon_counts: &'p Counts,
 }
 
 /// Per design, the running sums of the common path of a seen opportunity, kept beside the
@@ -1392,6 +1453,102 @@ mod tests {
             vec![0; 6]
         );
         assert_eq!(column_groups(0).count(), 0);
+    }
+
+    #[test]
+    fn the_guided_count_is_the_distribution_function_inverted() {
+        // Means from none to far more counts than a guide entry's range, each checked at the
+        // edges of every guide range and of every step of the distribution function, and at
+        // random draws, against the search from zero.
+        for mean in [0.0, 1e-9, 0.3, 2.5, 12.0, 40.0, 1000.0] {
+            let c = Counts::poisson(mean);
+            let search = |u: u64| c.cdf.iter().position(|&t| u < t).unwrap();
+            let mut draws: Vec<u64> = (0..256u64)
+                .flat_map(|b| {
+                    let lo = b << Counts::GUIDE_SHIFT;
+                    [lo, lo + (1 << Counts::GUIDE_SHIFT) - 1]
+                })
+                .collect();
+            for &t in &c.cdf[..c.cdf.len() - 1] {
+                draws.extend([t.saturating_sub(1), t, t + 1].map(|u| u.min((1 << 53) - 1)));
+            }
+            let mut s = rng::EventStream::account(rng::trial_key(8, 9), 10);
+            draws.extend((0..20_000).map(|_| rng::bits53(s.next_u64())));
+            for u in draws {
+                assert_eq!(c.at(u), search(u), "mean {mean}, draw {u}");
+            }
+        }
+        // The mean of the counts is the Poisson mean (5 standard errors).
+        let (mean, n) = (2.5, 100_000);
+        let c = Counts::poisson(mean);
+        let mut s = rng::EventStream::account(rng::trial_key(1, 2), 3);
+        let sum: usize = (0..n).map(|_| c.at(rng::bits53(s.next_u64()))).sum();
+        let got = sum as f64 / n as f64;
+        assert!((got - mean).abs() < 5.0 * (mean / n as f64).sqrt(), "{got}");
+    }
+
+    #[test]
+    fn places_are_sorted_as_the_library_sorts_them() {
+        let mut s = rng::EventStream::account(rng::trial_key(4, 5), 6);
+        for n in 0..=9 {
+            for round in 0..2_000 {
+                // Some rounds with repeated places, the rest with distinct ones.
+                let mut places: Vec<u64> = (0..n)
+                    .map(|_| s.next_u64() >> if round % 4 == 0 { 62 } else { 0 })
+                    .collect();
+                let mut expected = places.clone();
+                expected.sort_unstable();
+                sort_places(&mut places);
+                assert_eq!(places, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn run_in_months_are_the_floors_of_the_summed_gaps() {
+        // docs/MODEL.md §3: the j-th point lies at −Σ(−ln U_i)/Λ months. The product of the
+        // uniforms decides its month as ⌊−Σ(−ln U_i)/Λ⌋ does, but for points within rounding
+        // of a month's edge, and ends the run-in where the sum passes its length.
+        let months = 7;
+        for lambda in [0.02, 0.4, 3.0] {
+            let cuts: Vec<f64> = (1..=months).map(|k| exp(-f64::from(k) * lambda)).collect();
+            let (mut points, mut compared) = (0, 0);
+            for a in 0..20_000 {
+                let gaps = rng::EventStream::account(rng::trial_key(2, 3), a);
+                let mut by_logs = Vec::new();
+                let (mut time, mut g) = (0.0, gaps.clone());
+                loop {
+                    let u = g.next_u64();
+                    time += rng::open_unit(u).ln() / lambda;
+                    if time < -f64::from(months) {
+                        break;
+                    }
+                    by_logs.push((time.floor() as i32, u, time));
+                }
+                let by_products: Vec<(i32, u64)> = RunIn::new(gaps, &cuts).collect();
+                let near_edge = by_logs
+                    .iter()
+                    .any(|&(_, _, t)| (t - t.round()).abs() < 1e-9);
+                if !near_edge {
+                    let by_logs: Vec<(i32, u64)> =
+                        by_logs.iter().map(|&(m, u, _)| (m, u)).collect();
+                    assert_eq!(by_products, by_logs, "lambda {lambda}, account {a}");
+                    compared += 1;
+                }
+                points += by_products.len();
+            }
+            assert!(compared > 19_900, "{compared}");
+            // A Poisson process at rate Λ over the run-in: Λ·months points per account on
+            // average (5 standard errors).
+            let expected = lambda * f64::from(months) * 20_000.0;
+            assert!(
+                (points as f64 - expected).abs() < 5.0 * expected.sqrt(),
+                "lambda {lambda}: {points} points, {expected} expected"
+            );
+        }
+        // No cuts (no run-in, or a tier without opportunities): no point.
+        let gaps = rng::EventStream::account(rng::trial_key(2, 3), 0);
+        assert_eq!(RunIn::new(gaps, &[]).count(), 0);
     }
 
     #[test]
