@@ -126,10 +126,11 @@ struct Prepared<'m> {
     fixed: Vec<FixedCosts>,
     layout: Layout,
     /// Per tier, one entry per month before the start whose deals may book inside the horizon
-    /// (the longest delay to booking of any in-flight plan, rounded up): entry k − 1 is `e^(−k·Λ)`, Λ the tier's envelope
-    /// rate (the full-coverage rate `flow / 12` that no design exceeds, docs/MODEL.md §3). A
-    /// run-in point whose product of uniforms is at or above entry k − 1 lies in the k months
-    /// before the start ([`RunIn`]). Empty where the tier brings no opportunity.
+    /// (the longest delay to booking of any in-flight plan, rounded up): entry k − 1 is
+    /// `e^(−k·Λ)`, Λ the tier's envelope rate (the full-coverage rate `flow / 12` that no design
+    /// exceeds, docs/MODEL.md §3). A run-in point whose product of uniforms is at or above entry
+    /// k − 1 lies in the k months before the start ([`RunIn`]). Empty where the tier brings no
+    /// opportunity.
     run_in_cuts: Vec<Vec<f64>>,
     /// Per tier, the distribution function of the number of possible opportunities of an
     /// account in the horizon: Poisson at envelope rate × months.
@@ -928,12 +929,12 @@ fn in_flight_deals(
     for (m, gap) in RunIn::new(gaps, &prep.run_in_cuts[t]) {
         // The possible opportunity's own draws, keyed by its gap's raw draw.
         let ev = rng::EventStream::seeded(gap);
+        // Only a deal won up to the close can book in the horizon (`in_flight`).
         if bits53(ev.at(1)) >= win_any {
-            continue; // won by no design: only a won deal books (`in_flight`)
+            continue; // won by no design
         }
         let draws = Draws::of(ev);
         for (step, h) in in_flight_t.iter().zip(hot.iter_mut()) {
-            // Only a deal won up to the close can book in the horizon (`in_flight`).
             if draws.thin < step.see && draws.outcome < step.win {
                 let plan = &prep.in_flight[step.plan as usize];
                 if let Some(b) = in_flight(plan, step, &draws, ctx, m, value, t, h.row) {
