@@ -149,12 +149,25 @@ struct Prepared<'m> {
     /// Per (tier, month), indexed `t * months + m`: the largest `Step::see` over the designs;
     /// a possible opportunity whose thinning draw is at or above it is seen by no design.
     see_any: Vec<u64>,
+    /// Per (tier, month): where every design sees a possible opportunity, none has a conflict
+    /// and none wins or counts a failed hand-off (the common path for all of them at once).
+    common: Vec<Common>,
     /// Per tier: the largest `Step::win` of the in-flight plans over the designs; a run-in
     /// opportunity whose outcome draw is at or above it is won by no design (none books).
     in_flight_win_any: Vec<u64>,
     /// Tallies per plan of `plans` in a trial's [`Tally`] table: 1 + the most intruders of any
     /// plan (slot 0 is an opportunity without conflict, slot 1 + k one chased by intruder k).
     slots: usize,
+}
+
+/// The thresholds below or above which a seen opportunity takes the common path in every
+/// design of one (tier, month): seen (`thin < see_all`), no conflict (`conflict ≥
+/// conflict_any`), not won and no failed hand-off counted (`outcome ≥ counted_any`).
+#[derive(Debug, Clone, Copy)]
+struct Common {
+    see_all: u64,
+    conflict_any: u64,
+    counted_any: u64,
 }
 
 /// What the engine compares an opportunity's shared draws with under one plan (docs/MODEL.md
@@ -284,6 +297,24 @@ impl<'m> Prepared<'m> {
                     .unwrap_or(0)
             })
             .collect();
+        let common = (0..n_tiers * months)
+            .map(|tm| {
+                let by_design = &steps[tm * designs..][..designs];
+                Common {
+                    see_all: by_design.iter().map(|s| s.see).min().unwrap_or(0),
+                    conflict_any: by_design
+                        .iter()
+                        .map(|s| s.conflict_total)
+                        .max()
+                        .unwrap_or(0),
+                    counted_any: by_design
+                        .iter()
+                        .map(|s| s.handoff_counted)
+                        .max()
+                        .unwrap_or(0),
+                }
+            })
+            .collect();
         let see_any = (0..n_tiers * months)
             .map(|tm| {
                 steps[tm * designs..][..designs]
@@ -311,6 +342,7 @@ impl<'m> Prepared<'m> {
             slots,
             churn_any,
             see_any,
+            common,
             in_flight_win_any,
             run_in_cuts,
             layout: Layout::of(model),
@@ -837,6 +869,20 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             };
             let draws = &seen.draws;
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
+            let c = &prep.common[tm];
+            // The common path in every design at once: no design's test to take.
+            if !lost
+                && draws.thin < c.see_all
+                && draws.conflict >= c.conflict_any
+                && draws.outcome >= c.counted_any
+            {
+                for (h, opps) in hot.iter_mut().zip(opps_t.iter_mut()) {
+                    h.pipeline += value;
+                    h.not_won += value;
+                    *opps += 1;
+                }
+                continue;
+            }
             let steps = &prep.steps[tm * designs..][..designs];
             let by_design = steps.iter().zip(hot.iter_mut()).zip(opps_t.iter_mut());
             for ((step, h), opps) in by_design {
@@ -1550,6 +1596,46 @@ mod tests {
         // No cuts (no run-in, or a tier without opportunities): no point.
         let gaps = rng::EventStream::account(rng::trial_key(2, 3), 0);
         assert_eq!(RunIn::new(gaps, &[]).count(), 0);
+    }
+
+    #[test]
+    fn the_shortcuts_over_all_designs_change_no_number() {
+        // Each shortcut that decides for every design at once (the common path, the possible
+        // opportunity no design sees, the run-in point no design wins, the churn draw that
+        // churns no design) is turned off, so that each design's own tests decide: every entry
+        // of every row is the same, bit for bit.
+        let scenarios = [
+            include_str!("../../scenarios/bench.toml"),
+            include_str!("../../scenarios/transition.toml"),
+            include_str!("../../scenarios/partner_conflict.toml"),
+        ];
+        let mut common_taken = 0;
+        for text in scenarios {
+            let sc = crate::scenario::Scenario::load(text, "s.toml", &mut |p| {
+                Err(format!("no file {p}"))
+            })
+            .unwrap_or_else(|d| panic!("{}", crate::diag::render_all(&d)));
+            let model = &sc.model;
+            let with = Prepared::new(model);
+            let mut without = Prepared::new(model);
+            for c in &mut without.common {
+                c.see_all = 0;
+            }
+            without.see_any.fill(u64::MAX);
+            without.in_flight_win_any.fill(u64::MAX);
+            without.churn_any.fill(u64::MAX);
+            common_taken += with.common.iter().filter(|c| c.see_all > 0).count();
+            let len = with.layout.width() * model.designs.len();
+            for trial in 0..3 {
+                let (mut a, mut b) = (vec![0.0; len], vec![0.0; len]);
+                run_trial(&with, 11, trial, &mut a);
+                run_trial(&without, 11, trial, &mut b);
+                for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                    assert_eq!(x.to_bits(), y.to_bits(), "{}: entry {i}", model.name);
+                }
+            }
+        }
+        assert!(common_taken > 0, "the common path is open somewhere");
     }
 
     #[test]
