@@ -791,6 +791,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             deal_share: prep.deal_share[t],
             churn_any: prep.churn_any[t],
             run_in_last: prep.run_in_cuts[t].last().copied().unwrap_or(f64::INFINITY),
+            in_flight_win_any: prep.in_flight_win_any[t],
             horizon_counts: &prep.horizon_counts[t],
         })
         .collect();
@@ -830,9 +831,14 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
 
         // Deals in flight at the start: the possible opportunities of the months before it,
         // drawn backward from the start, so how many months there are shifts no draw. Most
-        // accounts have none: their first gap already goes past the run-in.
+        // accounts have none: their first gap already goes past the run-in; of the rest, most
+        // have one point, which no design wins.
         let gaps = stream.from(rng::draw::RUN_IN);
-        if rng::open_unit(gaps.at(0)) >= tr.run_in_last {
+        let (first, first_u) = (gaps.at(0), rng::open_unit(gaps.at(0)));
+        if first_u >= tr.run_in_last
+            && (bits53(rng::EventStream::seeded(first).at(1)) < tr.in_flight_win_any
+                || first_u * rng::open_unit(gaps.at(1)) >= tr.run_in_last)
+        {
             lost |= in_flight_deals(prep, &ctx, gaps, t, value, &mut hot);
         }
 
@@ -1000,6 +1006,7 @@ struct TierRead<'p> {
     /// The last of `Prepared::run_in_cuts` (infinite when there is none): an account whose
     /// first run-in uniform is below it has no deal in flight.
     run_in_last: f64,
+    in_flight_win_any: u64,
     horizon_counts: &'p Counts,
 }
 
