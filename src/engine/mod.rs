@@ -146,12 +146,9 @@ struct Prepared<'m> {
     /// churn draw at or above it churns the account in no design (the loop over the designs is
     /// skipped). 0 when no design can lose an account to churn.
     churn_any: Vec<u64>,
-    /// Per (tier, month), indexed `t * months + m`: the largest `Step::see` over the designs;
-    /// a possible opportunity whose thinning draw is at or above it is seen by no design.
-    see_any: Vec<u64>,
-    /// Per (tier, month): where every design sees a possible opportunity, none has a conflict
-    /// and none wins or counts a failed hand-off (the common path for all of them at once).
-    common: Vec<Common>,
+    /// Per (tier, month), indexed `t * months + m`: the designs' thresholds taken together
+    /// ([`Across`]), which decide a possible opportunity for all designs at once.
+    across: Vec<Across>,
     /// Per tier: the largest `Step::win` of the in-flight plans over the designs; a run-in
     /// opportunity whose outcome draw is at or above it is won by no design (none books).
     in_flight_win_any: Vec<u64>,
@@ -160,11 +157,15 @@ struct Prepared<'m> {
     slots: usize,
 }
 
-/// The thresholds below or above which a seen opportunity takes the common path in every
-/// design of one (tier, month): seen (`thin < see_all`), no conflict (`conflict ≥
-/// conflict_any`), not won and no failed hand-off counted (`outcome ≥ counted_any`).
+/// The thresholds of the designs of one (tier, month) taken together. A possible opportunity
+/// whose thinning draw is at or above `see_any` (the largest `Step::see`) is seen by no
+/// design. One takes the common path in every design at once when it is seen by all
+/// (`thin < see_all`, the smallest `see`), in conflict in none (`conflict ≥ conflict_any`, the
+/// largest `conflict_total`), and won or counted as a failed hand-off in none (`outcome ≥
+/// counted_any`, the largest `handoff_counted`).
 #[derive(Debug, Clone, Copy)]
-struct Common {
+struct Across {
+    see_any: u64,
     see_all: u64,
     conflict_any: u64,
     counted_any: u64,
@@ -297,31 +298,16 @@ impl<'m> Prepared<'m> {
                     .unwrap_or(0)
             })
             .collect();
-        let common = (0..n_tiers * months)
+        let across = (0..n_tiers * months)
             .map(|tm| {
                 let by_design = &steps[tm * designs..][..designs];
-                Common {
+                let max = |f: fn(&Step) -> u64| by_design.iter().map(f).max().unwrap_or(0);
+                Across {
+                    see_any: max(|s| s.see),
                     see_all: by_design.iter().map(|s| s.see).min().unwrap_or(0),
-                    conflict_any: by_design
-                        .iter()
-                        .map(|s| s.conflict_total)
-                        .max()
-                        .unwrap_or(0),
-                    counted_any: by_design
-                        .iter()
-                        .map(|s| s.handoff_counted)
-                        .max()
-                        .unwrap_or(0),
+                    conflict_any: max(|s| s.conflict_total),
+                    counted_any: max(|s| s.handoff_counted),
                 }
-            })
-            .collect();
-        let see_any = (0..n_tiers * months)
-            .map(|tm| {
-                steps[tm * designs..][..designs]
-                    .iter()
-                    .map(|s| s.see)
-                    .max()
-                    .unwrap_or(0)
             })
             .collect();
         let in_flight_win_any = in_flight_steps
@@ -341,8 +327,7 @@ impl<'m> Prepared<'m> {
             fixed,
             slots,
             churn_any,
-            see_any,
-            common,
+            across,
             in_flight_win_any,
             run_in_cuts,
             layout: Layout::of(model),
@@ -834,7 +819,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // accounts have none: their first gap already goes past the run-in; of the rest, most
         // have one point, which no design wins.
         let gaps = stream.from(rng::draw::RUN_IN);
-        let (first, first_u) = (gaps.at(0), rng::open_unit(gaps.at(0)));
+        let first = gaps.at(0);
+        let first_u = rng::open_unit(first);
         if first_u >= tr.run_in_last
             && (bits53(rng::EventStream::seeded(first).at(1)) < tr.in_flight_win_any
                 || first_u * rng::open_unit(gaps.at(1)) >= tr.run_in_last)
@@ -864,7 +850,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             // stream): the same for every design, and never shifting the draws of any other.
             let ev = rng::EventStream::seeded(place);
             let tm = t * n_months + m as usize;
-            if bits53(ev.at(0)) >= prep.see_any[tm] {
+            let c = &prep.across[tm];
+            if bits53(ev.at(0)) >= c.see_any {
                 continue; // no design sees it
             }
             let seen = Seen {
@@ -875,7 +862,6 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             };
             let draws = &seen.draws;
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
-            let c = &prep.common[tm];
             // The common path in every design at once: no design's test to take.
             if !lost
                 && draws.thin < c.see_all
@@ -1625,13 +1611,13 @@ mod tests {
             let model = &sc.model;
             let with = Prepared::new(model);
             let mut without = Prepared::new(model);
-            for c in &mut without.common {
+            for c in &mut without.across {
                 c.see_all = 0;
+                c.see_any = u64::MAX;
             }
-            without.see_any.fill(u64::MAX);
             without.in_flight_win_any.fill(u64::MAX);
             without.churn_any.fill(u64::MAX);
-            common_taken += with.common.iter().filter(|c| c.see_all > 0).count();
+            common_taken += with.across.iter().filter(|c| c.see_all > 0).count();
             let len = with.layout.width() * model.designs.len();
             for trial in 0..3 {
                 let (mut a, mut b) = (vec![0.0; len], vec![0.0; len]);
