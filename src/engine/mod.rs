@@ -546,33 +546,58 @@ impl Counts {
     }
 }
 
-/// Sorts an account's places in time: up to four by a sorting network without branches (most
-/// accounts have at most four possible opportunities, and the order of random places is what a
-/// branch cannot predict), more by the library's sort. The same order either way.
+/// An account's `n` places in time, `draw(0) … draw(n − 1)`, sorted: up to four drawn into
+/// `small` and sorted there by a network of compare-exchanges without branches (most accounts
+/// have at most four possible opportunities, and the order of random places is what a branch
+/// cannot predict), more into `more` and sorted by the library. Each count has its own straight
+/// code: a loop over the draws would be vectorised, and this target's vector lanes have no
+/// 64-bit multiply (docs/PERFORMANCE.md). The same order as the library's sort either way.
 #[inline(always)]
-fn sort_places(places: &mut [u64]) {
+fn places_of<'b>(
+    n: usize,
+    draw: impl Fn(u64) -> u64,
+    small: &'b mut [u64; 4],
+    more: &'b mut Vec<u64>,
+) -> &'b [u64] {
     #[inline(always)]
-    fn swap(p: &mut [u64], i: usize, j: usize) {
-        let (a, b) = (p[i], p[j]);
-        p[i] = a.min(b);
-        p[j] = a.max(b);
+    fn order(a: u64, b: u64) -> (u64, u64) {
+        (a.min(b), a.max(b))
     }
-    match places.len() {
-        0 | 1 => {}
-        2 => swap(places, 0, 1),
+    match n {
+        0 => &[],
+        1 => {
+            small[0] = draw(0);
+            &small[..1]
+        }
+        2 => {
+            let (a, b) = order(draw(0), draw(1));
+            small[..2].copy_from_slice(&[a, b]);
+            &small[..2]
+        }
         3 => {
-            swap(places, 0, 1);
-            swap(places, 1, 2);
-            swap(places, 0, 1);
+            let (a, b) = order(draw(0), draw(1));
+            let (b, c) = order(b, draw(2));
+            let (a, b) = order(a, b);
+            small[..3].copy_from_slice(&[a, b, c]);
+            &small[..3]
         }
         4 => {
-            swap(places, 0, 1);
-            swap(places, 2, 3);
-            swap(places, 0, 2);
-            swap(places, 1, 3);
-            swap(places, 1, 2);
+            let (a, b) = order(draw(0), draw(1));
+            let (c, d) = order(draw(2), draw(3));
+            let (a, c) = order(a, c);
+            let (b, d) = order(b, d);
+            let (b, c) = order(b, c);
+            *small = [a, b, c, d];
+            &small[..]
         }
-        _ => places.sort_unstable(),
+        _ => {
+            more.clear();
+            for j in 0..n as u64 {
+                more.push(draw(j));
+            }
+            more.sort_unstable();
+            &more[..]
+        }
     }
 }
 
@@ -763,8 +788,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     // The potential of the horizon is the same for every design: summed once, in account order.
     let mut potential_total = 0.0;
     // The places in time of an account's possible opportunities in the horizon (raw draws,
-    // sorted); reused across accounts.
-    let mut places: Vec<u64> = Vec::with_capacity(64);
+    // sorted): up to four in `small`, more in `more` ([`places_of`]); reused across accounts.
+    let mut small = [0u64; 4];
+    let mut more: Vec<u64> = Vec::with_capacity(64);
 
     let designs = model.designs.len();
     // Each design's row, split once per trial.
@@ -806,7 +832,10 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                 for (d, h) in hot.iter_mut().enumerate() {
                     let by = &prep.churned_by[(d * n_tiers + t) * n_months..][..n_months];
                     if u < by[n_months - 1] {
-                        let m = by.iter().position(|&c| u < c).unwrap_or(n_months - 1);
+                        // The first month whose threshold is above the draw: the thresholds
+                        // rise with the month, so it is the count of those at or below it,
+                        // summed without a branch.
+                        let m = by.iter().map(|&c| usize::from(c <= u)).sum::<usize>();
                         h.lost_after = end_of(m as u32);
                         lost = true;
                     }
@@ -831,15 +860,11 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // The horizon's possible opportunities: a Poisson number of them, at places uniform
         // over the horizon, taken in time order.
         let n = tr.horizon_counts.at(bits53(stream.at(rng::draw::COUNT)));
-        if n > 0 {
-            let arrivals = stream.from(rng::draw::PLACES);
-            places.clear();
-            places.extend((0..n as u64).map(|j| arrivals.at(j)));
-            sort_places(&mut places);
-        }
+        let arrivals = stream.from(rng::draw::PLACES);
+        let places = places_of(n, |j| arrivals.at(j), &mut small, &mut more);
         let (mut month, mut k) = (u32::MAX, 0u32);
         let opps_t = &mut tier_opps[t * designs..][..designs];
-        for &place in &places[..n] {
+        for &place in places {
             let m = ((u128::from(place) * u128::from(months)) >> 64) as u32;
             if m == month {
                 k += 1;
@@ -1530,16 +1555,17 @@ mod tests {
     #[test]
     fn places_are_sorted_as_the_library_sorts_them() {
         let mut s = rng::EventStream::account(rng::trial_key(4, 5), 6);
+        let (mut small, mut more) = ([0; 4], Vec::new());
         for n in 0..=9 {
             for round in 0..2_000 {
                 // Some rounds with repeated places, the rest with distinct ones.
-                let mut places: Vec<u64> = (0..n)
+                let drawn: Vec<u64> = (0..n)
                     .map(|_| s.next_u64() >> if round % 4 == 0 { 62 } else { 0 })
                     .collect();
-                let mut expected = places.clone();
+                let mut expected = drawn.clone();
                 expected.sort_unstable();
-                sort_places(&mut places);
-                assert_eq!(places, expected);
+                let got = places_of(n, |j| drawn[j as usize], &mut small, &mut more);
+                assert_eq!(got, &expected[..]);
             }
         }
     }
