@@ -1617,23 +1617,56 @@ mod tests {
         assert_eq!(RunIn::new(gaps, &[]).count(), 0);
     }
 
+    /// The example scenarios with every mechanism on: churn, transitions, conflict.
+    fn examples() -> Vec<crate::scenario::Scenario> {
+        let scenarios = [
+            include_str!("../../scenarios/bench.toml"),
+            include_str!("../../scenarios/transition.toml"),
+            include_str!("../../scenarios/partner_conflict.toml"),
+        ];
+        scenarios
+            .iter()
+            .map(|text| {
+                crate::scenario::Scenario::load(text, "s.toml", &mut |p| {
+                    Err(format!("no file {p}"))
+                })
+                .unwrap_or_else(|d| panic!("{}", crate::diag::render_all(&d)))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_churn_month_is_the_count_of_thresholds_at_or_below_the_draw() {
+        // run_trial counts a design's monthly churn thresholds at or below the churn draw
+        // instead of searching for the first above it: the same month only because they rise
+        // with the month.
+        let mut s = rng::EventStream::account(rng::trial_key(6, 7), 8);
+        let mut churning = 0;
+        for sc in examples() {
+            let prep = Prepared::new(&sc.model);
+            for by in prep.churned_by.chunks(sc.model.months as usize) {
+                assert!(by.windows(2).all(|w| w[0] <= w[1]), "{}", sc.model.name);
+                for _ in 0..1_000 {
+                    let u = bits53(s.next_u64()) % (by[by.len() - 1] + 1);
+                    if u < by[by.len() - 1] {
+                        let counted = by.iter().filter(|&&c| c <= u).count();
+                        assert_eq!(Some(counted), by.iter().position(|&c| u < c));
+                        churning += 1;
+                    }
+                }
+            }
+        }
+        assert!(churning > 0, "some design loses accounts to churn");
+    }
+
     #[test]
     fn the_shortcuts_over_all_designs_change_no_number() {
         // Each shortcut that decides for every design at once (the common path, the possible
         // opportunity no design sees, the run-in point no design wins, the churn draw that
         // churns no design) is turned off, so that each design's own tests decide: every entry
         // of every row is the same, bit for bit.
-        let scenarios = [
-            include_str!("../../scenarios/bench.toml"),
-            include_str!("../../scenarios/transition.toml"),
-            include_str!("../../scenarios/partner_conflict.toml"),
-        ];
         let mut common_taken = 0;
-        for text in scenarios {
-            let sc = crate::scenario::Scenario::load(text, "s.toml", &mut |p| {
-                Err(format!("no file {p}"))
-            })
-            .unwrap_or_else(|d| panic!("{}", crate::diag::render_all(&d)));
+        for sc in examples() {
             let model = &sc.model;
             let with = Prepared::new(model);
             let mut without = Prepared::new(model);
