@@ -801,6 +801,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         .map(|t| TierRead {
             deal_share: prep.deal_share[t],
             churn_any: prep.churn_any[t],
+            run_in_last: prep.run_in_cuts[t].last().copied().unwrap_or(f64::INFINITY),
             in_flight_win_any: prep.in_flight_win_any[t],
             horizon_counts: &prep.horizon_counts[t],
         })
@@ -845,17 +846,18 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // Deals in flight at the start: the possible opportunities of the months before it,
         // drawn backward from the start, so how many months there are shifts no draw. Most
         // accounts have none: their first gap already goes past the run-in; of the rest, most
-        // have one point, which no design wins.
-        let mut run_in = RunIn::new(stream.from(rng::draw::RUN_IN), &prep.run_in_cuts[t]);
-        if let Some(first) = run_in.next() {
-            // A first point some design wins, or a second point: the account enters the cold
-            // path with the points drawn so far and the rest of its run-in.
-            let won = bits53(rng::EventStream::seeded(first.1).at(1)) < tr.in_flight_win_any;
-            let second = if won { None } else { run_in.next() };
-            if won || second.is_some() {
-                let points = std::iter::once(first).chain(second).chain(run_in);
-                lost |= in_flight_deals(prep, &ctx, points, t, value, &mut hot);
-            }
+        // have one point, which no design wins. This filter restates [`RunIn`]'s first two
+        // steps on purpose: stepping `RunIn` itself here (and handing its points on) finds
+        // each point's month on the hot path, which only the cold path needs, and measured 3 to
+        // 5 % slower (docs/PERFORMANCE.md, fifteenth session); the cold path draws them again.
+        let gaps = stream.from(rng::draw::RUN_IN);
+        let first = gaps.at(0);
+        let first_u = rng::open_unit(first);
+        if first_u >= tr.run_in_last
+            && (bits53(rng::EventStream::seeded(first).at(1)) < tr.in_flight_win_any
+                || first_u * rng::open_unit(gaps.at(1)) >= tr.run_in_last)
+        {
+            lost |= in_flight_deals(prep, &ctx, gaps, t, value, &mut hot);
         }
 
         // The horizon's possible opportunities: a Poisson number of them, at places uniform
@@ -974,14 +976,14 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     }
 }
 
-/// The deals in flight at the start of one account of tier `t`: books what each design wins of
-/// the points of its run-in (`points`, as [`RunIn`] yields them); true when one moves a design's
+/// The deals in flight at the start of one account of tier `t` whose run-in ([`RunIn`], keyed
+/// by `gaps`) has a point: books what each design wins of them; true when one moves a design's
 /// `Hot::lost_after`.
 #[inline(never)]
 fn in_flight_deals(
     prep: &Prepared,
     ctx: &Ctx,
-    points: impl Iterator<Item = (i32, u64)>,
+    gaps: rng::EventStream,
     t: usize,
     value: f64,
     hot: &mut [Hot],
@@ -990,7 +992,7 @@ fn in_flight_deals(
     let in_flight_t = &prep.in_flight_steps[t * designs..][..designs];
     let mut lost = false;
     let win_any = prep.in_flight_win_any[t];
-    for (m, gap) in points {
+    for (m, gap) in RunIn::new(gaps, &prep.run_in_cuts[t]) {
         // The possible opportunity's own draws, keyed by its gap's raw draw.
         let ev = rng::EventStream::seeded(gap);
         // Only a deal won up to the close can book in the horizon (`in_flight`).
@@ -1015,6 +1017,9 @@ fn in_flight_deals(
 struct TierRead<'p> {
     deal_share: f64,
     churn_any: u64,
+    /// The last of `Prepared::run_in_cuts` (infinite when there is none): an account whose
+    /// first run-in uniform is below it has no deal in flight.
+    run_in_last: f64,
     in_flight_win_any: u64,
     horizon_counts: &'p Counts,
 }
