@@ -846,17 +846,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // Deals in flight at the start: the possible opportunities of the months before it,
         // drawn backward from the start, so how many months there are shifts no draw. Most
         // accounts have none: their first gap already goes past the run-in; of the rest, most
-        // have one point, which no design wins. This filter restates [`RunIn`]'s first two
-        // steps on purpose: stepping `RunIn` itself here (and handing its points on) finds
-        // each point's month on the hot path, which only the cold path needs, and measured 3 to
-        // 5 % slower (docs/PERFORMANCE.md, fifteenth session); the cold path draws them again.
+        // have one point, which no design wins: those never enter the cold path.
         let gaps = stream.from(rng::draw::RUN_IN);
-        let first = gaps.at(0);
-        let first_u = rng::open_unit(first);
-        if first_u >= tr.run_in_last
-            && (bits53(rng::EventStream::seeded(first).at(1)) < tr.in_flight_win_any
-                || first_u * rng::open_unit(gaps.at(1)) >= tr.run_in_last)
-        {
+        if run_in_can_book(&gaps, tr.run_in_last, tr.in_flight_win_any) {
             lost |= in_flight_deals(prep, &ctx, gaps, t, value, &mut hot);
         }
 
@@ -974,6 +966,21 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         row[g::POTENTIAL] = potential_total;
         finish_row(prep, d, row, accounts);
     }
+}
+
+/// Whether the run-in keyed by `gaps` (whose last cut is `last`, [`RunIn`]) can book a deal in
+/// flight: its first point is one that some design wins (outcome draw below `win_any`), or it
+/// has a second point. It restates `RunIn`'s first two steps on purpose: stepping `RunIn`
+/// itself on the hot path (and handing its points on) also finds each point's month, which
+/// only the cold path needs, and measured 3 to 5 % slower (docs/PERFORMANCE.md, fifteenth
+/// session); the cold path draws the points again.
+#[inline(always)]
+fn run_in_can_book(gaps: &rng::EventStream, last: f64, win_any: u64) -> bool {
+    let first = gaps.at(0);
+    let first_u = rng::open_unit(first);
+    first_u >= last
+        && (bits53(rng::EventStream::seeded(first).at(1)) < win_any
+            || first_u * rng::open_unit(gaps.at(1)) >= last)
 }
 
 /// The deals in flight at the start of one account of tier `t` whose run-in ([`RunIn`], keyed
@@ -1618,6 +1625,45 @@ mod tests {
         // No cuts (no run-in, or a tier without opportunities): no point.
         let gaps = rng::EventStream::account(rng::trial_key(2, 3), 0);
         assert_eq!(RunIn::new(gaps, &[]).count(), 0);
+    }
+
+    #[test]
+    fn the_run_in_filter_is_what_run_in_yields() {
+        // The account loop's filter says whether the run-in has a first point some design
+        // wins or a second point, without stepping `RunIn`: the same answer as its points.
+        let mut s = rng::EventStream::account(rng::trial_key(8, 9), 10);
+        let mut cuts_of: Vec<(Vec<f64>, u64)> = vec![
+            (vec![0.5, 0.25, 0.1], rng::threshold(0.5)),
+            (vec![0.9], rng::threshold(0.2)),
+            (vec![0.05, 0.01], 0),
+            (vec![0.7, 0.4, 0.2, 0.1], u64::MAX),
+        ];
+        for sc in examples() {
+            let prep = Prepared::new(&sc.model);
+            for (cuts, &win) in prep.run_in_cuts.iter().zip(&prep.in_flight_win_any) {
+                cuts_of.push((cuts.clone(), win));
+            }
+        }
+        let (mut entered, mut won_first, mut second) = (0, 0, 0);
+        for (cuts, win) in &cuts_of {
+            let last = cuts.last().copied().unwrap_or(f64::INFINITY);
+            for _ in 0..2_000 {
+                let gaps = rng::EventStream::seeded(s.next_u64());
+                let points: Vec<(i32, u64)> = RunIn::new(gaps.clone(), cuts).take(2).collect();
+                let first_won = points
+                    .first()
+                    .is_some_and(|p| bits53(rng::EventStream::seeded(p.1).at(1)) < *win);
+                let expected = first_won || points.len() == 2;
+                assert_eq!(run_in_can_book(&gaps, last, *win), expected, "{cuts:?}");
+                entered += usize::from(expected);
+                won_first += usize::from(first_won && points.len() == 1);
+                second += usize::from(points.len() == 2 && !first_won);
+            }
+        }
+        assert!(
+            entered > 0 && won_first > 0 && second > 0,
+            "every case is met"
+        );
     }
 
     /// The example scenarios with every mechanism on: churn, transitions, conflict.
