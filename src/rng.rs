@@ -25,6 +25,11 @@ pub fn trial_key(seed: u64, trial: u64) -> u64 {
     splitmix64(seed ^ splitmix64(trial))
 }
 
+/// Account `index`'s part of its stream's state in every trial ([`EventStream::account`]).
+pub fn account_salt(index: u64) -> u64 {
+    splitmix64(index)
+}
+
 /// SplitMix64's increment, the golden-ratio constant γ.
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -61,8 +66,15 @@ impl EventStream {
     /// as [`draw`] says.
     #[inline(always)]
     pub fn account(trial_key: u64, index: u64) -> Self {
+        Self::of_account(trial_key, account_salt(index))
+    }
+
+    /// [`EventStream::account`] from the account's salt, [`account_salt`]`(index)`, which is
+    /// the same in every trial: the engine computes it once per run.
+    #[inline(always)]
+    pub fn of_account(trial_key: u64, salt: u64) -> Self {
         EventStream {
-            state: trial_key ^ splitmix64(index),
+            state: trial_key ^ salt,
         }
     }
 
@@ -164,6 +176,9 @@ mod tests {
         let k = trial_key(1, 2);
         let a = EventStream::account(k, 5).at(0);
         assert_eq!(a, EventStream::account(k, 5).at(0));
+        // The engine's way to the same stream: the account's salt, computed once per run.
+        assert_eq!(a, EventStream::of_account(k, account_salt(5)).at(0));
+        assert_eq!(account_salt(5), splitmix64(5));
         assert_ne!(a, EventStream::account(k, 6).at(0));
         assert_ne!(a, EventStream::account(trial_key(1, 3), 5).at(0));
         assert_ne!(a, EventStream::account(k, 5).at(1));

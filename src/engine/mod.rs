@@ -155,6 +155,9 @@ struct Prepared<'m> {
     /// Tallies per plan of `plans` in a trial's [`Tally`] table: 1 + the most intruders of any
     /// plan (slot 0 is an opportunity without conflict, slot 1 + k one chased by intruder k).
     slots: usize,
+    /// Per account, its salt ([`rng::account_salt`]): its keyed stream's state without the
+    /// trial's key.
+    account_salts: Vec<u64>,
 }
 
 /// The thresholds of the designs of one (tier, month) taken together. A possible opportunity
@@ -162,7 +165,8 @@ struct Prepared<'m> {
 /// design. One takes the common path in every design at once when it is seen by all
 /// (`thin < see_all`, the smallest `see`), in conflict in none (`conflict ≥ conflict_any`, the
 /// largest `conflict_total`), and won or counted as a failed hand-off in none (`outcome ≥
-/// counted_any`, the largest `handoff_counted`).
+/// counted_any`, the largest `handoff_counted`), and no design has lost the customer by its
+/// place (checked in the account loop).
 #[derive(Debug, Clone, Copy)]
 struct Across {
     see_any: u64,
@@ -326,6 +330,9 @@ impl<'m> Prepared<'m> {
             model,
             fixed,
             slots,
+            account_salts: (0..model.accounts.len() as u64)
+                .map(rng::account_salt)
+                .collect(),
             churn_any,
             across,
             in_flight_win_any,
@@ -806,8 +813,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             horizon_counts: &prep.horizon_counts[t],
         })
         .collect();
-    let accounts = acc.tier.iter().zip(&acc.potential).enumerate();
-    for (a, (&tier, &estimate)) in accounts {
+    let accounts = acc.tier.iter().zip(&acc.potential).zip(&prep.account_salts);
+    for ((&tier, &estimate), &salt) in accounts {
         let t = tier as usize;
         let tr = &by_tier[t];
         // The account's realised potential this trial: the same for every design.
@@ -818,11 +825,12 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         }
         let value = potential * tr.deal_share;
         potential_total += potential * horizon_years;
-        // Every `Hot::lost_after` is `u64::MAX` here; `lost` says whether any moved since.
-        let mut lost = false;
+        // Every `Hot::lost_after` is `u64::MAX` here; `first_lost` is the earliest of them
+        // since (`u64::MAX` while none moved).
+        let mut first_lost = u64::MAX;
         // The account's keyed stream: its churn draw, its possible opportunities' count and
         // places, and its run-in's gaps (`rng::draw`).
-        let stream = rng::EventStream::account(key, a as u64);
+        let stream = rng::EventStream::of_account(key, salt);
 
         // Churn: one draw per account, inverted in each design's distribution of the churn
         // month; lost at the end of that month, after its opportunities.
@@ -837,7 +845,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                         // summed without a branch.
                         let m = by.iter().map(|&c| usize::from(c <= u)).sum::<usize>();
                         h.lost_after = end_of(m as u32);
-                        lost = true;
+                        first_lost = first_lost.min(h.lost_after);
                     }
                 }
             }
@@ -849,7 +857,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // have one point, which no design wins: those never enter the cold path.
         let gaps = stream.from(rng::draw::RUN_IN);
         if run_in_can_book(&gaps, tr.run_in_last, tr.in_flight_win_any) {
-            lost |= in_flight_deals(prep, &ctx, gaps, t, value, &mut hot);
+            first_lost = first_lost.min(in_flight_deals(prep, &ctx, gaps, t, value, &mut hot));
         }
 
         // The horizon's possible opportunities: a Poisson number of them, at places uniform
@@ -882,8 +890,9 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             };
             let draws = &seen.draws;
             let at = (u64::from(m) << IN_MONTH) | u64::from(k);
-            // The common path in every design at once: no design's test to take.
-            if !lost
+            // The common path in every design at once: no design's test to take. No design
+            // has lost the customer by this place (`at ≤` every `lost_after`).
+            if at <= first_lost
                 && draws.thin < c.see_all
                 && draws.conflict >= c.conflict_any
                 && draws.outcome >= c.counted_any
@@ -917,7 +926,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                         let e = &mut tally[step.plan as usize];
                         if let Some(b) = win(&prep.plans, step, draws, &ctx, e, value) {
                             h.lost_after = h.lost_after.min(end_of(b));
-                            lost = true;
+                            first_lost = first_lost.min(h.lost_after);
                         }
                         continue;
                     }
@@ -925,16 +934,16 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                 let after = evaluate(&prep.plans, step, &seen, &mut tally, &mut h.not_won);
                 if after.customer_lost() {
                     h.lost_after = h.lost_after.min(at);
-                    lost = true;
+                    first_lost = first_lost.min(h.lost_after);
                     h.row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at() {
                     h.lost_after = h.lost_after.min(end_of(b));
-                    lost = true;
+                    first_lost = first_lost.min(h.lost_after);
                 }
             }
         }
-        if lost {
+        if first_lost != u64::MAX {
             for h in &mut hot {
                 let month = (h.lost_after >> IN_MONTH) as usize;
                 if h.lost_after != u64::MAX && month < n_months {
@@ -984,8 +993,8 @@ fn run_in_can_book(gaps: &rng::EventStream, last: f64, win_any: u64) -> bool {
 }
 
 /// The deals in flight at the start of one account of tier `t` whose run-in ([`RunIn`], keyed
-/// by `gaps`) has a point: books what each design wins of them; true when one moves a design's
-/// `Hot::lost_after`.
+/// by `gaps`) has a point: books what each design wins of them. Returns the earliest
+/// `Hot::lost_after` it sets (`u64::MAX` when it moves none).
 #[inline(never)]
 fn in_flight_deals(
     prep: &Prepared,
@@ -994,10 +1003,10 @@ fn in_flight_deals(
     t: usize,
     value: f64,
     hot: &mut [Hot],
-) -> bool {
+) -> u64 {
     let designs = hot.len();
     let in_flight_t = &prep.in_flight_steps[t * designs..][..designs];
-    let mut lost = false;
+    let mut first_lost = u64::MAX;
     let win_any = prep.in_flight_win_any[t];
     for (m, gap) in RunIn::new(gaps, &prep.run_in_cuts[t]) {
         // The possible opportunity's own draws, keyed by its gap's raw draw.
@@ -1012,12 +1021,12 @@ fn in_flight_deals(
                 let plan = &prep.in_flight[step.plan as usize];
                 if let Some(b) = in_flight(plan, step, &draws, ctx, m, value, t, h.row) {
                     h.lost_after = h.lost_after.min(end_of(b));
-                    lost = true;
+                    first_lost = first_lost.min(h.lost_after);
                 }
             }
         }
     }
-    lost
+    first_lost
 }
 
 /// The per-tier constants of [`Prepared`] that the trial loop reads once per account.
