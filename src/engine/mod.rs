@@ -156,8 +156,14 @@ struct Prepared<'m> {
     /// plan (slot 0 is an opportunity without conflict, slot 1 + k one chased by intruder k).
     slots: usize,
     /// Per account, its salt ([`rng::account_salt`]): its keyed stream's state without the
-    /// trial's key.
-    account_salts: Vec<u64>,
+    /// trial's key. The same for every variant of a model, so computed once per run
+    /// ([`account_salts`]).
+    account_salts: &'m [u64],
+}
+
+/// The salts of `n` accounts ([`rng::account_salt`]), in file order.
+fn account_salts(n: usize) -> Vec<u64> {
+    (0..n as u64).map(rng::account_salt).collect()
 }
 
 /// The thresholds of the designs of one (tier, month) taken together. A possible opportunity
@@ -236,7 +242,13 @@ impl Step {
 }
 
 impl<'m> Prepared<'m> {
-    fn new(model: &'m Model) -> Self {
+    /// `account_salts` holds one salt per account of `model` ([`account_salts`]).
+    fn new(model: &'m Model, account_salts: &'m [u64]) -> Self {
+        assert_eq!(
+            account_salts.len(),
+            model.accounts.len(),
+            "one stream salt per account"
+        );
         let fixed: Vec<FixedCosts> = (0..model.designs.len())
             .map(|d| staffing::fixed_costs(model, d))
             .collect();
@@ -330,9 +342,7 @@ impl<'m> Prepared<'m> {
             model,
             fixed,
             slots,
-            account_salts: (0..model.accounts.len() as u64)
-                .map(rng::account_salt)
-                .collect(),
+            account_salts,
             churn_any,
             across,
             in_flight_win_any,
@@ -372,7 +382,8 @@ pub fn simulate_into(
     progress: &dyn Progress,
     spare: Vec<f64>,
 ) -> TrialMatrix {
-    let prep = Prepared::new(model);
+    let salts = account_salts(model.accounts.len());
+    let prep = Prepared::new(model, &salts);
     fill(model, trials, progress, spare, &|trial, rows| {
         run_trial(&prep, seed, trial, rows);
         Ok(())
@@ -393,9 +404,10 @@ pub fn simulate_varied(
     progress: &dyn Progress,
     spare: Vec<f64>,
 ) -> Result<TrialMatrix, (u64, String)> {
+    let salts = account_salts(base.accounts.len());
     fill(base, trials, progress, spare, &|trial, rows| {
         let model = model_for(trial)?;
-        run_trial(&Prepared::new(&model), seed, trial, rows);
+        run_trial(&Prepared::new(&model, &salts), seed, trial, rows);
         Ok(())
     })
 }
@@ -813,7 +825,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             horizon_counts: &prep.horizon_counts[t],
         })
         .collect();
-    let accounts = acc.tier.iter().zip(&acc.potential).zip(&prep.account_salts);
+    let accounts = acc.tier.iter().zip(&acc.potential).zip(prep.account_salts);
     for ((&tier, &estimate), &salt) in accounts {
         let t = tier as usize;
         let tr = &by_tier[t];
@@ -1648,7 +1660,8 @@ mod tests {
             (vec![0.7, 0.4, 0.2, 0.1], u64::MAX),
         ];
         for sc in examples() {
-            let prep = Prepared::new(&sc.model);
+            let salts = account_salts(sc.model.accounts.len());
+            let prep = Prepared::new(&sc.model, &salts);
             for (cuts, &win) in prep.run_in_cuts.iter().zip(&prep.in_flight_win_any) {
                 cuts_of.push((cuts.clone(), win));
             }
@@ -1701,7 +1714,8 @@ mod tests {
         let mut s = rng::EventStream::account(rng::trial_key(6, 7), 8);
         let mut churning = 0;
         for sc in examples() {
-            let prep = Prepared::new(&sc.model);
+            let salts = account_salts(sc.model.accounts.len());
+            let prep = Prepared::new(&sc.model, &salts);
             for by in prep.churned_by.chunks(sc.model.months as usize) {
                 assert!(by.windows(2).all(|w| w[0] <= w[1]), "{}", sc.model.name);
                 for _ in 0..1_000 {
@@ -1726,8 +1740,9 @@ mod tests {
         let mut common_taken = 0;
         for sc in examples() {
             let model = &sc.model;
-            let with = Prepared::new(model);
-            let mut without = Prepared::new(model);
+            let salts = account_salts(model.accounts.len());
+            let with = Prepared::new(model, &salts);
+            let mut without = Prepared::new(model, &salts);
             for c in &mut without.across {
                 c.see_all = 0;
                 c.see_any = u64::MAX;
