@@ -206,6 +206,29 @@ mod tests {
     }
 
     #[test]
+    fn the_main_stream_is_xoshiro256pp_seeded_by_four_splitmix_words() {
+        // docs/MODEL.md §8, for a re-implementation: a trial's main stream (and the account
+        // base's, key 2⁶⁴ − 1) is Xoshiro256++ whose state words are SplitMix64(k + j·γ).
+        for (seed, key) in [(42, 0), (7, 123), (42, ACCOUNTS_STREAM)] {
+            let k = trial_key(seed, key);
+            let mut s: [u64; 4] =
+                std::array::from_fn(|j| splitmix64(k.wrapping_add(j as u64 * GAMMA)));
+            let mut ours = stream(seed, key);
+            for _ in 0..100 {
+                let want = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+                let t = s[1] << 17;
+                s[2] ^= s[0];
+                s[3] ^= s[1];
+                s[1] ^= s[2];
+                s[0] ^= s[3];
+                s[2] ^= t;
+                s[3] = s[3].rotate_left(45);
+                assert_eq!(ours.next_u64(), want);
+            }
+        }
+    }
+
+    #[test]
     fn streams_differ_by_key_and_repeat_by_key() {
         let a: u64 = stream(7, 0).next_u64();
         let b: u64 = stream(7, 1).next_u64();

@@ -1,7 +1,7 @@
 //! Architecture invariants kept true by cheap checks of the source text (docs/ARCHITECTURE.md):
 //! the library outside `src/cli` does no file, environment, terminal or clock I/O; charts know
 //! only results and their own modules; only `export` knows output formats; metric keys are
-//! written once, in the metric table.
+//! written once, in the metric table, and each is defined in docs/MODEL.md §6.
 
 use std::path::{Path, PathBuf};
 
@@ -182,5 +182,60 @@ fn metric_keys_are_written_only_in_the_metric_table() {
     assert!(
         found.is_empty(),
         "metric keys written outside src/metrics.rs (use `Metric::X.key()`): {found:#?}"
+    );
+}
+
+#[test]
+fn model_md_defines_every_metric_of_a_row() {
+    // docs/MODEL.md §6 ("Every metric of a design's row") has one table row per metric, a tier's
+    // or role's name written `<t>` or `<r>`; an independent check found metrics that the
+    // document named nowhere. The table and the catalogue must hold the same keys.
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/MODEL.md"))
+        .expect("docs/MODEL.md");
+    let table = doc
+        .split("**Every metric of a design's row**")
+        .nth(1)
+        .expect("MODEL.md §6 has the metric table")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let documented: std::collections::BTreeSet<String> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .map(str::to_string)
+        .collect();
+    let sc = covsim::scenario::Scenario::load(
+        covsim::scenario::BUILTIN,
+        "leverage.toml",
+        &mut |p: &str| Err(format!("no file {p}")),
+    )
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    let model = &sc.model;
+    let generic = |key: &str| -> String {
+        let parts: Vec<&str> = key.split('.').collect();
+        match parts[..] {
+            ["tier", t, m] if model.tiers.iter().any(|x| x.name == t) => format!("tier.<t>.{m}"),
+            ["role", r, m] if model.channels.iter().any(|x| x.name == r) => format!("role.<r>.{m}"),
+            _ => key.to_string(),
+        }
+    };
+    let catalogue: std::collections::BTreeSet<String> = covsim::metrics::catalogue(model)
+        .iter()
+        .map(|m| generic(&m.key))
+        .collect();
+    assert!(
+        catalogue.len() > covsim::metrics::g::COUNT,
+        "tier and role metrics are in the catalogue"
+    );
+    let missing: Vec<_> = catalogue.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&catalogue).collect();
+    assert!(
+        missing.is_empty(),
+        "metrics MODEL.md §6 does not define: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "MODEL.md §6 defines metrics the code has not: {extra:?}"
     );
 }

@@ -148,14 +148,9 @@ owner = "inside"
     }
 }
 
-#[test]
-fn customers_lost_to_conflict_follow_the_closed_form() {
-    // Digital closes every deal; inside, with any hours, pursues a share q of them; each
-    // conflict loses the customer with probability p. Conflicts that lose the customer are a
-    // Poisson process of rate (3/12)·q·p a month, so N·exp(−(3/12)·q·p·(m + 1)) accounts are
-    // still customers at the end of month m + 1.
-    let (q, p) = (0.4, 0.25);
-    let designs = r#"
+/// Two designs where digital closes every deal; in the second, inside (5 heads, clarity 0)
+/// is present without owning a stage, so it pursues the deals of the conflict pairs given.
+const CHASED: &str = r#"
 [[designs]]
 name = "alone"
 headcount = {}
@@ -168,6 +163,15 @@ headcount = { inside = 5 }
 [designs.coverage.all]
 owner = "direct"
 "#;
+
+#[test]
+fn customers_lost_to_conflict_follow_the_closed_form() {
+    // Digital closes every deal; inside, with any hours, pursues a share q of them; each
+    // conflict loses the customer with probability p. Conflicts that lose the customer are a
+    // Poisson process of rate (3/12)·q·p a month, so N·exp(−(3/12)·q·p·(m + 1)) accounts are
+    // still customers at the end of month m + 1.
+    let (q, p) = (0.4, 0.25);
+    let designs = CHASED;
     let extra = format!(
         "[conflict]\nloss_probability = 0\npressure_half_hours = 0\ncustomer_loss_probability = {p}\n[[conflict.pairs]]\nowner = \"direct\"\nintruder = \"inside\"\noverlap = {q}\n"
     );
@@ -332,4 +336,102 @@ owner = "direct"
         "{} vs {expected}",
         cost.mean
     );
+}
+
+#[test]
+fn deals_in_flight_are_booked_like_the_horizons_deals() {
+    // docs/MODEL.md §15: a deal in flight at the start that the design wins up to the close
+    // is booked as a won deal: counted in `wins`, at the pair's discount when conflicted, and
+    // through post-sale; only its loss draw ℓ (never the customer-loss draw) loses it to
+    // conflict. Every opportunity is conflicted (overlap 1, clarity 0, pressure 1 with any
+    // heads: q = 1), every account is alike (a deal is worth 120,000 / 3 at list), and a
+    // 3-month close stage puts deals in flight at the start.
+    let designs = CHASED;
+    let conflict = |customer_loss: f64| {
+        format!(
+            r#"
+[[stages]]
+name = "post"
+conversion = 0.8
+[conflict]
+discount = 0.1
+loss_probability = 0.0
+customer_loss_probability = {customer_loss}
+pressure_half_hours = 0
+[[conflict.pairs]]
+owner = "direct"
+intruder = "inside"
+overlap = 1.0
+"#
+        )
+    };
+    let text = |customer_loss: f64| {
+        simple(designs, &conflict(customer_loss))
+            .replace(
+                "conversion = 0.5\n",
+                "conversion = 0.5\nmonths = 3\nclose = true\n",
+            )
+            .replace("trials = 4000", "trials = 1500")
+    };
+    let deal = 120_000.0 / 3.0;
+
+    // Customers are never lost: every booked deal, in flight or not, is conflicted.
+    let (m, r) = simulate(&model(&text(0.0)));
+    let col = |k: usize| m.column(1, k);
+    let (wins, won, booked_in_flight) = (
+        col(g::WINS),
+        col(g::WON_LIST_VALUE),
+        col(g::IN_FLIGHT_BOOKED),
+    );
+    let (revenue, eroded, discounts) = (
+        col(g::REVENUE),
+        col(g::MARGIN_ERODED_BY_CONFLICT),
+        col(g::CHANNEL_DISCOUNTS),
+    );
+    for t in 0..wins.len() {
+        // In `wins`: each booked deal is one deal of list value `deal`.
+        assert!(
+            (won[t] - wins[t] * deal).abs() < 1e-6 * won[t].max(1.0),
+            "trial {t}"
+        );
+        // At the pair's discount: margin eroded is 0.1 of the net price of every booked deal.
+        let net = won[t] - discounts[t];
+        assert!(
+            (eroded[t] - 0.1 * net).abs() < 1e-6 * net.max(1.0),
+            "trial {t}"
+        );
+        assert!(
+            (revenue[t] - 0.9 * net).abs() < 1e-6 * net.max(1.0),
+            "trial {t}"
+        );
+    }
+    let in_flight = r.stat(1, "in_flight_booked").unwrap().mean;
+    let all = r.stat(1, "won_list_value").unwrap().mean;
+    assert!(
+        in_flight > 0.15 * all,
+        "a quarter of a steady year's bookings were in flight: {in_flight} of {all}"
+    );
+    assert!(booked_in_flight.iter().any(|&x| x > 0.0));
+    // Through post-sale: it fails on 1 − 0.8 of every booked deal, in flight included.
+    let f = r.stat(1, "post_sale_failures").unwrap();
+    let w = r.stat(1, "wins").unwrap().mean;
+    assert_close("post-sale failures", f.mean, f.se, 0.2 * w, Z);
+    let f_horizon = 0.2 * (w - in_flight / deal);
+    assert!(
+        (f.mean - f_horizon).abs() > 6.0 * f.se,
+        "the test tells the two readings apart"
+    );
+
+    // Every conflict loses the customer: every deal of the horizon is lost, but the deals in
+    // flight, whose conflict uses only ℓ = 0, are all booked.
+    let (m, _) = simulate(&model(&text(1.0)));
+    let (won, in_flight, lost) = (
+        m.column(1, g::WON_LIST_VALUE),
+        m.column(1, g::IN_FLIGHT_BOOKED),
+        m.column(1, g::LOST_TO_CONFLICT),
+    );
+    for t in 0..won.len() {
+        assert_eq!(won[t], in_flight[t], "trial {t}: only deals in flight book");
+    }
+    assert!(in_flight.iter().sum::<f64>() > 0.0 && lost.iter().sum::<f64>() > 0.0);
 }
