@@ -185,20 +185,23 @@ fn metric_keys_are_written_only_in_the_metric_table() {
     );
 }
 
+/// docs/MODEL.md from `heading` to the end of its section.
+fn model_md_after(heading: &str) -> String {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/MODEL.md"))
+        .expect("docs/MODEL.md");
+    let after = doc
+        .split(heading)
+        .nth(1)
+        .unwrap_or_else(|| panic!("MODEL.md has {heading}"));
+    after.split("\n## ").next().unwrap().to_string()
+}
+
 #[test]
 fn model_md_defines_every_metric_of_a_row() {
     // docs/MODEL.md §6 ("Every metric of a design's row") has one table row per metric, a tier's
     // or role's name written `<t>` or `<r>`; an independent check found metrics that the
     // document named nowhere. The table and the catalogue must hold the same keys.
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/MODEL.md"))
-        .expect("docs/MODEL.md");
-    let table = doc
-        .split("**Every metric of a design's row**")
-        .nth(1)
-        .expect("MODEL.md §6 has the metric table")
-        .split("\n## ")
-        .next()
-        .unwrap();
+    let table = model_md_after("**Every metric of a design's row**");
     let documented: std::collections::BTreeSet<String> = table
         .lines()
         .filter_map(|l| l.strip_prefix("| `"))
@@ -237,5 +240,45 @@ fn model_md_defines_every_metric_of_a_row() {
     assert!(
         extra.is_empty(),
         "MODEL.md §6 defines metrics the code has not: {extra:?}"
+    );
+}
+
+#[test]
+fn model_md_defines_every_figure_of_a_design_in_summary_json() {
+    // docs/MODEL.md §6 ("A design's chance-free figures") names every key of a design's object
+    // in summary.json besides its metrics, its tiers' and its roles'; an independent check
+    // found them defined nowhere. The transition scenario has them all (steps included).
+    let section = model_md_after("**A design's chance-free figures**");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/transition.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sc = covsim::scenario::Scenario::load(&text, "transition.toml", &mut |p: &str| {
+        Err(format!("no file {p}"))
+    })
+    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
+    let model = &sc.model;
+    let m = covsim::engine::simulate(model, 1, 0..4, &covsim::engine::NoProgress);
+    let results = covsim::results::Results::from_trials(model, 1, &m);
+    let json = serde_json::to_value(&results).unwrap();
+    let mut keys = std::collections::BTreeSet::new();
+    for design in json["designs"].as_array().unwrap() {
+        let object = design.as_object().unwrap();
+        keys.extend(object.keys().cloned());
+        for part in ["tiers", "roles"] {
+            for item in object[part].as_array().unwrap() {
+                keys.extend(item.as_object().unwrap().keys().cloned());
+            }
+        }
+    }
+    assert!(keys.contains("steps") && keys.contains("transition_from"));
+    let missing: Vec<_> = keys
+        .iter()
+        .filter(|k| {
+            !["name", "metrics", "vs_baseline", "tiers", "roles", "tier"].contains(&k.as_str())
+        })
+        .filter(|k| !section.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "MODEL.md §6 does not define: {missing:?}"
     );
 }
