@@ -272,9 +272,7 @@ fn model_md_defines_every_figure_of_a_design_in_summary_json() {
     assert!(keys.contains("steps") && keys.contains("transition_from"));
     let missing: Vec<_> = keys
         .iter()
-        .filter(|k| {
-            !["name", "metrics", "vs_baseline", "tiers", "roles", "tier"].contains(&k.as_str())
-        })
+        .filter(|k| !["metrics", "vs_baseline", "tiers", "roles"].contains(&k.as_str()))
         .filter(|k| !section.contains(&format!("`{k}`")))
         .collect();
     assert!(

@@ -346,7 +346,6 @@ fn deals_in_flight_are_booked_like_the_horizons_deals() {
     // conflict. Every opportunity is conflicted (overlap 1, clarity 0, pressure 1 with any
     // heads: q = 1), every account is alike (a deal is worth 120,000 / 3 at list), and a
     // 3-month close stage puts deals in flight at the start.
-    let designs = CHASED;
     let conflict = |customer_loss: f64| {
         format!(
             r#"
@@ -366,7 +365,7 @@ overlap = 1.0
         )
     };
     let text = |customer_loss: f64| {
-        simple(designs, &conflict(customer_loss))
+        simple(CHASED, &conflict(customer_loss))
             .replace(
                 "conversion = 0.5\n",
                 "conversion = 0.5\nmonths = 3\nclose = true\n",
