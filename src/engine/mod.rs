@@ -937,21 +937,18 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
                     if draws.outcome < step.win && m < step.book_limit {
                         let e = &mut tally[step.plan as usize];
                         if let Some(b) = win(&prep.plans, step, draws, &ctx, e, value) {
-                            h.lost_after = h.lost_after.min(end_of(b));
-                            first_lost = first_lost.min(h.lost_after);
+                            first_lost = first_lost.min(h.lose_at(end_of(b)));
                         }
                         continue;
                     }
                 }
                 let after = evaluate(&prep.plans, step, &seen, &mut tally, &mut h.not_won);
                 if after.customer_lost() {
-                    h.lost_after = h.lost_after.min(at);
-                    first_lost = first_lost.min(h.lost_after);
+                    first_lost = first_lost.min(h.lose_at(at));
                     h.row[g::CUSTOMERS_LOST_TO_CONFLICT] += 1.0;
                 }
                 if let Some(b) = after.churn_at() {
-                    h.lost_after = h.lost_after.min(end_of(b));
-                    first_lost = first_lost.min(h.lost_after);
+                    first_lost = first_lost.min(h.lose_at(end_of(b)));
                 }
             }
         }
@@ -1032,8 +1029,7 @@ fn in_flight_deals(
             if draws.thin < step.see && draws.outcome < step.win {
                 let plan = &prep.in_flight[step.plan as usize];
                 if let Some(b) = in_flight(plan, step, &draws, ctx, m, value, t, h.row) {
-                    h.lost_after = h.lost_after.min(end_of(b));
-                    first_lost = first_lost.min(h.lost_after);
+                    first_lost = first_lost.min(h.lose_at(end_of(b)));
                 }
             }
         }
@@ -1073,6 +1069,14 @@ impl<'r> Hot<'r> {
             not_won: 0.0,
             row,
         }
+    }
+
+    /// The customer is lost at `at` unless already lost earlier: returns the place at which
+    /// it is lost now, for the account loop's earliest mark (`first_lost`).
+    #[inline(always)]
+    fn lose_at(&mut self, at: u64) -> u64 {
+        self.lost_after = self.lost_after.min(at);
+        self.lost_after
     }
 }
 
