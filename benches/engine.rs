@@ -42,7 +42,10 @@ fn thread_counts() -> Vec<usize> {
 fn throughput(c: &mut Criterion) {
     let sc = load(BENCH, None);
     let (model, seed) = (&sc.model, sc.settings.seed);
-    let trials = 8u64;
+    // Trials per thread per iteration: several of the engine's chunks
+    // (`engine::CHUNK_TRIALS`) each, so that rayon balances them between the threads as in a
+    // run, instead of each thread's one chunk waiting for the slowest.
+    let trials = 4 * engine::CHUNK_TRIALS as u64;
     let work =
         model.accounts.len() as u64 * u64::from(model.months) * model.designs.len() as u64 * trials;
     let mut group = c.benchmark_group("engine");
