@@ -84,8 +84,11 @@ pub fn draw_correlated(
 ) -> Vec<f64> {
     let k = inputs.len();
     let mut u = uniforms(k, seed, trials.clone(), sampling, block);
-    let target = matrix(k, correlations);
-    if let Some(l) = target.as_ref().and_then(|c| cholesky(c, k)) {
+    // The scores' correlations that give the requested rank correlations; the requested ones
+    // themselves where those are not consistent (only near a singular request).
+    let factor =
+        |score: fn(f64) -> f64| matrix(k, correlations, score).and_then(|c| cholesky(&c, k));
+    if let Some(l) = factor(normal_score_correlation).or_else(|| factor(|rank| rank)) {
         let size = match sampling {
             Sampling::Random => CORRELATION_BLOCK,
             Sampling::Lhs => block.max(1),
@@ -159,9 +162,21 @@ fn uniforms(
     out
 }
 
-/// The k × k target correlation matrix (row-major), or `None` when every requested
-/// correlation is 0 (nothing to impose).
-fn matrix(k: usize, correlations: &[Correlation]) -> Option<Vec<f64>> {
+/// The correlation of two normal variables whose rank (Spearman) correlation is `rank`:
+/// 2·sin(π·rank/6) (Pearson 1907; Kruskal 1958, *Ordinal measures of association*). Iman–Conover
+/// imposes Pearson correlations on normal scores, whose ranks then have this function's inverse,
+/// (6/π)·asin(r/2): a request of 0.6 imposed as is would give 0.58. ±1 and 0 map to themselves.
+fn normal_score_correlation(rank: f64) -> f64 {
+    if rank.abs() == 1.0 {
+        rank
+    } else {
+        2.0 * (std::f64::consts::PI * rank / 6.0).sin()
+    }
+}
+
+/// The k × k correlation matrix (row-major) with each requested rank correlation mapped by
+/// `score`, or `None` when every requested correlation is 0 (nothing to impose).
+fn matrix(k: usize, correlations: &[Correlation], score: fn(f64) -> f64) -> Option<Vec<f64>> {
     if correlations.iter().all(|c| c.rank == 0.0) {
         return None;
     }
@@ -170,8 +185,8 @@ fn matrix(k: usize, correlations: &[Correlation]) -> Option<Vec<f64>> {
         c[i * k + i] = 1.0;
     }
     for x in correlations {
-        c[x.a * k + x.b] = x.rank;
-        c[x.b * k + x.a] = x.rank;
+        c[x.a * k + x.b] = score(x.rank);
+        c[x.b * k + x.a] = score(x.rank);
     }
     Some(c)
 }
@@ -215,7 +230,7 @@ fn cholesky(c: &[f64], k: usize) -> Option<Vec<f64>> {
 /// Checks that the requested correlations between `k` inputs form a positive semi-definite
 /// matrix (a set of correlations that some joint distribution can have).
 pub fn check_correlations(k: usize, correlations: &[Correlation]) -> bool {
-    matrix(k, correlations).is_none_or(|c| cholesky(&c, k).is_some())
+    matrix(k, correlations, |rank| rank).is_none_or(|c| cholesky(&c, k).is_some())
 }
 
 /// Iman & Conover (1982): rearranges each column of the block's uniforms `u` (n × k) so that
@@ -309,27 +324,22 @@ mod tests {
         xs.iter().skip(j).step_by(k).copied().collect()
     }
 
-    #[test]
-    fn realised_rank_correlation_matches_the_request() {
+    /// Three inputs of different shapes, the first two asked for a rank correlation of 0.6 and
+    /// the last two −0.3.
+    fn three_correlated() -> ([Uncertain; 3], [Correlation; 2]) {
         let a = input(DistSpec::Uniform { min: 0.0, max: 1.0 });
         let b = input(DistSpec::LogNormal {
             median: 1.0,
             sigma: 0.5,
         });
         let c = input(DistSpec::Normal { mean: 0.0, sd: 1.0 });
-        let inputs = [a, b, c];
-        let corr = [
-            Correlation {
-                a: 0,
-                b: 1,
-                rank: 0.6,
-            },
-            Correlation {
-                a: 1,
-                b: 2,
-                rank: -0.3,
-            },
-        ];
+        let corr = |a, b, rank| Correlation { a, b, rank };
+        ([a, b, c], [corr(0, 1, 0.6), corr(1, 2, -0.3)])
+    }
+
+    #[test]
+    fn realised_rank_correlation_matches_the_request() {
+        let (inputs, corr) = three_correlated();
         for sampling in [Sampling::Random, Sampling::Lhs] {
             let n = 4000;
             let xs = draw_correlated(&inputs, &corr, 11, 0..n, sampling, 1000);
@@ -346,6 +356,33 @@ mod tests {
                 y.sort_by(f64::total_cmp);
                 assert_eq!(x, y);
             }
+        }
+    }
+
+    /// The rank correlation asked for is the one the draws have, not the normal scores' one:
+    /// imposing 0.6 on the scores as is gives ranks correlated (6/π)·asin(0.3) = 0.582 on
+    /// average (0.580 measured here), and −0.3 gives −0.287; the 40 blocks' averages have a
+    /// standard error of about 0.0015 (block-to-block standard deviations 0.007 to 0.010).
+    #[test]
+    fn blocks_have_the_requested_rank_correlation_on_average() {
+        let (inputs, corr) = three_correlated();
+        let blocks = 40;
+        let n = blocks * CORRELATION_BLOCK;
+        let xs = draw_correlated(&inputs, &corr, 5, 0..n, Sampling::Random, 1000);
+        let per_block = |i: usize, j: usize| -> Vec<f64> {
+            xs.chunks(3 * CORRELATION_BLOCK as usize)
+                .map(|block| {
+                    correlation(&ranks(&column(block, 3, i)), &ranks(&column(block, 3, j)))
+                })
+                .collect()
+        };
+        for ((i, j), want) in [((0, 1), 0.6), ((1, 2), -0.3), ((0, 2), 0.0)] {
+            let r = per_block(i, j);
+            let mean = r.iter().sum::<f64>() / r.len() as f64;
+            assert!(
+                (mean - want).abs() < 0.005,
+                "({i}, {j}): {mean} against {want}"
+            );
         }
     }
 

@@ -1283,7 +1283,7 @@ pub static KEYS: &[Key] = &[
     Key {
         table: "correlations[]",
         name: "rank",
-        meaning: "Their rank (Spearman) correlation across trials",
+        meaning: "Their rank (Spearman) correlation across trials: the draws' own, on average over each block of trials (imposed on normal scores as 2·sin(π·rank/6), docs/MODEL.md §11)",
         unit: "–",
         kind: Real(Bound::Between(-1.0, 1.0), Required),
         range: "",
