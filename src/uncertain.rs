@@ -386,6 +386,26 @@ mod tests {
         }
     }
 
+    /// 0.5, 0.5 and −0.5 between three inputs hold together only just (their matrix is
+    /// singular), and mapped for the normal scores (0.518, 0.518, −0.518) they do not: the
+    /// requested values are then imposed on the scores as they are, not dropped.
+    #[test]
+    fn a_request_that_holds_only_unmapped_is_imposed_as_it_is() {
+        let (inputs, _) = three_correlated();
+        let corr = |a, b, rank| Correlation { a, b, rank };
+        let edge = [corr(0, 1, 0.5), corr(1, 2, 0.5), corr(0, 2, -0.5)];
+        assert!(check_correlations(3, &edge));
+        assert!(
+            matrix(3, &edge, normal_score_correlation)
+                .and_then(|c| cholesky(&c, 3))
+                .is_none()
+        );
+        let xs = draw_correlated(&inputs, &edge, 3, 0..4000, Sampling::Random, 1000);
+        let r = |i, j| correlation(&ranks(&column(&xs, 3, i)), &ranks(&column(&xs, 3, j)));
+        // Imposed as is: about (6/π)·asin(±0.25) = ±0.48 each; dropped, about 0.
+        assert!(r(0, 1) > 0.4 && r(1, 2) > 0.4 && r(0, 2) < -0.4);
+    }
+
     #[test]
     fn correlated_draws_do_not_depend_on_the_split_and_zero_changes_nothing() {
         let u = input(DistSpec::Uniform { min: 0.0, max: 1.0 });
