@@ -3,6 +3,8 @@
 //! only results and their own modules; only `export` knows output formats; metric keys are
 //! written once, in the metric table, and each is defined in docs/MODEL.md §6.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -208,13 +210,8 @@ fn model_md_defines_every_metric_of_a_row() {
         .filter_map(|l| l.split('`').next())
         .map(str::to_string)
         .collect();
-    let sc = covsim::scenario::Scenario::load(
-        covsim::scenario::BUILTIN,
-        "leverage.toml",
-        &mut |p: &str| Err(format!("no file {p}")),
-    )
-    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
-    let model = &sc.model;
+    let loaded = common::model(covsim::scenario::BUILTIN);
+    let model = &loaded.model;
     let generic = |key: &str| -> String {
         let parts: Vec<&str> = key.split('.').collect();
         match parts[..] {
@@ -249,15 +246,10 @@ fn model_md_defines_every_figure_of_a_design_in_summary_json() {
     // in summary.json besides its metrics, its tiers' and its roles'; an independent check
     // found them defined nowhere. The transition scenario has them all (steps included).
     let section = model_md_after("**A design's chance-free figures**");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/transition.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let sc = covsim::scenario::Scenario::load(&text, "transition.toml", &mut |p: &str| {
-        Err(format!("no file {p}"))
-    })
-    .unwrap_or_else(|d| panic!("{}", covsim::diag::render_all(&d)));
-    let model = &sc.model;
-    let m = covsim::engine::simulate(model, 1, 0..4, &covsim::engine::NoProgress);
-    let results = covsim::results::Results::from_trials(model, 1, &m);
+    let text = std::fs::read_to_string(common::scenarios().join("transition.toml")).unwrap();
+    let mut loaded = common::model(&text);
+    loaded.trials = 4;
+    let (_, results) = common::simulate(&loaded);
     let json = serde_json::to_value(&results).unwrap();
     let mut keys = std::collections::BTreeSet::new();
     for design in json["designs"].as_array().unwrap() {
