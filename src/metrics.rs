@@ -341,7 +341,9 @@ pub mod monthly {
     pub const FAILED_HANDOFFS: usize = 4;
     pub const PRODUCTIVE_HEADS: usize = 5;
     pub const CUSTOMERS: usize = 6;
-    pub const COUNT: usize = 7;
+    pub const OPPORTUNITIES: usize = 7;
+    pub const WINS: usize = 8;
+    pub const COUNT: usize = 9;
     /// Key and meaning of each, in this order.
     pub const KEYS: [(&str, &str); COUNT] = [
         ("revenue", "Revenue booked in the month"),
@@ -363,6 +365,11 @@ pub mod monthly {
             "customers",
             "Accounts still customers at the end of the month",
         ),
+        (
+            "opportunities",
+            "Opportunities that arose in the month (seen by the design)",
+        ),
+        ("wins", "Won deals booked in the month"),
     ];
 }
 

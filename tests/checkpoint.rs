@@ -141,7 +141,7 @@ fn run_wide(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
 }
 
 /// The built-in example with 120 months and 63 accounts: rows wide enough for batches of
-/// 12,440 trials, trials cheap enough for several batches in seconds.
+/// 9,816 trials, trials cheap enough for several batches in seconds.
 fn wide(dir: &Path) {
     let text = include_str!("../scenarios/leverage.toml")
         .replacen("months = 12 ", "months = 120 ", 1)
@@ -170,8 +170,8 @@ fn a_killed_run_resumes_from_its_checkpoint_to_the_same_files() {
         &std::fs::read(d.join("straight/summary.json")).expect("summary.json"),
     )
     .expect("json");
-    // Several batches: percentiles from every 4th trial (40,000 ÷ 4 ≤ 12,440 < 40,000 ÷ 2).
-    assert_eq!(straight["percentiles_from"]["every"], 4);
+    // Several batches: percentiles from every 8th trial (40,000 ÷ 8 ≤ 9,816 < 40,000 ÷ 4).
+    assert_eq!(straight["percentiles_from"]["every"], 8);
 
     // Saved after every batch; killed as soon as the first checkpoint is there.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_covsim"))
@@ -198,7 +198,7 @@ fn a_killed_run_resumes_from_its_checkpoint_to_the_same_files() {
     assert!(!d.join("resumed").exists(), "a killed run wrote no outputs");
     let (h, _) = checkpoint::read_header(&std::fs::read(&ckpt).expect("read")[..]).expect("ok");
     assert!(
-        h.done > 0 && h.done < 40_000 && h.done % 12_440 == 0,
+        h.done > 0 && h.done < 40_000 && h.done % 9_816 == 0,
         "{h:?}"
     );
 
@@ -243,7 +243,7 @@ fn a_checkpoint_of_another_run_or_a_damaged_one_is_refused_and_nothing_is_writte
         .collect();
     assert_eq!(
         said,
-        [12_440, 24_880, 37_320].map(|n| format!(
+        [9_816, 19_632, 29_448, 39_264].map(|n| format!(
             "saved checkpoint run.ckpt: {} of 40,000 trials",
             covsim::format::group_thousands(n)
         ))
@@ -258,7 +258,7 @@ fn a_checkpoint_of_another_run_or_a_damaged_one_is_refused_and_nothing_is_writte
     .expect("loads");
     sc.settings.trials = 40_000;
     let batch = covsim::summary::batch_trials(&sc.model);
-    assert_eq!(batch, 12_440);
+    assert_eq!(batch, 9_816);
     let mut bytes = None;
     driver::run_resumable(&sc, batch, None, &NoProgress, &mut |s| {
         let mut h = header(&sc, s.trials(), s.kept_every());

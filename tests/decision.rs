@@ -330,3 +330,168 @@ fn sweep_and_sensitivity_commands_write_their_files_and_refuse_bad_paths() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("give its bounds"), "{}", stderr(&o));
 }
+
+#[test]
+fn sweep_values_in_any_order_and_inputs_named_by_name_mean_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "s.toml", &simple(TWO, ""));
+    let f = file.to_str().unwrap();
+    let sweep = |values: &str, out: &str| {
+        let o = run_in(
+            dir.path(),
+            &[
+                "sweep",
+                f,
+                "--param",
+                "channels.inside.cost_per_head_per_year",
+                "--values",
+                values,
+                "--trials",
+                "100",
+                "--no-charts",
+                "--out",
+                out,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(dir.path().join(out).join("sweep.json")).unwrap()
+    };
+    // Break-evens are between neighbouring values: shuffled and repeated values give the
+    // sweep of the sorted ones (in the order given, 90k → 10k → 50k would cross twice).
+    assert_eq!(
+        sweep("90000,10000,50000,30000,30000", "shuffled"),
+        sweep("10000,30000,50000,90000", "sorted")
+    );
+    // An inclusive range ends at its `to` exactly, even where from + (to − from)·6/6 rounds
+    // past it (0.0003 + 0.9997 is 1.0000000000000002, out of a share's range).
+    let o = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            f,
+            "--param",
+            "handoffs.default_failure",
+            "--range",
+            "0.0003:1:7",
+            "--trials",
+            "20",
+            "--no-charts",
+            "--out",
+            "range",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("range/sweep.json")).unwrap())
+            .unwrap();
+    let last = json["points"].as_array().unwrap().last().unwrap()["value"].clone();
+    assert_eq!(last.as_f64(), Some(1.0), "{last}");
+
+    // An uncertain input is swung by its positional path or by its name alike.
+    let uncertain = simple(TWO, "").replace(
+        "cost_per_head_per_year = 50000",
+        "cost_per_head_per_year = { dist = \"triangular\", min = 40000, mode = 50000, max = 70000 }",
+    );
+    let file = write(dir.path(), "u.toml", &uncertain);
+    let u = file.to_str().unwrap();
+    let tornado = |path: &str, out: &str| {
+        let o = run_in(
+            dir.path(),
+            &[
+                "sensitivity",
+                u,
+                "--inputs",
+                path,
+                "--trials",
+                "50",
+                "--no-charts",
+                "--out",
+                out,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(dir.path().join(out).join("tornado.csv")).unwrap()
+    };
+    // From P10 to P90, and between given bounds (a name once held the input at its median
+    // under its positional path, so that the swing moved nothing).
+    for bounds in ["", "=45000:60000"] {
+        let by_position = tornado(
+            &format!("channels[1].cost_per_head_per_year{bounds}"),
+            "pos",
+        );
+        let by_name = tornado(
+            &format!("channels.inside.cost_per_head_per_year{bounds}"),
+            "name",
+        );
+        assert_eq!(by_position, by_name);
+        let row: Vec<f64> = by_name
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .skip(2)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        // rank,input,low,high,at_low,at_high,swing: two heads of b cost 2·(high − low) more.
+        assert!(
+            (row[2] - row[3] - 2.0 * (row[1] - row[0])).abs() < 1e-6 * row[4],
+            "{row:?}"
+        );
+    }
+}
+
+#[test]
+fn a_per_tier_key_takes_one_distribution_for_every_tier() {
+    // `conversion = { dist = … }` is one uncertain input at `stages[1].conversion`, the same
+    // draws as writing it as the default of a table by tier.
+    let pert = r#"{ dist = "pert", min = 0.4, mode = 0.5, max = 0.7 }"#;
+    let bare = simple(TWO, "").replace("conversion = 0.5", &format!("conversion = {pert}"));
+    let by_tier = simple(TWO, "").replace(
+        "conversion = 0.5",
+        &format!("conversion = {{ default = {pert} }}"),
+    );
+    let (a, b) = (scenario(&bare, 200), scenario(&by_tier, 200));
+    assert_eq!(a.uncertain.len(), 1);
+    assert_eq!(a.uncertain[0].path, "stages[1].conversion");
+    let results = |sc: &Scenario| {
+        let run = study::simulate(sc, &HashMap::new(), 0..200, 200, &NoProgress).unwrap();
+        Results::from_run(&sc.model, &sc.settings, &run)
+    };
+    assert_eq!(results(&a).designs, results(&b).designs);
+}
+
+#[test]
+fn an_absent_section_reads_as_its_defaults_and_its_keys_can_be_swept() {
+    // An absent optional section is read as an empty one: the same model, and its keys are
+    // there to sweep or to swing (`handoffs.default_failure` with no `[handoffs]`).
+    let absent = scenario(&simple(TWO, ""), 10);
+    let empty = scenario(
+        &simple(
+            TWO,
+            "[response]\n[handoffs]\n[conflict]\n[transition]\n[behaviour]\n",
+        ),
+        10,
+    );
+    // The model as read, less the hash of the scenario's text.
+    let read = |m: &covsim::model::Model| {
+        let text = format!("{m:?}");
+        text[..text.find("hash:").unwrap()].to_string()
+    };
+    assert!(
+        read(&absent.model) == read(&empty.model),
+        "different models"
+    );
+    for path in [
+        "handoffs.default_failure",
+        "conflict.discount",
+        "transition.settling_half_life_months",
+        "behaviour.coasting",
+        "response.shape",
+    ] {
+        assert!(absent.check_path(path).is_ok(), "{path}");
+        let moved = absent
+            .with(&HashMap::from([(path.to_string(), 0.25)]))
+            .unwrap_or_else(|d| panic!("{path}: {}", covsim::diag::render_all(&d)));
+        assert!(read(&moved) != read(&absent.model), "{path} moved nothing");
+    }
+}

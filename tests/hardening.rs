@@ -447,14 +447,14 @@ fn refused_before_simulating(args: &[String], needles: &[&str]) {
 #[test]
 fn a_run_too_large_for_memory_is_refused_before_simulating() {
     // A precision sweep runs its points in step, each holding its kept rows and its batch
-    // being filled: 400 points of the example, each up to 2 batches of 78,208 trials and a
-    // precision batch of 1,000, hold the rows of 62,966,400 trials (about 214 GiB) at once
+    // being filled: 400 points of the example, each up to 2 batches of 66,968 trials and a
+    // precision batch of 1,000, hold the rows of 53,974,400 trials (about 201 GiB) at once
     // (a run, a sweep, a tornado and their shards hold one batch of one point at a time).
     let precision = ["--precision", "0.00001", "--max-trials", "100000000"];
     refused_before_simulating(
         &sweep_of(400, 1_000, &precision),
         &[
-            "this run holds the rows of 62,966,400 trials at once",
+            "this run holds the rows of 53,974,400 trials at once",
             "bytes per trial",
             "trials fit on this machine now",
         ],

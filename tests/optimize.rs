@@ -786,3 +786,19 @@ fn a_confidence_or_budget_of_the_wrong_type_says_what_each_allows() {
     assert!(e.contains("expected a number, found a string"), "{e}");
     assert!(e.contains("2 problems found"), "{e}");
 }
+
+#[test]
+fn a_level_written_twice_is_one_level() {
+    // Two identical candidates would split the selection between them: a repeated level is
+    // kept once, where it is first written (categorical) or in its sorted place (ordered).
+    let sc = load(&sizing(7));
+    let credit = space::parse_variable(&sc, 1, "credit=single|double|single").unwrap();
+    assert_eq!(credit.levels.len(), 2);
+    assert_eq!(credit.label(&sc.model, 0), "single");
+    let clarity = space::parse_variable(&sc, 1, "clarity=0.5|0.2|0.5|0.7").unwrap();
+    let values: Vec<String> = (0..clarity.levels.len())
+        .map(|i| clarity.label(&sc.model, i))
+        .collect();
+    assert_eq!(values, ["0.2", "0.5", "0.7"]);
+    assert!(space::parse_variable(&sc, 1, "credit=double|double").is_err());
+}

@@ -282,7 +282,8 @@ fn with_every_mechanism_off_results_equal_the_steady_state_and_months_add_up() {
     let (mb, rb) = simulate(&b);
     assert_eq!(ma, mb, "the same trial matrix, month by month");
     assert_eq!(ra.designs, rb.designs);
-    // Conservation: the months add up to the horizon's totals in every trial.
+    // Conservation: the months add up to the horizon's totals in every trial (the counts
+    // exactly, being whole numbers).
     let layout = Layout::of(&a);
     let g = covsim::metrics::g::CONTRIBUTION;
     for t in 0..ma.trials as usize {
@@ -296,6 +297,15 @@ fn with_every_mechanism_off_results_equal_the_steady_state_and_months_add_up() {
                     row[covsim::metrics::g::COST_OF_SALES],
                 ),
                 (monthly::CONFLICTS, row[covsim::metrics::g::CONFLICTS]),
+                (
+                    monthly::FAILED_HANDOFFS,
+                    row[covsim::metrics::g::FAILED_HANDOFFS],
+                ),
+                (
+                    monthly::OPPORTUNITIES,
+                    row[covsim::metrics::g::OPPORTUNITIES],
+                ),
+                (monthly::WINS, row[covsim::metrics::g::WINS]),
             ] {
                 let sum: f64 = (0..layout.months).map(|m| row[layout.month(m, k)]).sum();
                 assert!(

@@ -2,10 +2,9 @@
 //! after it with the calibrated baseline design, and set the predicted opportunities, wins and
 //! revenue per month (90% bands) against what the export shows.
 //!
-//! Monthly opportunities and wins are not monthly metrics of the engine; they are read as the
-//! differences of the horizon totals of runs with horizons 1, 2, … K months. The runs share the
-//! seed, so trial *t* of each sees the same draws month by month (common random numbers,
-//! docs/MODEL.md §8) and the difference is exactly month k's count in that trial.
+//! One run over the K months after the date gives each trial's opportunities, wins and revenue
+//! month by month (the engine's monthly metrics), so a month's band is the spread of that
+//! month's own count across trials.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -17,13 +16,10 @@ use super::{Calibration, Options, calibrate, edit_text, load_calibrated};
 use crate::diag::Diagnostic;
 use crate::engine::NoProgress;
 use crate::export::calibrate::{num, thousands};
-use crate::metrics::{Layout, Metric, g, monthly};
+use crate::metrics::{Layout, Metric, monthly};
 use crate::scenario::Scenario;
 use crate::scenario::edit::SetKey;
 use crate::stats::percentile_sorted;
-
-/// Per trial, the horizon totals of opportunities and wins of one run.
-type Totals = (Vec<f64>, Vec<f64>);
 
 /// One series (opportunities, wins or revenue) month by month.
 #[derive(Debug, Clone, Serialize)]
@@ -79,63 +75,44 @@ pub fn run(
     }
     let k_months = (last - first + 1) as usize;
     let design = calibration.fit.design.clone();
-    let mut totals: Vec<Totals> = Vec::new();
-    let mut revenue: Vec<Vec<f64>> = Vec::new();
-    for k in 1..=k_months {
-        let text = edit_text(
-            &calibration.toml,
-            name,
-            &[
-                SetKey {
-                    path: "simulation.months".into(),
-                    value: k.to_string(),
-                    comment: "back-test horizon".into(),
-                },
-                SetKey {
-                    path: "simulation.trials".into(),
-                    value: trials.to_string(),
-                    comment: String::new(),
-                },
-                SetKey {
-                    path: "simulation.seed".into(),
-                    value: opts.seed.to_string(),
-                    comment: String::new(),
-                },
-            ],
-        )?;
-        let sc_k = load_calibrated(&text, name, &calibration.accounts_csv)?;
-        let d = super::design_index(&sc_k.model, Some(&design), name)?;
-        let run = crate::study::simulate(&sc_k, &HashMap::new(), 0..trials, trials, &NoProgress)?;
-        let layout = Layout::of(&sc_k.model);
-        let rows = (0..trials as usize).map(|t| run.matrix.row(t, d));
-        let (mut o, mut w) = (Vec::new(), Vec::new());
-        for row in rows {
-            o.push(row[g::OPPORTUNITIES]);
-            w.push(row[g::WINS]);
-        }
-        if k == k_months {
-            revenue = (0..k_months)
-                .map(|m| {
-                    (0..trials as usize)
-                        .map(|t| run.matrix.row(t, d)[layout.month(m, monthly::REVENUE)])
-                        .collect()
-                })
-                .collect();
-        }
-        totals.push((o, w));
-    }
-    let per_month = |pick: &dyn Fn(&Totals) -> &Vec<f64>| -> Vec<Vec<f64>> {
+    let text = edit_text(
+        &calibration.toml,
+        name,
+        &[
+            SetKey {
+                path: "simulation.months".into(),
+                value: k_months.to_string(),
+                comment: "back-test horizon".into(),
+            },
+            SetKey {
+                path: "simulation.trials".into(),
+                value: trials.to_string(),
+                comment: String::new(),
+            },
+            SetKey {
+                path: "simulation.seed".into(),
+                value: opts.seed.to_string(),
+                comment: String::new(),
+            },
+        ],
+    )?;
+    let sc_k = load_calibrated(&text, name, &calibration.accounts_csv)?;
+    let d = super::design_index(&sc_k.model, Some(&design), name)?;
+    let run = crate::study::simulate(&sc_k, &HashMap::new(), 0..trials, trials, &NoProgress)?;
+    let layout = Layout::of(&sc_k.model);
+    // Month m of each trial, from the one run's monthly values.
+    let per_month = |which: usize| -> Vec<Vec<f64>> {
         (0..k_months)
             .map(|m| {
-                let now = pick(&totals[m]);
                 (0..trials as usize)
-                    .map(|t| now[t] - if m == 0 { 0.0 } else { pick(&totals[m - 1])[t] })
+                    .map(|t| run.matrix.row(t, d)[layout.month(m, which)])
                     .collect()
             })
             .collect()
     };
-    let opps = per_month(&|x| &x.0);
-    let wins = per_month(&|x| &x.1);
+    let opps = per_month(monthly::OPPORTUNITIES);
+    let wins = per_month(monthly::WINS);
+    let revenue = per_month(monthly::REVENUE);
 
     // Actuals.
     let accounts: std::collections::HashSet<&str> = calibration

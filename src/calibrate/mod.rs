@@ -144,7 +144,8 @@ pub struct TierFit {
     pub win_multiplier: f64,
     pub opportunities_per_year: f64,
     pub inbound_per_year: f64,
-    /// Close-stage product of base conversions the scenario gets.
+    /// T_t: the product of the stages' conversions up to the close that the calibrated
+    /// scenario gets (the means of its inputs), [`conversion_targets`].
     pub conversion_product: f64,
     pub handoff_delay_months: f64,
 }
@@ -314,6 +315,40 @@ impl Cluster {
     }
 }
 
+/// The baseline's win multiplier pooled over the tiers: their mean weighted by closed deals
+/// (unweighted when no deal closed).
+pub fn pooled_multiplier(fit: &Fit) -> f64 {
+    let n: f64 = fit.tiers.iter().map(|t| t.closed as f64).sum();
+    if n > 0.0 {
+        fit.tiers
+            .iter()
+            .map(|t| t.closed as f64 * t.win_multiplier)
+            .sum::<f64>()
+            / n
+    } else {
+        fit.tiers.iter().map(|t| t.win_multiplier).sum::<f64>() / fit.tiers.len() as f64
+    }
+}
+
+/// Per tier, T_t, the product of the conversions up to the close that the calibrated scenario
+/// gets (docs/MODEL.md §18): the pooled win rate ÷ the pooled multiplier, or, when the tier
+/// breakdown is kept, the tier's own win rate ÷ its multiplier; capped to [10⁻⁴, 0.9999]. With
+/// it, whether the cap bit.
+pub fn conversion_targets(fit: &Fit) -> Vec<(f64, bool)> {
+    let pooled = pooled_multiplier(fit);
+    fit.tiers
+        .iter()
+        .map(|tf| {
+            let (w, m) = match (&tf.win_rate, fit.tier_breakdown_kept) {
+                (Some(w), true) => (w.value, tf.win_multiplier),
+                _ => (fit.win_rate.value, pooled),
+            };
+            let raw = w / m.max(1e-9);
+            (raw.clamp(1e-4, 0.9999), !(1e-4..=0.9999).contains(&raw))
+        })
+        .collect()
+}
+
 /// Fits the export as of `day` against design `d` of `model`, tiers assigned with `mult`.
 #[allow(clippy::too_many_lines)]
 pub fn fit(
@@ -394,9 +429,11 @@ pub fn fit(
         let count = |s: Status| of.iter().filter(|o| o.status == s).count();
         let start = month_start(m);
         let (status, missing) = if start < w0 {
-            // Deals of this cohort that closed before the first close are not in the export.
+            // Deals of this cohort that closed before the first close are not in the export:
+            // a deal created mid-month (the 16th) is missing when it closed within
+            // `first close − 16th` days.
             let mid = start + 15;
-            let gap = (w0 - mid) as f64;
+            let gap = (first_close - mid) as f64;
             let share = cycles.iter().filter(|&&c| c < gap).count() as f64 / cycles.len() as f64;
             truncated.push(show_month(m));
             ("truncated".to_string(), share)
@@ -847,7 +884,6 @@ pub fn fit(
         ));
     }
     for t in &tests {
-        let verdict = if t.differ { "kept" } else { "pooled" };
         if t.by == "product" && t.differ {
             traps.push(format!(
                 "win rates differ by product (p = {:.2e}); the model has no products, so the pooled rate is used and the differences are only reported",
@@ -858,8 +894,6 @@ pub fn fit(
                 "win rates differ by channel (p = {:.2e}); in the baseline design a channel's effectiveness is confounded with the tiers it covers, so they are reported, not split",
                 t.p_value
             ));
-        } else if t.by == "tier" {
-            let _ = verdict;
         }
     }
 
@@ -893,7 +927,7 @@ pub fn fit(
             win_multiplier: mult[t].1,
             opportunities_per_year: tier.opportunities_per_year,
             inbound_per_year: tier.inbound_per_year,
-            conversion_product: mult[t].2,
+            conversion_product: f64::NAN, // set from the whole fit below
             handoff_delay_months: mult[t].3,
         });
     }
@@ -942,8 +976,7 @@ pub fn fit(
     if !tier_breakdown_kept {
         not_estimated.push("conversion by tier: the tiers' win rates do not differ significantly; one pooled rate is used".into());
     }
-    let _ = &mut not_estimated;
-    Ok(Fit {
+    let mut fit = Fit {
         design: design.name.clone(),
         as_of: show_day(day),
         first_close: show_day(first_close),
@@ -980,7 +1013,12 @@ pub fn fit(
         inbound_share,
         sources,
         potential_from,
-    })
+    };
+    let targets = conversion_targets(&fit);
+    for (tier, (target, _)) in fit.tiers.iter_mut().zip(targets) {
+        tier.conversion_product = target;
+    }
+    Ok(fit)
 }
 
 /// Calibrates `sc` on `export` as of `day`: fits, writes the scenario, and refits with the

@@ -47,7 +47,7 @@ pub struct OptimizeArgs {
     /// [default: `optimize.confidence`, else 0.95].
     #[arg(long)]
     confidence: Option<f64>,
-    /// Most design-trials the search and selection simulate (the reproducible limit)
+    /// Design-trials budget: every design-trial so far (search, report, selection) is compared with it before each search step and selection block, so it can be exceeded (the reproducible limit)
     /// [default: `optimize.max_trials`, else 300000].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1000..))]
     max_trials: Option<u64>,

@@ -26,7 +26,7 @@ pub struct SweepArgs {
     /// The key path to vary, as in docs/SCENARIO.md (e.g. `handoffs.default_failure`).
     #[arg(long)]
     param: String,
-    /// The values, comma-separated: `0,0.05,0.1`.
+    /// The values, comma-separated: `0,0.05,0.1` (taken in increasing order; a repeated value once).
     #[arg(
         long,
         value_delimiter = ',',
@@ -58,8 +58,15 @@ fn parse_range(s: &str) -> Result<Vec<f64>, Failure> {
     if n < 2 || !from.is_finite() || !to.is_finite() || from == to {
         return Err(bad());
     }
+    // The last point is `to` itself, not `from + (to − from)·(n−1)/(n−1)` rounded past it.
     Ok((0..n)
-        .map(|i| from + (to - from) * i as f64 / (n - 1) as f64)
+        .map(|i| {
+            if i == n - 1 {
+                to
+            } else {
+                from + (to - from) * i as f64 / (n - 1) as f64
+            }
+        })
         .collect())
 }
 
@@ -67,10 +74,14 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let sc = args.common.load()?;
     sc.check_path(&args.param)
         .map_err(|e| Failure::Usage(format!("error: {e}\n  --> --param\n")))?;
-    let values = match &args.range {
+    let mut values = match &args.range {
         Some(r) => parse_range(r)?,
         None => args.values.clone(),
     };
+    // Break-evens are found between neighbouring values, so the points run in increasing
+    // order whatever order they are given in; a repeated value is one point.
+    values.sort_by(f64::total_cmp);
+    values.dedup();
     if values.len() < 2 {
         return Err(Failure::Usage(
             "error: a sweep needs at least two values\n".into(),
@@ -192,10 +203,15 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
             Some((p, b)) => (p.trim().to_string(), Some(b)),
             None => (spec.trim().to_string(), None),
         };
-        if let Err(e) = sc.check_path(&path) {
-            problems.push(format!("error: {e}\n  --> --inputs\n"));
-            continue;
-        }
+        // Known by its positional path from here on, however it was named: an uncertain
+        // input is held at its median under that path, and one swing must replace it.
+        let path = match sc.check_path(&path) {
+            Ok(p) => p.to_string(),
+            Err(e) => {
+                problems.push(format!("error: {e}\n  --> --inputs\n"));
+                continue;
+            }
+        };
         match bounds {
             Some(b) => {
                 let parsed = b

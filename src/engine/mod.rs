@@ -800,7 +800,8 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     // Per design, what the common path of a seen opportunity adds up (see [`Hot`]).
     // Opportunities per (tier, design), `t * designs + d`: counts, written to the rows at the
     // end of the trial (an integer add per seen opportunity; the same whole numbers).
-    let mut tier_opps = vec![0u64; n_tiers * model.designs.len()];
+    // Seen opportunities by (tier, month, design): the tier counts and the monthly ones.
+    let mut tier_opps = vec![0u64; n_tiers * n_months * model.designs.len()];
     // What the seen opportunities did off the common path, by plan and intruder: booked into
     // the rows at the end of the trial ([`settle`]).
     let mut tally = vec![Tally::default(); prep.slots * prep.plans.len()];
@@ -878,7 +879,6 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         let arrivals = stream.from(rng::draw::PLACES);
         let places = places_of(n, |j| arrivals.at(j), &mut small, &mut more);
         let (mut month, mut k) = (u32::MAX, 0u32);
-        let opps_t = &mut tier_opps[t * designs..][..designs];
         for &place in places {
             let m = ((u128::from(place) * u128::from(months)) >> 64) as u32;
             if m == month {
@@ -891,6 +891,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             let ev = rng::EventStream::seeded(place);
             let tm = t * n_months + m as usize;
             let c = &prep.across[tm];
+            let opps_t = &mut tier_opps[tm * designs..][..designs];
             if bits53(ev.at(0)) >= c.see_any {
                 continue; // no design sees it
             }
@@ -970,11 +971,17 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         // added in the same order, as adding to the row directly.
         row[g::PIPELINE] += h.pipeline;
         row[g::NOT_WON] += h.not_won;
+        // Whole numbers below 2⁵³: exact in any order.
         let mut all = 0.0;
         for tier in 0..n_tiers {
-            let n = tier_opps[tier * designs + d] as f64; // exact below 2⁵³
-            row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += n;
-            all += n; // whole numbers: exact in any order
+            let mut in_tier = 0.0;
+            for m in 0..n_months {
+                let n = tier_opps[(tier * n_months + m) * designs + d] as f64;
+                ctx.month(row, m)[monthly::OPPORTUNITIES] += n;
+                in_tier += n;
+            }
+            row[layout.tier(tier, metrics::TIER_OPPORTUNITIES)] += in_tier;
+            all += in_tier;
         }
         row[g::OPPORTUNITIES] += all;
     }
@@ -1458,6 +1465,7 @@ fn book(
     let cost = partner + pay;
     let booked = ctx.month(row, book_month as usize);
     booked[monthly::REVENUE] += revenue;
+    booked[monthly::WINS] += wins;
     booked[monthly::COST_OF_SALES] += cost;
     booked[monthly::CONTRIBUTION] += revenue - value * (1.0 - gm) - cost;
     revenue

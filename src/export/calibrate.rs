@@ -157,31 +157,16 @@ pub fn scenario_text(
     // the stages in the proportions of −ln conversion the scenario gives.
     let close = model.close_stage;
     let tiers = model.tiers.len();
-    let mut target = vec![0.0; tiers];
-    let mut clamped = Vec::new();
-    let pooled_m = {
-        let n: f64 = fit.tiers.iter().map(|t| t.closed as f64).sum();
-        if n > 0.0 {
-            fit.tiers
-                .iter()
-                .map(|t| t.closed as f64 * t.win_multiplier)
-                .sum::<f64>()
-                / n
-        } else {
-            fit.tiers.iter().map(|t| t.win_multiplier).sum::<f64>() / tiers as f64
-        }
-    };
-    for (t, tf) in fit.tiers.iter().enumerate() {
-        let (w, m) = match (&tf.win_rate, fit.tier_breakdown_kept) {
-            (Some(w), true) => (w.value, tf.win_multiplier),
-            _ => (fit.win_rate.value, pooled_m),
-        };
-        let raw = w / m.max(1e-9);
-        if !(1e-4..=0.9999).contains(&raw) {
-            clamped.push(tf.name.clone());
-        }
-        target[t] = raw.clamp(1e-4, 0.9999);
-    }
+    let pooled_m = crate::calibrate::pooled_multiplier(fit);
+    let targets = crate::calibrate::conversion_targets(fit);
+    let target: Vec<f64> = targets.iter().map(|t| t.0).collect();
+    let clamped: Vec<String> = fit
+        .tiers
+        .iter()
+        .zip(&targets)
+        .filter(|(_, t)| t.1)
+        .map(|(tf, _)| tf.name.clone())
+        .collect();
     let mut conv = vec![vec![0.0; tiers]; close + 1];
     // With a history, the stages' shares of −ln of the product are the observed ones (hand-off
     // failures into a stage divided out); without one, the scenario's.

@@ -66,7 +66,9 @@ pub struct Options {
     pub confidence: f64,
     /// Trials of the reported figures (`0..report_trials`, as `covsim run`).
     pub report_trials: u64,
-    /// Most design-trials the search and the selection may simulate together.
+    /// Design-trials budget: every design-trial simulated so far (search, report, selection) is
+    /// compared with it before each pattern-search step, halving round and selection block
+    /// (docs/MODEL.md §17).
     pub max_design_trials: u64,
 }
 

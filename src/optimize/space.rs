@@ -285,7 +285,15 @@ pub fn parse_variable(sc: &Scenario, from: usize, text: &str) -> Result<Variable
             _ => std::cmp::Ordering::Equal,
         });
     }
-    levels.dedup();
+    // A level written twice is one level (the first place it is written, for a categorical
+    // variable): two identical candidates would only split the selection between them.
+    let mut once = Vec::with_capacity(levels.len());
+    for l in levels {
+        if !once.contains(&l) {
+            once.push(l);
+        }
+    }
+    let levels = once;
     if levels.len() < 2 {
         return Err(format!(
             "`{key}` takes a single value; a decision variable needs at least two\n   = allowed: `lo..hi` or values separated by `|`"

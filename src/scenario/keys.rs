@@ -251,7 +251,7 @@ pub static KEYS: &[Key] = &[
     Key {
         table: "simulation",
         name: "trials",
-        meaning: "Monte Carlo trials (`--trials` overrides). A run, a sweep, a tornado and a `--precision` run hold one batch of trials at a time and at most a batch of kept trials (a sweep or a tornado one point's at a time; a `--precision` sweep or tornado one per point): about 0.55 GiB for a run, a sweep or a tornado whatever the number of trials and points (their shards and their merge too); a trial's rows are about designs × (metrics + 7 × months) × 8 bytes (3.4 KB for the example at 12 months), and a run whose batches would not fit is refused before simulating, saying how many trials would (docs/PERFORMANCE.md)",
+        meaning: "Monte Carlo trials (`--trials` overrides). A run, a sweep, a tornado and a `--precision` run hold one batch of trials at a time and at most a batch of kept trials (a sweep or a tornado one point's at a time; a `--precision` sweep or tornado one per point): at most about 0.7 GiB for a run, a sweep or a tornado of the built-in example whatever the number of trials and points (667 MiB at two batches, the most kept trials) (their shards and their merge too); a trial's rows are about designs × (metrics + 9 × months) × 8 bytes (4.0 KB for the example at 12 months), and a run whose batches would not fit is refused before simulating, saying how many trials would (docs/PERFORMANCE.md)",
         unit: "count",
         kind: Whole(2, 100_000_000, Some(defaults::TRIALS)),
         range: "",
@@ -1356,7 +1356,7 @@ pub static KEYS: &[Key] = &[
     Key {
         table: "optimize",
         name: "max_trials",
-        meaning: "Design-trials the search and the selection may simulate (`--max-trials`)",
+        meaning: "Design-trials budget (`--max-trials`): every design-trial simulated so far (search, report, selection) is compared with it before each pattern-search step, halving round and selection block, so it can be exceeded (docs/MODEL.md §17)",
         unit: "design-trials",
         kind: Whole(1_000, 1_000_000_000_000, Some(300_000)),
         range: "",

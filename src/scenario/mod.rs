@@ -296,9 +296,10 @@ impl Scenario {
         self.settings.seed
     }
 
-    /// Checks that `path` names a real-valued key; the error lists the nearest ones.
-    pub fn check_path(&self, path: &str) -> Result<(), String> {
-        self.registry.check_path(path).map(|_| ())
+    /// Checks that `path` (positional or by name) names a real-valued key and gives its
+    /// positional path, the one uncertain inputs are known by; the error lists the nearest ones.
+    pub fn check_path(&self, path: &str) -> Result<&str, String> {
+        self.registry.check_path(path).map(|p| p.path.as_str())
     }
 }
 

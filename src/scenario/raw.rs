@@ -278,7 +278,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         raw.seed = seed;
     }
 
-    if let Some(mut t) = doc.table_opt(ctx, "economics") {
+    if let Some(mut t) = doc.table_or_empty(ctx, "economics") {
         raw.gross_margin = t.real(ctx, "gross_margin");
         t.finish(ctx);
     }
@@ -310,7 +310,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         shape: defaults::RESPONSE_SHAPE,
         half_saturation: defaults::RESPONSE_HALF_SATURATION,
     };
-    if let Some(t) = doc.table_opt(ctx, "response") {
+    if let Some(t) = doc.table_or_empty(ctx, "response") {
         global_response = read_response(ctx, t, None);
     }
 
@@ -340,7 +340,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         failure: defaults::HANDOFF_FAILURE,
         delay_months: defaults::HANDOFF_DELAY_MONTHS,
     };
-    if let Some(mut t) = doc.table_opt(ctx, "handoffs") {
+    if let Some(mut t) = doc.table_or_empty(ctx, "handoffs") {
         raw.handoff_default = HandOff {
             failure: t.real(ctx, "default_failure"),
             delay_months: t.real(ctx, "default_delay_months"),
@@ -374,12 +374,12 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         customer_loss_probability: 0.0,
         pairs: Vec::new(),
     };
-    if let Some(t) = doc.table_opt(ctx, "conflict") {
+    if let Some(t) = doc.table_or_empty(ctx, "conflict") {
         raw.conflict = read_conflict(ctx, t);
     }
 
     raw.settling = Settling::default();
-    if let Some(mut t) = doc.table_opt(ctx, "transition") {
+    if let Some(mut t) = doc.table_or_empty(ctx, "transition") {
         raw.settling = Settling {
             half_life_months: t.real(ctx, "settling_half_life_months"),
             conflict_multiplier: t.real(ctx, "conflict_multiplier_at_start"),
@@ -389,7 +389,7 @@ pub fn read(ctx: &mut Ctx, root: &Spanned<toml::de::DeTable<'_>>) -> RawScenario
         };
         t.finish(ctx);
     }
-    if let Some(mut t) = doc.table_opt(ctx, "behaviour") {
+    if let Some(mut t) = doc.table_or_empty(ctx, "behaviour") {
         raw.coasting = t.real(ctx, "coasting");
         raw.churn_uncovered_multiplier = t.real(ctx, "churn_uncovered_multiplier");
         raw.churn_after_failed_post_sale = t.real(ctx, "churn_after_failed_post_sale");
@@ -683,7 +683,9 @@ fn per_tier(
     default: f64,
 ) -> PerTier {
     match v.get_ref() {
-        DeValue::Table(_) => {
+        // A table with `dist` is one distribution for every tier (an uncertain input at
+        // `path`), not a table by tier.
+        DeValue::Table(t) if t.get("dist").is_none() => {
             let Some(mut t) = Table::from_value(ctx, v, path) else {
                 return PerTier::All(default);
             };

@@ -704,6 +704,19 @@ impl<'t, 'i> Table<'t, 'i> {
         Table::from_value(ctx, v, &self.path_of(key))
     }
 
+    /// An optional section read as an empty table when it is absent, so that its keys take
+    /// their defaults through the same reading (and are registered: a default can be swept
+    /// or made uncertain by its key path although the section is not written). `None` only
+    /// when the key holds something other than a table (reported).
+    pub fn table_or_empty(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<Table<'t, 'i>> {
+        static EMPTY: std::sync::LazyLock<DeTable<'static>> =
+            std::sync::LazyLock::new(DeTable::new);
+        match self.get(key) {
+            Some(v) => Table::from_value(ctx, v, &self.path_of(key)),
+            None => Some(Table::new(&EMPTY, self.span.clone(), self.path_of(key))),
+        }
+    }
+
     /// An array of tables (`[[key]]`), each wrapped with its indexed path.
     pub fn tables(&mut self, ctx: &mut Ctx, key: &'static str) -> Vec<Table<'t, 'i>> {
         let Some(v) = self.get(key) else {
