@@ -228,7 +228,19 @@ pub fn end_of_data(export: &Export) -> Day {
 
 /// Baseline multipliers of a model, per tier: (σ, win multiplier ÷ base conversions, base
 /// conversion product up to the close, hand-off delay months).
-fn multipliers(model: &Model, d: usize) -> Vec<(f64, f64, f64, f64)> {
+/// The baseline's multipliers on one tier (docs/MODEL.md §18), divided out of what the export
+/// shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Multipliers {
+    /// σ_t: the share of prospecting the design surfaces.
+    pub surfaced: f64,
+    /// m_t: the win multiplier (conversion, hand-offs and conflict against the stages' product).
+    pub win: f64,
+    /// Hand-off delay months up to the close.
+    pub delay_months: f64,
+}
+
+fn multipliers(model: &Model, d: usize) -> Vec<Multipliers> {
     let plans = plan::build(model);
     let tiers = model.tiers.len();
     (0..tiers)
@@ -252,7 +264,11 @@ fn multipliers(model: &Model, d: usize) -> Vec<(f64, f64, f64, f64)> {
                 .map(|s| s.months)
                 .sum();
             let m = if c > 0.0 { observed / c } else { 1.0 };
-            (p.response, m, c, (p.delay_months - stage_months).max(0.0))
+            Multipliers {
+                surfaced: p.response,
+                win: m,
+                delay_months: (p.delay_months - stage_months).max(0.0),
+            }
         })
         .collect()
 }
@@ -356,7 +372,7 @@ pub fn fit(
     d: usize,
     export: &Export,
     day: Day,
-    mult: &[(f64, f64, f64, f64)],
+    mult: &[Multipliers],
     opts: &Options,
 ) -> Result<Fit, Vec<Diagnostic>> {
     let file = opts.source_name.as_str();
@@ -648,11 +664,11 @@ pub fn fit(
     let share = |t: usize| {
         let tier = &model.tiers[t];
         if let Some(phi) = inbound_share {
-            return 1.0 / ((1.0 - phi) / mult[t].0.max(1e-9) + phi);
+            return 1.0 / ((1.0 - phi) / mult[t].surfaced.max(1e-9) + phi);
         }
         let f = tier.opportunities_per_year + tier.inbound_per_year;
         if f > 0.0 {
-            (tier.opportunities_per_year * mult[t].0 + tier.inbound_per_year) / f
+            (tier.opportunities_per_year * mult[t].surfaced + tier.inbound_per_year) / f
         } else {
             1.0
         }
@@ -923,12 +939,12 @@ pub fn fit(
             won: s.won as usize,
             closed: s.closed as usize,
             win_rate,
-            surfaced: mult[t].0,
-            win_multiplier: mult[t].1,
+            surfaced: mult[t].surfaced,
+            win_multiplier: mult[t].win,
             opportunities_per_year: tier.opportunities_per_year,
             inbound_per_year: tier.inbound_per_year,
             conversion_product: f64::NAN, // set from the whole fit below
-            handoff_delay_months: mult[t].3,
+            handoff_delay_months: mult[t].delay_months,
         });
     }
 
@@ -1042,9 +1058,9 @@ pub fn calibrate(
         let model = load_calibrated(&toml, scenario_name, &accounts_csv)?;
         let next = multipliers(&model.model, d);
         settled = next.iter().zip(&mult).all(|(a, b)| {
-            (a.0 - b.0).abs() < 1e-4 * b.0.max(1e-9)
-                && (a.1 - b.1).abs() < 1e-4 * b.1.max(1e-9)
-                && (a.3 - b.3).abs() < 1e-6
+            (a.surfaced - b.surfaced).abs() < 1e-4 * b.surfaced.max(1e-9)
+                && (a.win - b.win).abs() < 1e-4 * b.win.max(1e-9)
+                && (a.delay_months - b.delay_months).abs() < 1e-6
         });
         last = Some(Calibration {
             fit,
@@ -1060,7 +1076,11 @@ pub fn calibrate(
         mult = mult
             .iter()
             .zip(&next)
-            .map(|(a, b)| ((a.0 * b.0).sqrt(), (a.1 * b.1).sqrt(), b.2, b.3))
+            .map(|(a, b)| Multipliers {
+                surfaced: (a.surfaced * b.surfaced).sqrt(),
+                win: (a.win * b.win).sqrt(),
+                delay_months: b.delay_months,
+            })
             .collect();
     }
     let mut cal =

@@ -801,7 +801,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
     // Opportunities per (tier, design), `t * designs + d`: counts, written to the rows at the
     // end of the trial (an integer add per seen opportunity; the same whole numbers).
     // Seen opportunities by (tier, month, design): the tier counts and the monthly ones.
-    let mut tier_opps = vec![0u64; n_tiers * n_months * model.designs.len()];
+    let mut seen_opps = vec![0u64; n_tiers * n_months * model.designs.len()];
     // What the seen opportunities did off the common path, by plan and intruder: booked into
     // the rows at the end of the trial ([`settle`]).
     let mut tally = vec![Tally::default(); prep.slots * prep.plans.len()];
@@ -891,7 +891,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
             let ev = rng::EventStream::seeded(place);
             let tm = t * n_months + m as usize;
             let c = &prep.across[tm];
-            let opps_t = &mut tier_opps[tm * designs..][..designs];
+            let opps_t = &mut seen_opps[tm * designs..][..designs];
             if bits53(ev.at(0)) >= c.see_any {
                 continue; // no design sees it
             }
@@ -976,7 +976,7 @@ fn run_trial(prep: &Prepared, seed: u64, trial: u64, rows: &mut [f64]) {
         for tier in 0..n_tiers {
             let mut in_tier = 0.0;
             for m in 0..n_months {
-                let n = tier_opps[(tier * n_months + m) * designs + d] as f64;
+                let n = seen_opps[(tier * n_months + m) * designs + d] as f64;
                 ctx.month(row, m)[monthly::OPPORTUNITIES] += n;
                 in_tier += n;
             }
