@@ -331,19 +331,20 @@ impl Cluster {
     }
 }
 
-/// The baseline's win multiplier pooled over the tiers: their mean weighted by closed deals
-/// (unweighted when no deal closed).
-pub fn pooled_multiplier(fit: &Fit) -> f64 {
-    let n: f64 = fit.tiers.iter().map(|t| t.closed as f64).sum();
+/// A tier value averaged over the tiers, weighted by a count of each (unweighted when every
+/// count is 0): the pooled win multiplier (by closed deals), the pooled hand-off delay (by wins).
+pub fn tier_mean(fit: &Fit, weight: fn(&TierFit) -> f64, value: fn(&TierFit) -> f64) -> f64 {
+    let n: f64 = fit.tiers.iter().map(weight).sum();
     if n > 0.0 {
-        fit.tiers
-            .iter()
-            .map(|t| t.closed as f64 * t.win_multiplier)
-            .sum::<f64>()
-            / n
+        fit.tiers.iter().map(|t| weight(t) * value(t)).sum::<f64>() / n
     } else {
-        fit.tiers.iter().map(|t| t.win_multiplier).sum::<f64>() / fit.tiers.len() as f64
+        fit.tiers.iter().map(value).sum::<f64>() / fit.tiers.len() as f64
     }
+}
+
+/// The baseline's win multiplier pooled over the tiers: their mean weighted by closed deals.
+pub fn pooled_multiplier(fit: &Fit) -> f64 {
+    tier_mean(fit, |t| t.closed as f64, |t| t.win_multiplier)
 }
 
 /// Per tier, T_t, the product of the conversions up to the close that the calibrated scenario

@@ -301,20 +301,7 @@ pub fn scenario_text(
     }
 
     // Months up to the close: their sum plus the hand-off delays is the mean cycle of won deals.
-    let won: f64 = fit.tiers.iter().map(|t| t.won as f64).sum();
-    let delay = if won > 0.0 {
-        fit.tiers
-            .iter()
-            .map(|t| t.won as f64 * t.handoff_delay_months)
-            .sum::<f64>()
-            / won
-    } else {
-        fit.tiers
-            .iter()
-            .map(|t| t.handoff_delay_months)
-            .sum::<f64>()
-            / tiers as f64
-    };
+    let delay = crate::calibrate::tier_mean(fit, |t| t.won as f64, |t| t.handoff_delay_months);
     let stage_months: f64 = model.stages[..=close].iter().map(|s| s.months).sum();
     let goal = (fit.cycle_months.value - delay).clamp(0.0, 60.0);
     // With a history, each stage's months are the mean months won deals spent in it (the wait
