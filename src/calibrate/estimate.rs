@@ -149,6 +149,33 @@ pub fn resample(rng: &mut rand_xoshiro::Xoshiro256PlusPlus, n: usize, out: &mut 
 mod tests {
     use super::*;
 
+    /// docs/MODEL.md §18 states the bootstrap's index draw without naming the library's code:
+    /// a 32-bit multiply of the output's upper half, corrected once where its low half is
+    /// close to wrapping.
+    #[test]
+    fn resample_is_the_documented_multiply_and_its_one_correction() {
+        use rand::Rng;
+        let mut corrected = 0;
+        for n in [1usize, 2, 3, 7, 100, 4_999, 1 << 20, 3_000_001] {
+            let mut a = crate::rng::stream(11, n as u64);
+            let mut b = crate::rng::stream(11, n as u64);
+            let mut got = Vec::new();
+            resample(&mut a, n, &mut got);
+            for &index in &got {
+                let range = n as u64;
+                let p = (b.next_u64() >> 32) * range;
+                let (mut want, low) = (p >> 32, p & 0xFFFF_FFFF);
+                if low > (1 << 32) - range {
+                    corrected += 1;
+                    let extra = ((b.next_u64() >> 32) * range) >> 32;
+                    want += u64::from(low + extra >= 1 << 32);
+                }
+                assert_eq!(index as u64, want, "n = {n}");
+            }
+        }
+        assert!(corrected > 0, "the correction is exercised");
+    }
+
     #[test]
     fn wilson_never_reaches_zero_or_one_and_holds_the_rate() {
         let (lo, hi) = wilson(0.0, 5.0);

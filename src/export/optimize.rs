@@ -264,7 +264,7 @@ pub fn markdown(o: &Outcome) -> String {
     if let Some(k) = &o.selection.constants {
         let _ = writeln!(
             s,
-            "\nSelection: {} — k = {} finalists, n0 = {}, α = {:.4}, δ = {}, η = {:.4}, h² = {:.4}; stopped after {} observations of {} trial(s) each (at most {}).",
+            "\nSelection: {} — k = {} finalists, n0 = {}, α = {:.4}, δ = {}, η = {:.4}, h² = {:.4}; stopped after {} observations of {} trial(s) each (the procedure's bound, max ⌊h²S²/δ²⌋ + 1: {}; the first n0 are always taken).",
             o.selection.procedure,
             k.systems,
             k.n0,

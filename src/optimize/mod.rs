@@ -1016,7 +1016,7 @@ fn guarantee_text(
         );
     }
     format!(
-        "With probability at least {:.0}%, {} has {what} within {} {currency} of the {aim} among the {feasible} finalists that meet every constraint at {:.0}% confidence (Kim–Nelson fully sequential procedure on common random numbers, indifference zone δ = {}, {} observations per finalist at most). The finalists came from a search; a design the search never evaluated is not covered.",
+        "With probability at least {:.0}%, {} has {what} within {} {currency} of the {aim} among the {feasible} finalists that meet every constraint at {:.0}% confidence (Kim–Nelson fully sequential procedure on common random numbers, indifference zone δ = {}, finished after {} observations of each finalist still in). The finalists came from a search; a design the search never evaluated is not covered.",
         100.0 * o.confidence,
         entries[c].name,
         crate::export::compact(o.delta),
