@@ -94,16 +94,33 @@ fn init_writes_a_scenario_that_validates_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let o = run_in(dir.path(), &["init", "mine.toml"]);
     assert!(o.status.success());
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("mine.toml")).unwrap(),
-        GOOD
+    // The example, named after its file (its results go to outputs/mine, not over the
+    // example's), with a run line for that file; nothing else changes.
+    let text = std::fs::read_to_string(dir.path().join("mine.toml")).unwrap();
+    assert!(text.contains("\nname = \"mine\"\n"), "{text}");
+    assert!(text.contains("Run:  covsim run mine.toml\n"), "{text}");
+    assert!(
+        !text.contains("shared/") && !text.contains("built in"),
+        "{text}"
     );
+    let (changed, lines) = (
+        text.lines()
+            .zip(GOOD.lines())
+            .filter(|(a, b)| a != b)
+            .count(),
+        text.lines().count(),
+    );
+    assert_eq!((changed, lines), (3, GOOD.lines().count()));
     let o = run_in(dir.path(), &["validate", "mine.toml"]);
     assert!(
         o.status.success() && stdout(&o).contains("ok"),
         "{}",
         stderr(&o)
     );
+    let o = run_in(dir.path(), &["run", "mine.toml", "--trials", "20", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("outputs/mine/summary.json").is_file());
+    assert!(!dir.path().join("outputs/leverage").exists());
     let o = run_in(dir.path(), &["init", "mine.toml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("already exists"));

@@ -283,8 +283,8 @@ fn an_output_folder_holds_one_run_and_what_the_user_keeps() {
         ]
     );
     assert!(d.join("o/parts/mine.covpart").is_file());
-    // Beside it: only the lock.
-    assert_eq!(names(d), [".o.lock", "o"]);
+    // Beside it: nothing (the lock went with the run).
+    assert_eq!(names(d), ["o"]);
 
     // A run killed between its two renames left the old folder aside: the next run puts the
     // user's entries back.
@@ -295,7 +295,75 @@ fn an_output_folder_holds_one_run_and_what_the_user_keeps() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(d.join("o/parts/mine.covpart").is_file() && d.join("o/notes.txt").is_file());
-    assert_eq!(names(d), [".o.lock", "o"]);
+    assert_eq!(names(d), ["o"]);
+}
+
+#[test]
+fn a_run_never_removes_or_replaces_what_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A folder covsim never wrote into: the user's charts/ and per_trial.csv.
+    std::fs::create_dir_all(d.join("o/charts")).unwrap();
+    write(d, "o/charts/mine.png", "mine");
+    write(d, "o/per_trial.csv", "mine");
+    // A run that writes neither keeps both.
+    let o = run_in(
+        d,
+        &["run", "--trials", "20", "--no-charts", "--out", "o", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(d.join("o/charts/mine.png")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("o/per_trial.csv")).unwrap(),
+        "mine"
+    );
+    let before = std::fs::read(d.join("o/summary.json")).unwrap();
+    // One that would replace them stops, names them, and changes nothing.
+    let o = run_in(
+        d,
+        &[
+            "run",
+            "--trials",
+            "20",
+            "--seed",
+            "5",
+            "--per-trial",
+            "--out",
+            "o",
+            "-q",
+        ],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("holds charts, per_trial.csv, which covsim did not write there"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("o/charts/mine.png")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read(d.join("o/summary.json")).unwrap(), before);
+    assert_eq!(names(d), ["o"]);
+
+    // An output folder that is a file, or lies under one: refused before simulating, and
+    // nothing is left beside it.
+    write(d, "afile", "mine");
+    let o = run_in(d, &["run", "--trials", "100000000", "--out", "afile", "-q"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("afile exists and is not a folder"), "{err}");
+    let o = run_in(d, &["run", "--trials", "20", "--out", "afile/sub", "-q"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot create the output folder afile/sub: afile is a file, not a folder"),
+        "{err}"
+    );
+    assert_eq!(names(d), ["afile", "o"]);
 }
 
 #[test]
@@ -311,6 +379,7 @@ fn a_busy_folder_is_refused_and_ctrl_c_leaves_the_earlier_results() {
             "run",
             "--trials",
             "50000",
+            "--per-trial",
             "--out",
             "o",
             "-q",
@@ -334,8 +403,9 @@ fn a_busy_folder_is_refused_and_ctrl_c_leaves_the_earlier_results() {
     let out = long.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert_eq!(std::fs::read(d.join("o/summary.json")).unwrap(), before);
-    assert_eq!(names(d), [".o.lock", "o"]);
-    // The lock went with the process.
+    // The lock went with the process, its file too, and so did the staging folder its
+    // per_trial.csv was being written into.
+    assert_eq!(names(d), ["o"]);
     let o = run_in(d, &["run", "--trials", "20", "--out", "o", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
@@ -384,11 +454,7 @@ fn a_failed_or_killed_write_leaves_the_earlier_results_whole() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write"), "{err}");
     unchanged();
-    assert_eq!(
-        names(d),
-        [".o.lock", "o"],
-        "no half-written folder left beside it"
-    );
+    assert_eq!(names(d), ["o"], "no half-written folder left beside it");
     // Killed in the middle of writing (SIGXFSZ): the earlier results stay whole, and the next
     // run cleans up and writes its own.
     let o = run_limited(d, 64, false, "run --trials 30 --seed 9 --out o -q");
@@ -399,7 +465,8 @@ fn a_failed_or_killed_write_leaves_the_earlier_results_whole() {
         &["run", "--trials", "30", "--seed", "9", "--out", "o", "-q"],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(names(d), [".o.lock", "o"]);
+    // The killed run's lock file was taken over and removed.
+    assert_eq!(names(d), ["o"]);
     assert_ne!(
         std::fs::read(d.join("o/summary.json")).unwrap(),
         before.iter().find(|(n, _)| n == "summary.json").unwrap().1

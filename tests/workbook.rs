@@ -466,6 +466,35 @@ fn plot_rewrites_the_same_workbook_and_runs_are_byte_identical() {
 }
 
 #[test]
+fn plot_in_place_keeps_the_per_trial_sheet_and_a_deck_is_the_run_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_built_in(dir.path(), &["--per-trial"]);
+    let first = std::fs::read(out.join("summary.xlsx")).unwrap();
+    // Redrawn in place, beside per_trial.csv: the same workbook, per-trial sheet and all.
+    let o = run_in(dir.path(), &["plot", "out/summary.json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read(out.join("summary.xlsx")).unwrap() == first,
+        "plot dropped or changed the per-trial sheet"
+    );
+    // A deck drawn into the run's folder belongs to that run: the next run, which writes no
+    // deck, removes it with the rest of the old outputs.
+    let o = run_in(dir.path(), &["deck", "out/summary.json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("deck.pptx").is_file());
+    let o = run_in(
+        dir.path(),
+        &["run", "--trials", "30", "--quiet", "--out", "out"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !out.join("deck.pptx").exists(),
+        "a stale deck beside new results"
+    );
+    assert!(!out.join("per_trial.csv").exists());
+}
+
+#[test]
 fn per_trial_rows_get_their_own_sheet() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_built_in(dir.path(), &["--per-trial"]);

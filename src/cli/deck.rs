@@ -50,6 +50,8 @@ pub fn deck(args: DeckArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Io(format!("cannot draw the charts: {e}")))?;
     let pptx = render(&results, &rendered)?;
     files::write_all(&out_dir, &[(deck::FILE_NAME.to_string(), pptx)])?;
+    // Written into a run's folder, the deck is that run's: the next run replaces it.
+    super::outdir::note_outputs(&out_dir, &[deck::FILE_NAME])?;
     out(&format!(
         "wrote {} ({} slides: title, answer, {} charts, assumptions) from {} to {}\n",
         deck::FILE_NAME,

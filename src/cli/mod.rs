@@ -219,7 +219,13 @@ fn init(path: &std::path::Path, force: bool) -> Result<(), Failure> {
             path.display()
         )));
     }
-    files::write_atomic(path, covsim::scenario::BUILTIN.as_bytes())
+    // Named after the file, as a scenario without a name would be (docs/SCENARIO.md).
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let text = covsim::scenario::starter(&name, &path.display().to_string());
+    files::write_atomic(path, text.as_bytes())
         .map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))?;
     out(&format!(
         "wrote {} — an annotated example to edit; check it with `covsim validate {}` and run it with `covsim run {}`\n",

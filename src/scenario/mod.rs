@@ -27,6 +27,29 @@ pub use registry::{Param, Registry};
 pub const BUILTIN_NAME: &str = "scenarios/leverage.toml";
 pub const BUILTIN: &str = include_str!("../../scenarios/leverage.toml");
 
+/// The starter scenario `covsim init` writes to `file_name`: the built-in example named after
+/// the file (so its results go to `outputs/<name>/`, not over the example's), its run line
+/// naming the file, and its sources cited by title, without this repository's paths.
+pub fn starter(name: &str, file_name: &str) -> String {
+    let quoted = toml::Value::String(name.to_string()).to_string();
+    BUILTIN
+        .replacen(
+            "name = \"leverage\"",
+            &format!("name = {}", quoted.trim()),
+            1,
+        )
+        .replacen(
+            "Run:  covsim run   (this file is built in)  or  covsim run scenarios/leverage.toml",
+            &format!("Run:  covsim run {file_name}"),
+            1,
+        )
+        .replacen(
+            "(seed article \"leveraged sales force\", shared/seeds/000)",
+            "(article \"leveraged sales force\")",
+            1,
+        )
+}
+
 /// Reads and resolves a scenario into the model the engine runs on (uncertain inputs at their
 /// medians). See [`Scenario`] for variants of it.
 pub fn load(
