@@ -317,9 +317,10 @@ impl Results {
                         RoleResult {
                             channel: ch.name.clone(),
                             head_years,
-                            revenue_per_head_year: per(closed, head_years).filter(|_| closed > 0.0),
-                            worked_revenue_per_head_year: per(closed + assisted, head_years)
-                                .filter(|_| closed + assisted > 0.0),
+                            // 0, not null, for heads that close or work nothing: idle
+                            // heads show as such (docs/MODEL.md §6).
+                            revenue_per_head_year: per(closed, head_years),
+                            worked_revenue_per_head_year: per(closed + assisted, head_years),
                             cost_per_revenue: per(cost, closed),
                         }
                     })

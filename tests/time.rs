@@ -242,6 +242,57 @@ owner = "direct"
 }
 
 #[test]
+fn an_onboarding_plan_of_none_is_no_onboarding_table_bit_for_bit() {
+    // `plan = "none"` pays the usual rate during its (default 3) months: the same figures as
+    // writing no table, to the last bit, though its heads count as onboarding meanwhile.
+    let text = std::fs::read_to_string(scenarios().join("transition.toml"))
+        .unwrap()
+        .replace("trials = 2000", "trials = 40");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("onboarding = { plan = \"guarantee\""))
+        .expect("transition.toml has a guarantee plan");
+    let none = model(&text.replacen(line, "onboarding = { plan = \"none\" }", 1));
+    let absent = model(&text.replacen(line, "", 1));
+    let (a, b) = (simulate(&none).0, simulate(&absent).0);
+    let bits = |m: &covsim::engine::TrialMatrix| -> Vec<u64> {
+        (0..m.trials as usize)
+            .flat_map(|t| (0..m.designs).flat_map(move |d| m.row(t, d).to_vec()))
+            .map(f64::to_bits)
+            .collect()
+    };
+    assert_eq!(bits(&a), bits(&b));
+}
+
+#[test]
+fn a_hiring_lead_of_zero_written_is_the_default_left_out() {
+    // The replacement delay follows the hiring lead only where the lead is above 0, so the
+    // lead's documented default, 0, written gives the model of leaving it out (delay 2).
+    let text = std::fs::read_to_string(scenarios().join("transition.toml")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("hiring_lead_months = 2"))
+        .expect("transition.toml's inside channel has a hiring lead");
+    let zero = model(&text.replacen(line, "hiring_lead_months = 0", 1));
+    let absent = model(&text.replacen(line, "", 1));
+    let two = model(&text);
+    let delays = |m: &covsim::model::Model| -> Vec<(u32, u32)> {
+        m.channels
+            .iter()
+            .map(|c| (c.hiring_lead_months, c.replacement_delay_months))
+            .collect()
+    };
+    assert_eq!(delays(&zero), delays(&absent));
+    let inside = two
+        .channels
+        .iter()
+        .position(|c| c.name == "inside")
+        .unwrap();
+    assert_eq!(delays(&absent)[inside], (0, 2));
+    assert_eq!(delays(&two)[inside], (2, 2));
+}
+
+#[test]
 fn onboarding_pay_follows_the_deals_the_cohort_sourced() {
     // Ten new inside heads on a reduced target (half the target: twice the rate) for their
     // first 3 months. Every deal books one month after it arises, so in every trial the pay of

@@ -243,7 +243,9 @@ pub fn fixed_costs(model: &Model, d: usize) -> FixedCosts {
                 f.productive[m] += staff.productive[m];
             }
             let s = staff.onboarding_share(m);
-            rates.push(if s > 0.0 {
+            // A plan that pays the usual rate (none) leaves it exactly as it is, so writing
+            // `plan = "none"` gives the bytes of no onboarding table.
+            rates.push(if s > 0.0 && plan_rate != ch.variable_pay_rate {
                 ch.variable_pay_rate * (1.0 - s) + plan_rate * s
             } else {
                 ch.variable_pay_rate

@@ -175,7 +175,7 @@ impl Exporter for Markdown {
         let _ = writeln!(o, "\n## Productivity by role\n");
         let _ = writeln!(
             o,
-            "Hours are per year at full staff: what the role has, and what the work it is given needs (coverage, selling, chasing); below 100% it is stretched and yields less. Productivity is per productive head-year and a ratio of means; \"–\" where the role closes nothing.\n"
+            "Hours are per year at full staff: what the role has, and what the work it is given needs (coverage, selling, chasing); below 100% it is stretched and yields less. Productivity is per productive head-year and a ratio of means (0 for heads that close nothing); \"–\" where the role has no head-years, or, for cost per revenue, closes nothing.\n"
         );
         o.push_str(&tables::markdown(&tables::roles(r)));
 

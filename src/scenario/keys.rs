@@ -615,7 +615,7 @@ pub static KEYS: &[Key] = &[
         unit: "months (whole)",
         kind: Whole(0, 60, Some(defaults::REPLACEMENT_DELAY_MONTHS)),
         range: "",
-        default: "`hiring_lead_months` when given, else {}",
+        default: "`hiring_lead_months` where it is above 0, else {}",
     },
     Key {
         table: "channels[]",

@@ -749,11 +749,14 @@ fn read_channel(ctx: &mut Ctx, mut t: Table, global: Response) -> Option<RawChan
     };
     let attrition_per_month = t.real(ctx, "attrition_per_month");
     let hiring_lead = t.whole_opt(ctx, "hiring_lead_months");
-    // Replacements of leavers use the hiring lead time unless told otherwise.
+    // Replacements of leavers use the hiring lead time, where it is above 0, unless told
+    // otherwise; so writing the lead's default, 0, is the same as leaving it out.
     let replacement_delay_months = t.whole_or(
         ctx,
         "replacement_delay_months",
-        hiring_lead.unwrap_or(defaults::REPLACEMENT_DELAY_MONTHS),
+        hiring_lead
+            .filter(|&l| l > 0)
+            .unwrap_or(defaults::REPLACEMENT_DELAY_MONTHS),
     ) as u32;
     let recruiting_fee_per_hire = t.real(ctx, "recruiting_fee_per_hire");
     let off_profile_share = t.real(ctx, "off_profile_share");
