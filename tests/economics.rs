@@ -502,3 +502,257 @@ fn sizing_the_built_in_example_has_an_optimum_inside_the_range() {
         "contribution by heads {heads:?}: {contribution:?}"
     );
 }
+
+/// One tier of 200 accounts with a digital owner `direct` (effectiveness 0.9, not limited by
+/// hours: e·M = 0.9) and a specialist `solutions` with lift 0.6 (two heads, 2,000 hours a
+/// year), `stages` and the second design's `specialists` as given.
+fn with_specialist(stages: &str, specialists: &str) -> String {
+    format!(
+        r#"
+[simulation]
+name = "specialist"
+trials = 2000
+seed = 17
+months = 12
+[economics]
+gross_margin = 0.5
+[accounts]
+[[accounts.segments]]
+name = "s"
+count = 200
+potential = 120000
+fit = 0.9
+[[tiers]]
+name = "all"
+opportunities_per_year = 3
+[response]
+shape = 1.5
+half_saturation = 0.4
+[[channels]]
+name = "direct"
+kind = "digital"
+effectiveness = 0.9
+[[channels]]
+name = "solutions"
+kind = "specialist"
+capacity_hours_per_head_per_year = 1000
+cost_per_head_per_year = 150000
+lift = 0.6
+{stages}
+[[designs]]
+name = "alone"
+headcount = {{}}
+[designs.coverage.all]
+owner = "direct"
+[[designs]]
+name = "with_solutions"
+headcount = {{ solutions = 2 }}
+[designs.coverage.all]
+owner = "direct"
+specialists = {{ {specialists} }}
+"#
+    )
+}
+
+/// The response of §2 at effort ratio `rho` for `with_specialist`'s shape 1.5 and
+/// half-saturation 0.4, written out: ρ^c·(1 + h^c)/(h^c + ρ^c).
+fn adbudg(rho: f64) -> f64 {
+    let (c, h) = (1.5f64, 0.4f64);
+    rho.powf(c) * (1.0 + h.powf(c)) / (h.powf(c) + rho.powf(c))
+}
+
+/// Stage pass probability of a plan, from its 53-bit threshold.
+fn pass(plan: &covsim::engine::plan::Plan, s: usize) -> f64 {
+    plan.pass[s] as f64 / 9_007_199_254_740_992.0
+}
+
+#[test]
+fn cutting_a_stage_in_two_changes_nothing_with_a_specialist() {
+    // The tester's case: qualify 0.5 → close 0.4 with the specialist at close, against close
+    // cut into propose 0.8 → close 0.5 with the specialist at both. Its hours are the same:
+    // 200·3·0.5·4 = 1,200 whole; 200·3·0.5·(2 + 0.8·2.5) = 1,200 cut; 2,000 available.
+    let whole = r#"
+[[stages]]
+name = "qualify"
+conversion = 0.5
+months = 1
+[[stages]]
+name = "close"
+conversion = 0.4
+months = 1
+hours_per_opportunity = 4
+"#;
+    let cut = r#"
+[[stages]]
+name = "qualify"
+conversion = 0.5
+months = 1
+[[stages]]
+name = "propose"
+conversion = 0.8
+months = 0.5
+hours_per_opportunity = 2
+[[stages]]
+name = "close"
+conversion = 0.5
+months = 0.5
+hours_per_opportunity = 2.5
+"#;
+    let a = model(&with_specialist(whole, r#"close = "solutions""#));
+    let b = model(&with_specialist(
+        cut,
+        r#"propose = "solutions", close = "solutions""#,
+    ));
+    let (pa, pb) = (
+        covsim::engine::plan::build(&a),
+        covsim::engine::plan::build(&b),
+    );
+    let lift = 1.0 + 0.6 * adbudg(2000.0 / 1200.0);
+    // Independently: the whole process converts 0.5·0.4 · e·M · (1 + lift·M_sp).
+    let expected = 0.2 * 0.9 * lift;
+    assert!(expected < 1.0);
+    assert!(
+        (pa[1].p_convert - expected).abs() < 1e-12,
+        "{}",
+        pa[1].p_convert
+    );
+    assert!(
+        (pb[1].p_convert - expected).abs() < 1e-12,
+        "{}",
+        pb[1].p_convert
+    );
+    // Whole, no stage would pass with probability above 1: nothing carries.
+    let ln_p = 0.2f64.ln();
+    let y_close = 0.4 * 0.9f64.powf(0.4f64.ln() / ln_p) * lift;
+    assert!(y_close < 1.0);
+    assert!((pass(&pa[1], 1) - y_close).abs() < 1e-12);
+    // Cut, the lift takes propose above 1 (where it used to be cut at 1, losing 12% of the
+    // deals the specialist wins): propose passes surely and the rest carries to close.
+    let y_propose = 0.8 * 0.9f64.powf(0.8f64.ln() / ln_p) * lift;
+    assert!(y_propose > 1.0, "{y_propose}");
+    assert_eq!(pass(&pb[1], 1), 1.0);
+    assert!((pass(&pb[1], 0) - pass(&pa[1], 0)).abs() < 1e-15);
+    assert!((pass(&pb[1], 2) - y_close).abs() < 1e-12);
+    for d in 0..2 {
+        assert!((pa[d].delay_months - pb[d].delay_months).abs() < 1e-12);
+    }
+    // Common random numbers: the same opportunities meet the same thresholds, so every trial
+    // of every design has the same outcomes, to the bit.
+    let (ma, ra) = simulate(&a);
+    let (mb, rb) = simulate(&b);
+    assert_eq!(ma.width, mb.width);
+    let bits = |m: &covsim::engine::TrialMatrix| -> Vec<u64> {
+        m.values.iter().map(|v| v.to_bits()).collect()
+    };
+    assert!(bits(&ma) == bits(&mb), "per-trial rows differ");
+    let (x, y) = (
+        ra.stat(1, "revenue").unwrap(),
+        rb.stat(1, "revenue").unwrap(),
+    );
+    assert_eq!(x.mean, y.mean);
+    // And the mean is the closed form: every deal booked (no delay past the horizon but the
+    // last two months'), at the specialist's lift.
+    let wr = rb.stat(1, "win_rate").unwrap();
+    assert_close("win rate, cut", wr.mean, wr.se, expected, Z);
+}
+
+#[test]
+fn a_group_above_one_passes_surely_and_a_carried_lift_keeps_its_product() {
+    // (1) The product exceeds 1 through the lift at the group's last stage: qualify 0.9 →
+    // close 0.8, the specialist at close with its lift 0.6·M. 0.72·0.9·(1 + 0.6·M) > 1 with
+    // M > 1 (4,000 hours for 200·3·0.9·2 = 1,080 needed). Close alone goes above 1 while
+    // qualify does not: what close cannot take goes back to qualify.
+    let late = r#"
+[[stages]]
+name = "qualify"
+conversion = 0.9
+[[stages]]
+name = "close"
+conversion = 0.8
+hours_per_opportunity = 2
+close = true
+"#;
+    let text = with_specialist(late, r#"close = "solutions""#)
+        .replace("solutions = 2 }", "solutions = 4 }")
+        .replace("lift = 0.6", "lift = 1.5");
+    let m = model(&text);
+    let plans = covsim::engine::plan::build(&m);
+    let lift = 1.0 + 1.5 * adbudg(4000.0 / 1080.0);
+    assert!(0.72 * 0.9 * lift > 1.0);
+    let y_qualify = 0.9 * 0.9f64.powf(0.9f64.ln() / 0.72f64.ln());
+    assert!(y_qualify < 1.0);
+    assert_eq!(plans[1].p_convert, 1.0);
+    assert_eq!(pass(&plans[1], 0), 1.0);
+    assert_eq!(pass(&plans[1], 1), 1.0);
+    // The same lift at qualify (the specialist at both stages) carries forward instead.
+    let early = with_specialist(late, r#"qualify = "solutions", close = "solutions""#)
+        .replace("solutions = 2 }", "solutions = 4 }")
+        .replace("lift = 0.6", "lift = 1.5");
+    let early = model(&early);
+    assert_eq!(covsim::engine::plan::build(&early)[1].p_convert, 1.0);
+    // Every surfaced opportunity is won: no deal is lost to a stage in any trial.
+    let (mx, _) = simulate(&m);
+    assert!(
+        mx.column(1, covsim::metrics::g::NOT_WON)
+            .iter()
+            .all(|&v| v == 0.0)
+    );
+
+    // (2) Only the group's first stage would exceed 1: qualify 0.8 with the specialist (and
+    // again at close, where its lift does not enter twice) → close 0.4. The group passes
+    // with P·e·M·L exactly, and a post-sale group (onboard 0.9 with the specialist → adopt
+    // 0.5) likewise with its own product 0.45·L, separately.
+    let first = r#"
+[[stages]]
+name = "qualify"
+conversion = 0.8
+hours_per_opportunity = 1
+[[stages]]
+name = "close"
+conversion = 0.4
+close = true
+[[stages]]
+name = "onboard"
+conversion = 0.9
+[[stages]]
+name = "adopt"
+conversion = 0.5
+"#;
+    let m = model(&with_specialist(
+        first,
+        r#"qualify = "solutions", close = "solutions", onboard = "solutions""#,
+    ));
+    let plans = covsim::engine::plan::build(&m);
+    // Hours: 200·3·1 = 600 needed, 2,000 available.
+    let lift = 1.0 + 0.6 * adbudg(2000.0 / 600.0);
+    let y_qualify = 0.8 * 0.9f64.powf(0.8f64.ln() / 0.32f64.ln()) * lift;
+    assert!(y_qualify > 1.0, "{y_qualify}");
+    let expected = 0.32 * 0.9 * lift;
+    assert!(expected < 1.0);
+    let p = &plans[1];
+    assert!((p.p_convert - expected).abs() < 1e-12, "{}", p.p_convert);
+    assert_eq!(pass(p, 0), 1.0);
+    assert!((pass(p, 1) - expected).abs() < 1e-12);
+    assert!(0.9 * lift > 1.0);
+    assert!(
+        (p.p_post_sale - 0.45 * lift).abs() < 1e-12,
+        "{}",
+        p.p_post_sale
+    );
+    assert_eq!(pass(p, 2), 1.0);
+    // Without the specialist nothing clips: the scenario's own figures.
+    assert!((plans[0].p_convert - 0.32 * 0.9).abs() < 1e-12);
+    assert!((plans[0].p_post_sale - 0.45).abs() < 1e-12);
+    let (_, r) = simulate(&m);
+    let wr = r.stat(1, "win_rate").unwrap();
+    assert_close("win rate, first stage carried", wr.mean, wr.se, expected, Z);
+    let wins = r.stat(1, "wins").unwrap().mean;
+    let f = r.stat(1, "post_sale_failures").unwrap();
+    assert_close(
+        "post-sale failures, carried",
+        f.mean,
+        f.se,
+        wins * (1.0 - 0.45 * lift),
+        Z,
+    );
+}

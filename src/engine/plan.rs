@@ -423,6 +423,32 @@ fn weights(conversion: &[f64]) -> Vec<f64> {
     }
 }
 
+/// The pass probabilities of one group of stages (those up to the close, or those after it),
+/// in place, from each stage's factor `y_s = conversion · (e·M)^w · Π (1 + lift·M)` in stage
+/// order (docs/MODEL.md §4). Forward: `x_s = y_s · r_s`, `p_s = clamp₀¹(x_s)`, `r` = 1 at the
+/// group's first stage and `r_{s+1} = max(1, x_s)` (what a stage cannot take carries to the
+/// next stage of the group; `x_s / p_s` where `p_s > 0`, 1 where `p_s = 0`). Backward, what
+/// the group's last stage could not take, `R = r` after it, goes to the stages before it,
+/// last first, while `R > 1`: `p_s ← min(1, p_s · R)`, `R ← max(1, p_s · R)` (old `p_s`).
+/// The group's product is then `min(1, Π y_s)` wherever the factors fall; where no `x_s`
+/// exceeds 1 nothing moves and `p_s = y_s`.
+fn carry(y: &mut [f64]) {
+    let mut r = 1.0f64;
+    for p in y.iter_mut() {
+        let x = *p * r;
+        *p = x.clamp(0.0, 1.0);
+        r = x.max(1.0);
+    }
+    for p in y.iter_mut().rev() {
+        if r <= 1.0 {
+            break;
+        }
+        let x = *p * r;
+        *p = x.min(1.0);
+        r = x.max(1.0);
+    }
+}
+
 fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
     let design = &model.designs[d];
     let close = model.close_stage;
@@ -443,12 +469,7 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
     let mut w = weights(&conv[..=close]);
     w.extend(weights(&conv[close + 1..]));
     let mut lifted: Vec<usize> = Vec::new();
-    let mut pass = [0u64; MAX_STAGES];
-    let mut fail = [0u64; MAX_STAGES];
-    let mut delay = 0.0;
-    let mut p_convert = 1.0;
-    let mut p_ok = 1.0;
-    let mut p_post = 1.0;
+    let mut y = [0.0f64; MAX_STAGES];
     for s in 0..n_stages {
         if s == close + 1 {
             lifted.clear();
@@ -461,15 +482,28 @@ fn plan(model: &Model, d: usize, t: usize, when: &When) -> Plan {
         } else {
             mult(owner)
         };
-        let mut p = conv[s] * base.powf(w[s]);
+        y[s] = conv[s] * base.powf(w[s]);
         // A specialist's lift enters a deal once: at the first stage of the group it works.
         for &sp in &cov.specialists[s] {
             if !lifted.contains(&sp) {
                 lifted.push(sp);
-                p *= 1.0 + model.channels[sp].lift * mult(sp);
+                y[s] *= 1.0 + model.channels[sp].lift * mult(sp);
             }
         }
-        let p = p.clamp(0.0, 1.0);
+    }
+    // What a stage cannot take carries within its group, so each group passes with
+    // probability min(1, Π y) however its stages are cut.
+    carry(&mut y[..=close]);
+    carry(&mut y[close + 1..n_stages]);
+    let mut pass = [0u64; MAX_STAGES];
+    let mut fail = [0u64; MAX_STAGES];
+    let mut delay = 0.0;
+    let mut p_convert = 1.0;
+    let mut p_ok = 1.0;
+    let mut p_post = 1.0;
+    for s in 0..n_stages {
+        let owner = cov.owners[s];
+        let p = y[s];
         pass[s] = threshold(p);
         let mut f = 0.0;
         if s > 0 && cov.owners[s - 1] != owner {
@@ -666,6 +700,49 @@ mod tests {
             }
         }
         plans
+    }
+
+    #[test]
+    fn a_group_passes_with_its_product_capped_at_one_wherever_the_excess_falls() {
+        // Factors of groups of one to five stages (SplitMix64 draws), some above 1 anywhere.
+        let mut state = 7u64;
+        let mut draw = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for case in 0..5000 {
+            let k = 1 + case % 5;
+            let y: Vec<f64> = (0..k)
+                .map(|_| {
+                    let u = draw();
+                    if u < 0.05 { 0.0 } else { 2.5 * draw() }
+                })
+                .collect();
+            let mut p = y.clone();
+            carry(&mut p);
+            assert!(p.iter().all(|&x| (0.0..=1.0).contains(&x)), "{y:?} → {p:?}");
+            let want = y.iter().product::<f64>().min(1.0);
+            let got: f64 = p.iter().product();
+            assert!(
+                (got - want).abs() <= 1e-12 * want.max(1e-300),
+                "{y:?} → {p:?}"
+            );
+            if y.iter().all(|&x| x <= 1.0) {
+                // Nothing carries: the factors themselves, to the bit.
+                assert_eq!(p, y);
+            }
+        }
+        // The tester's case: what propose cannot take goes on to close; what close cannot
+        // take goes back to qualify.
+        let mut p = [0.5, 1.25, 0.5];
+        carry(&mut p);
+        assert_eq!(p, [0.5, 1.0, 0.625]);
+        let mut p = [0.5, 0.9, 2.0];
+        carry(&mut p);
+        assert_eq!(p, [0.9, 1.0, 1.0]);
     }
 
     #[test]
