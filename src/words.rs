@@ -33,6 +33,27 @@ pub fn transition_from(from: &str, steps: &[u32]) -> String {
     )
 }
 
+/// What a number of trials is, in words: each trial simulates one horizon, a year when the
+/// horizon is 12 months: `1,000 simulated years`, `1,000 simulated 24-month horizons`.
+pub fn simulated(trials: u64, months: u32) -> String {
+    let n = crate::format::group_thousands(trials);
+    match (months, trials) {
+        (12, 1) => format!("{n} simulated year"),
+        (12, _) => format!("{n} simulated years"),
+        (_, 1) => format!("{n} simulated {months}-month horizon"),
+        _ => format!("{n} simulated {months}-month horizons"),
+    }
+}
+
+/// One trial, in words: `simulated year` or `simulated 24-month horizon`.
+pub fn one_trial(months: u32) -> String {
+    if months == 12 {
+        "simulated year".into()
+    } else {
+        format!("simulated {months}-month horizon")
+    }
+}
+
 /// A design that does not pay back within the horizon in most trials, without the share:
 /// `leveraged does not pay back within the horizon in most trials`.
 pub fn no_payback(design: &str) -> String {
@@ -61,3 +82,16 @@ pub fn payback_sentence(design: &str, p: &Payback) -> String {
 
 /// A sweep without a change of the best design.
 pub const NO_BREAK_EVEN: &str = "No break-even in the swept range.";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_trial_is_a_year_only_over_12_months() {
+        assert_eq!(super::simulated(1000, 12), "1,000 simulated years");
+        assert_eq!(
+            super::simulated(1000, 24),
+            "1,000 simulated 24-month horizons"
+        );
+        assert_eq!(super::one_trial(60), "simulated 60-month horizon");
+    }
+}

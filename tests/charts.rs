@@ -231,3 +231,166 @@ fn charts_draw_for_one_design_and_for_many() {
         }
     }
 }
+
+/// Every `points="…"` of an SVG that draws nothing: a line from a point to the same point.
+fn degenerate_lines(svg: &str) -> Vec<String> {
+    svg.split("points=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|pts| {
+            let p: Vec<&str> = pts.split_whitespace().collect();
+            p.len() == 2 && p[0] == p[1]
+        })
+        .map(String::from)
+        .collect()
+}
+
+/// The text of every `<text>` element of an SVG.
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .and_then(|(_, rest)| rest.split_once("</text>"))
+        })
+        .map(|(body, _)| body.trim().to_string())
+        .collect()
+}
+
+fn run_scenario(dir: &Path, file: &str) -> std::path::PathBuf {
+    let scenario = scenarios().join(file);
+    let out = dir.join("out");
+    let o = run_in(
+        dir,
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--trials",
+            "60",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    out
+}
+
+#[test]
+fn no_whisker_is_degenerate_and_every_productivity_bar_has_its_value() {
+    for file in ["leverage.toml", "transition.toml"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_scenario(dir.path(), file);
+        for stem in STEMS {
+            let svg =
+                std::fs::read_to_string(out.join("charts").join(format!("{stem}.svg"))).unwrap();
+            let bad = degenerate_lines(&svg);
+            assert!(bad.is_empty(), "{file} {stem}: zero-length lines {bad:?}");
+        }
+        // Productivity is a ratio of means: no whiskers, and every bar labelled, however many
+        // designs share a group.
+        let svg = std::fs::read_to_string(out.join("charts/5_productivity_by_role.svg")).unwrap();
+        let labels = texts(&svg);
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        let mut bars = 0;
+        for d in json["designs"].as_array().unwrap() {
+            for role in d["roles"].as_array().unwrap() {
+                if let Some(x) = role["revenue_per_head_year"].as_f64() {
+                    let v = covsim::format::value(x);
+                    assert!(labels.contains(&v), "{file}: no label {v}");
+                    bars += 1;
+                }
+            }
+        }
+        assert!(bars > 0, "{file}");
+    }
+}
+
+#[test]
+fn a_mean_and_its_interval_ends_read_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_built_in(dir.path());
+    let svg = std::fs::read_to_string(out.join("charts/2_how_sure_are_we.svg")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let mut rows = 0;
+    for label in texts(&svg)
+        .iter()
+        .filter(|t| t.contains(" to ") && t.ends_with(')'))
+    {
+        let (mean, rest) = label.split_once(" (").unwrap();
+        let (low, high) = rest.trim_end_matches(')').split_once(" to ").unwrap();
+        assert!(
+            mean != low && mean != high && low != high,
+            "interval reads as its own edge: {label}"
+        );
+        rows += 1;
+    }
+    assert_eq!(rows, json["designs"].as_array().unwrap().len() - 1);
+}
+
+#[test]
+fn long_design_names_wrap_onto_two_lines_before_they_are_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_scenario(dir.path(), "partner_conflict.toml");
+    for stem in ["2_how_sure_are_we", "3_where_the_money_goes"] {
+        let svg = std::fs::read_to_string(out.join("charts").join(format!("{stem}.svg"))).unwrap();
+        let labels = texts(&svg);
+        assert!(
+            !labels.iter().any(|t| t.contains('…')),
+            "{stem}: a name is cut"
+        );
+        for name in [
+            "partners_loose_rules",
+            "partners_clear_rules",
+            "direct_only (baseline)",
+        ] {
+            if stem == "2_how_sure_are_we" && name.starts_with("direct_only") {
+                continue;
+            }
+            assert!(labels.iter().any(|t| t == name), "{stem}: {name} missing");
+        }
+        // The longest name is whole, on one line or on two split after a `_`.
+        let whole = "partners_clear_rules_single_credit";
+        let two = labels
+            .windows(2)
+            .any(|w| format!("{}{}", w[0], w[1]) == whole);
+        assert!(
+            labels.iter().any(|t| t == whole) || two,
+            "{stem}: {whole} cut"
+        );
+    }
+}
+
+#[test]
+fn reports_say_what_a_trial_is_and_format_as_the_console_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_scenario(dir.path(), "transition.toml");
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("of the 60 simulated 24-month horizons"), "{md}");
+    assert!(!md.contains("simulated years"));
+    // Win rate as a percentage, account counts with separators, negatives with the minus sign.
+    let win = md
+        .lines()
+        .find(|l| l.starts_with("| Win rate"))
+        .expect("win rate row");
+    assert!(win.matches('%').count() >= 5, "{win}");
+    assert!(md.contains("| core | 1,562 |"), "{md}");
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        assert!(
+            !line.contains(" -") && !line.contains("(-"),
+            "hyphen for a minus: {line}"
+        );
+    }
+    assert!(md.contains('−'));
+    // summary.csv: labels in ASCII, negative numbers with a plain '-'.
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    for row in r.records() {
+        let row = row.unwrap();
+        assert!(row[3].is_ascii(), "label not ASCII: {}", &row[3]);
+    }
+    assert!(!csv.contains('−'));
+    assert!(csv.contains(",-"), "no negative number in summary.csv");
+}

@@ -137,7 +137,7 @@ fn panel<DB: DrawingBackend>(c: &Canvas<DB>, plot: Rect, s: &Series) -> Result<(
     let pts: Vec<(i32, i32, i32, i32)> = (0..months)
         .map(|m| (x(m), y.at(s.mean[m]), y.at(s.p5[m]), y.at(s.p95[m])))
         .collect();
-    c.band(&pts, PREDICTED)?;
+    c.band(&pts, PREDICTED, 0.16)?;
     let line: Vec<(i32, i32)> = pts.iter().map(|p| (p.0, p.1)).collect();
     c.polyline(&line, PREDICTED, 4)?;
     for m in 0..months {

@@ -181,7 +181,12 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
     }
     let row_font = LABEL.sized(24.0);
     let label_w = 360;
-    let header_h = 50;
+    let col_w = (body.width() - label_w) / n as i32;
+    let heads: Vec<Vec<String>> = (0..n)
+        .map(|d| c.wrap(&design_label(r, d), LABEL_BOLD, col_w - 24))
+        .collect();
+    let head_lines = heads.iter().map(Vec::len).max().unwrap_or(1) as i32;
+    let header_h = 16 + 34 * head_lines;
     let gap_rows = 1.2;
     let rows = (TOP.len() + BOTTOM.len()) as f64 + gap_rows;
     let row_h = (body.height() - header_h) as f64 / rows;
@@ -222,23 +227,22 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
     let divider = (row_y(TOP.len() - 1) + row_y(TOP.len())) / 2;
     c.line((body.x0, divider), (body.x1, divider), RULE, 2)?;
 
-    let col_w = (body.width() - label_w) / n as i32;
     for d in 0..n {
         let colour = design_colour(r, d);
         let x0 = body.x0 + label_w + d as i32 * col_w + 16;
         let px1 = x0 + ((col_w - 16) as f64 * 0.66) as i32;
-        c.text(
-            &c.fit(&design_label(r, d), LABEL_BOLD, col_w - 24),
-            (x0, body.y0 + 4),
+        c.lines(
+            &heads[d],
+            (x0, body.y0 + header_h - 14),
             LABEL_BOLD.with_colour(if d == r.baseline_index() { MUTED } else { INK }),
-            LEFT_TOP,
+            LEFT_BOTTOM,
         )?;
         c.fill(
             Rect {
                 x0,
-                y0: body.y0 + 40,
+                y0: body.y0 + header_h - 10,
                 x1: x0 + col_w - 40,
-                y1: body.y0 + 44,
+                y1: body.y0 + header_h - 6,
             },
             colour,
         )?;

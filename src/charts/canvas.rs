@@ -168,6 +168,16 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             .map_err(fail)
     }
 
+    /// Text written upwards (turned a quarter left), starting at `at` and centred across it.
+    pub fn text_up(&self, s: &str, at: (i32, i32), font: Font) -> Drawn {
+        let style = font
+            .style(LEFT_MID)
+            .transform(plotters::style::FontTransform::Rotate270);
+        self.area
+            .draw(&Text::new(s.to_string(), at, style))
+            .map_err(fail)
+    }
+
     /// Width and height of `s` in pixels.
     pub fn measure(&self, s: &str, font: Font) -> (i32, i32) {
         self.area
@@ -189,6 +199,68 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             }
         }
         "…".to_string()
+    }
+
+    /// `s`, shortened in the middle with an ellipsis until it fits in `max_width` pixels, so
+    /// that its start and its end, where names most often differ, both stay readable.
+    pub fn fit_middle(&self, s: &str, font: Font, max_width: i32) -> String {
+        if self.measure(s, font).0 <= max_width {
+            return s.to_string();
+        }
+        let chars: Vec<char> = s.chars().collect();
+        for keep in (1..chars.len()).rev() {
+            let head = keep.div_ceil(2);
+            let tail = keep - head;
+            let t: String = chars[..head]
+                .iter()
+                .chain(['…'].iter())
+                .chain(chars[chars.len() - tail..].iter())
+                .collect();
+            if self.measure(&t, font).0 <= max_width {
+                return t;
+            }
+        }
+        "…".to_string()
+    }
+
+    /// A name on one line, or on two split after a `_` or at a space where it does not fit on
+    /// one (the split that makes the longer line shortest); only a line that still does not fit
+    /// is shortened, in the middle.
+    pub fn wrap(&self, s: &str, font: Font, max_width: i32) -> Vec<String> {
+        if self.measure(s, font).0 <= max_width {
+            return vec![s.to_string()];
+        }
+        let splits = s.char_indices().filter_map(|(i, ch)| match ch {
+            '_' => Some((s[..=i].to_string(), s[i + 1..].to_string())),
+            ' ' => Some((s[..i].to_string(), s[i + 1..].to_string())),
+            _ => None,
+        });
+        let best = splits
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+            .min_by_key(|(a, b)| self.measure(a, font).0.max(self.measure(b, font).0));
+        match best {
+            Some((a, b)) => vec![
+                self.fit_middle(&a, font, max_width),
+                self.fit_middle(&b, font, max_width),
+            ],
+            None => vec![self.fit_middle(s, font, max_width)],
+        }
+    }
+
+    /// The lines of [`Canvas::wrap`] drawn one under the other, anchored as a block at `at`
+    /// (its middle line at `at` for a centred anchor, its first line for a top anchor).
+    pub fn lines(&self, lines: &[String], at: (i32, i32), font: Font, anchor: Anchor) -> Drawn {
+        let step = (font.size * 1.22).round() as i32;
+        let n = lines.len() as i32;
+        let first = match anchor.1 {
+            VPos::Top => at.1,
+            VPos::Bottom => at.1 - step * (n - 1),
+            VPos::Center => at.1 - step * (n - 1) / 2,
+        };
+        for (i, line) in lines.iter().enumerate() {
+            self.text(line, (at.0, first + step * i as i32), font, anchor)?;
+        }
+        Ok(())
     }
 
     pub fn fill(&self, r: Rect, colour: impl Into<RGBAColor>) -> Drawn {
@@ -240,12 +312,13 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             .map_err(fail)
     }
 
-    /// A band between an upper and a lower line: `(x, _, low, high)` points, left to right.
-    pub fn band(&self, pts: &[(i32, i32, i32, i32)], colour: RGBColor) -> Drawn {
+    /// A band between an upper and a lower line: `(x, _, low, high)` points, left to right,
+    /// filled with `colour` at opacity `alpha`.
+    pub fn band(&self, pts: &[(i32, i32, i32, i32)], colour: RGBColor, alpha: f64) -> Drawn {
         let mut outline: Vec<(i32, i32)> = pts.iter().map(|p| (p.0, p.3)).collect();
         outline.extend(pts.iter().rev().map(|p| (p.0, p.2)));
         self.area
-            .draw(&Polygon::new(outline, tint(colour, 0.16).filled()))
+            .draw(&Polygon::new(outline, tint(colour, alpha).filled()))
             .map_err(fail)
     }
 
@@ -409,10 +482,17 @@ impl Rows {
 impl<DB: DrawingBackend> Canvas<'_, DB> {
     /// Lays out a row chart in `body` and draws its axis, grid, titles and row labels.
     pub fn rows(&self, body: Rect, spec: &RowsSpec) -> Result<Rows, ChartError> {
+        let widest = |l: &String| {
+            self.wrap(l, LABEL_BOLD, 460)
+                .iter()
+                .map(|line| self.measure(line, LABEL_BOLD).0)
+                .max()
+                .unwrap_or(0)
+        };
         let label_w = spec
             .labels
             .iter()
-            .map(|l| self.measure(l, LABEL_BOLD).0)
+            .map(widest)
             .max()
             .unwrap_or(0)
             .clamp(160, 460);
@@ -446,8 +526,8 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             text_x,
         };
         for (i, label) in spec.labels.iter().enumerate() {
-            self.text(
-                &self.fit(label, LABEL_BOLD, label_w),
+            self.lines(
+                &self.wrap(label, LABEL_BOLD, label_w),
                 (plot.x0 - 24, rows.centre(i)),
                 LABEL_BOLD,
                 RIGHT_MID,
@@ -463,13 +543,17 @@ pub struct Group<'a> {
     pub bars: Vec<(usize, &'a Stats)>,
 }
 
-/// Grouped bars of the mean with P5–P95 whiskers: one group per category, one bar slot per
-/// design (so a design keeps its place even where it has no bar).
+/// Grouped bars of the mean, with P5–P95 whiskers where `whiskers`: one group per category, one
+/// bar slot per design (so a design keeps its place even where it has no bar). Every bar carries
+/// its value: across the bar's slot in the largest size that fits every label (down to 16 px),
+/// else written upwards above the bar.
 pub struct GroupedBars<'a> {
     pub plot: Rect,
     pub groups: &'a [Group<'a>],
     pub tick: fn(f64) -> String,
     pub value: fn(f64) -> String,
+    /// Whether the bars are means over trials with a P5–P95 spread to show (not ratios of means).
+    pub whiskers: bool,
 }
 
 impl<DB: DrawingBackend> Canvas<'_, DB> {
@@ -479,7 +563,15 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         let values: Vec<f64> = spec
             .groups
             .iter()
-            .flat_map(|g| g.bars.iter().flat_map(|(_, s)| [s.mean, s.p5, s.p95]))
+            .flat_map(|g| {
+                g.bars.iter().flat_map(|(_, s)| {
+                    if spec.whiskers {
+                        vec![s.mean, s.p5, s.p95]
+                    } else {
+                        vec![s.mean]
+                    }
+                })
+            })
             .collect();
         let y = Scale::covering(&values, true, plot.y1, plot.y0);
         for t in y.ticks() {
@@ -492,6 +584,23 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         let group_w = plot.width() as f64 / spec.groups.len().max(1) as f64;
         let inner = group_w * 0.8;
         let bar_w = inner / n as f64;
+        // One label size for the whole chart: the largest at which every label fits its slot.
+        let labels: Vec<String> = spec
+            .groups
+            .iter()
+            .flat_map(|g| g.bars.iter().map(|(_, s)| (spec.value)(s.mean)))
+            .collect();
+        let widest = |font: Font| {
+            labels
+                .iter()
+                .map(|l| self.measure(l, font).0)
+                .max()
+                .unwrap_or(0)
+        };
+        let across = [VALUE.size, 20.0, 18.0, 16.0]
+            .into_iter()
+            .map(|size| VALUE.sized(size))
+            .find(|&f| widest(f) <= bar_w as i32 - 2);
         for (g, group) in spec.groups.iter().enumerate() {
             let gx = plot.x0 as f64 + g as f64 * group_w + (group_w - inner) / 2.0;
             for &(d, s) in &group.bars {
@@ -508,11 +617,16 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
                     design_colour(r, d),
                 )?;
                 let xm = (x0 + x1) / 2;
-                let cap = ((x1 - x0) / 5).clamp(4, 14);
-                self.v_whisker(xm, y.at(s.p5), y.at(s.p95), cap, INK, 3)?;
-                if x1 - x0 >= 60 {
-                    let above = y.at(s.p95.max(s.mean)).min(y.at(s.p5.max(s.mean)));
-                    self.text(&(spec.value)(s.mean), (xm, above - 8), VALUE, CENTRE_BOTTOM)?;
+                let mut above = y.at(s.mean.max(0.0));
+                if spec.whiskers && y.at(s.p5) != y.at(s.p95) {
+                    let cap = ((x1 - x0) / 5).clamp(4, 14);
+                    self.v_whisker(xm, y.at(s.p5), y.at(s.p95), cap, INK, 3)?;
+                    above = above.min(y.at(s.p95.max(s.mean)).min(y.at(s.p5.max(s.mean))));
+                }
+                let label = (spec.value)(s.mean);
+                match across {
+                    Some(font) => self.text(&label, (xm, above - 8), font, CENTRE_BOTTOM)?,
+                    None => self.text_up(&label, (xm, above - 8), VALUE.sized(18.0))?,
                 }
             }
             let cx = (plot.x0 as f64 + (g as f64 + 0.5) * group_w).round() as i32;
@@ -602,7 +716,7 @@ fn nice_step(raw: f64) -> f64 {
     10.0 * mag
 }
 
-pub use crate::format::{group_thousands, money, signed_money, signed_value, value};
+pub use crate::format::{group_thousands, money, signed_money, signed_value, value, values_apart};
 
 #[cfg(test)]
 mod tests {

@@ -80,15 +80,12 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
         )?;
         c.dot((x.at(s.mean), cy), 13, INK, true)?;
         c.dot((x.at(s.mean), cy), 9, colour, true)?;
+        let [mean, low, high] = [s.mean, s.ci95_low, s.ci95_high];
+        let v = values_apart(&[mean, low, high], true);
         layout.text(
             c,
             i,
-            &format!(
-                "{} ({} to {})",
-                signed_value(s.mean),
-                signed_value(s.ci95_low),
-                signed_value(s.ci95_high)
-            ),
+            &format!("{} ({} to {})", v[0], v[1], v[2]),
             &format!("better in {} of trials", percent(diff.share_better)),
         )?;
     }

@@ -58,6 +58,7 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
             groups: &groups,
             tick: money,
             value,
+            whiskers: true,
         },
     )
 }

@@ -326,7 +326,7 @@ fn sizing<DB: DrawingBackend>(c: &Canvas<DB>, o: &Outcome, p: &Profile) -> Resul
         .iter()
         .map(|q| (x.at(q.0), y.at(q.1), y.at(q.2), y.at(q.3)))
         .collect();
-    c.band(&band, FINALIST)?;
+    c.band(&band, FINALIST, 0.16)?;
     let line: Vec<(i32, i32)> = p.points.iter().map(|q| (x.at(q.0), y.at(q.1))).collect();
     c.polyline(&line, FINALIST, 5)?;
     let px = x.at(p.chosen);

@@ -104,6 +104,7 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, r: &Results) -> Result<(), Chart
                 groups: &groups,
                 tick: panel.tick,
                 value: panel.format,
+                whiskers: false,
             },
         )?;
     }

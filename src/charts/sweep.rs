@@ -137,7 +137,7 @@ fn draw<DB: DrawingBackend>(c: &Canvas<DB>, s: &SweepChart) -> Result<(), ChartE
                     .map(|st| (x.at(p.value), y.at(st.mean), y.at(st.p5), y.at(st.p95)))
             })
             .collect();
-        c.band(&pts, colour)?;
+        c.band(&pts, colour, 0.16)?;
     }
     for d in 0..n {
         let colour = design_colour(r, d);

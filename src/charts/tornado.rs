@@ -122,7 +122,7 @@ fn draw<DB: DrawingBackend>(c: &Canvas<DB>, t: &Tornado) -> Result<(), ChartErro
             c,
             i,
             &format!("{} → {}", fmt(s.low), fmt(s.high)),
-            &format!("{} to {}", signed_value(s.at_low), signed_value(s.at_high)),
+            &values_apart(&[s.at_low, s.at_high], true).join(" to "),
         )?;
     }
     Ok(())

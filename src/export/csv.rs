@@ -1,5 +1,6 @@
 //! `summary.csv`: one row per design and metric, with the paired difference against the
-//! baseline on the same row, for spreadsheets.
+//! baseline on the same row, for spreadsheets: numbers as they are (a plain `-`), labels in
+//! ASCII.
 
 use super::Exporter;
 use crate::results::Results;
@@ -49,7 +50,9 @@ impl Exporter for Csv {
                     d.name.clone(),
                     d.is_baseline.to_string(),
                     def.key.clone(),
-                    def.label.clone(),
+                    // Plain ASCII: a spreadsheet opening the file as its local code page would
+                    // misread a typographic minus or a dash.
+                    crate::format::ascii(&def.label),
                     serde_json::to_value(def.unit)
                         .ok()
                         .and_then(|v| v.as_str().map(String::from))

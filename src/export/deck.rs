@@ -347,10 +347,10 @@ fn assumptions_slide(r: &Results) -> String {
     }
     let mut right = vec![heading("Uncertain inputs")];
     if r.inputs.is_empty() {
-        right.push(bullet(
-            "None: every input is a fixed number; the spread comes from the simulated years alone."
-                .into(),
-        ));
+        right.push(bullet(format!(
+            "None: every input is a fixed number; the spread comes from the {}s alone.",
+            crate::words::one_trial(r.scenario.months)
+        )));
     } else {
         for i in &r.inputs {
             right.push(bullet(format!(
@@ -366,8 +366,8 @@ fn assumptions_slide(r: &Results) -> String {
     }
     right.push(heading("How it was run"));
     right.push(bullet(format!(
-        "{} simulated years (trials), seed {}; every design meets the same accounts and random events in each trial",
-        super::thousands(r.trials as f64),
+        "{} (trials), seed {}; every design meets the same accounts and random events in each trial",
+        crate::words::simulated(r.trials, r.scenario.months),
         r.seed
     )));
     if let Some(p) = &r.precision {

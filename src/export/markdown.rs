@@ -27,7 +27,7 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
             if let Some(x) = diff {
                 let _ = write!(
                     o,
-                    "**{}** has the highest expected contribution, {} {cur} over {} months: {} more than the baseline **{}** (95% interval {} to {}). It comes out ahead in {} of the {} simulated years.",
+                    "**{}** has the highest expected contribution, {} {cur} over {} months: {} more than the baseline **{}** (95% interval {} to {}). It comes out ahead in {} of the {}.",
                     r.designs[best].name,
                     compact(mean(best)),
                     r.scenario.months,
@@ -36,13 +36,13 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
                     super::signed(x.diff.ci95_low),
                     super::signed(x.diff.ci95_high),
                     percent(x.share_better),
-                    super::thousands(r.trials as f64),
+                    crate::words::simulated(r.trials, r.scenario.months),
                 );
             }
         } else if let Some(x) = diff {
             let _ = write!(
                 o,
-                "The baseline **{}** keeps the highest expected contribution, {} {cur} over {} months. The best alternative, **{}**, earns {} less (95% interval {} to {}) and comes out ahead in only {} of the {} simulated years.",
+                "The baseline **{}** keeps the highest expected contribution, {} {cur} over {} months. The best alternative, **{}**, earns {} less (95% interval {} to {}) and comes out ahead in only {} of the {}.",
                 r.baseline,
                 compact(mean(b)),
                 r.scenario.months,
@@ -51,7 +51,7 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
                 super::signed(x.diff.ci95_low),
                 super::signed(x.diff.ci95_high),
                 percent(x.share_better),
-                super::thousands(r.trials as f64),
+                crate::words::simulated(r.trials, r.scenario.months),
             );
         }
         if let (Some(from), Some(p)) = (
@@ -83,14 +83,14 @@ pub fn decision(r: &Results, break_evens: &[String]) -> String {
                     .take(3)
                     .map(|i| {
                         format!(
-                            "`{}` ({}, correlation {:+.2})",
+                            "`{}` ({}, correlation {})",
                             i.path,
                             if i.correlation > 0.0 {
                                 "higher helps"
                             } else {
                                 "higher hurts"
                             },
-                            i.correlation
+                            format!("{:+.2}", i.correlation).replace('-', crate::format::MINUS)
                         )
                     })
                     .collect();
@@ -202,7 +202,8 @@ impl Exporter for Markdown {
         );
         let _ = writeln!(
             o,
-            "- \"Trials beating baseline\" is the share of trials in which the design's contribution is higher than the baseline's: the chance that the design wins in a given year."
+            "- \"Trials beating baseline\" is the share of trials in which the design's contribution is higher than the baseline's: the chance that the design wins in a given {}.",
+            crate::words::one_trial(s.months)
         );
         let _ = writeln!(
             o,

@@ -55,8 +55,12 @@ impl Cell {
         }
     }
 
-    /// A metric's mean, as its unit is shown.
-    pub fn of_unit(unit: Unit, x: f64) -> Cell {
+    /// A metric's mean, as its unit is shown; a share (the win rate) as a percentage, as the
+    /// terminal shows it.
+    pub fn of_metric(key: &str, unit: Unit, x: f64) -> Cell {
+        if key == Metric::WinRate.key() {
+            return Cell::Percent(x);
+        }
         match unit {
             Unit::Ratio => Cell::Fixed(x, 3),
             Unit::Count => Cell::Count(x),
@@ -220,7 +224,7 @@ pub fn metrics(r: &Results, title: &'static str, keys: &[&str]) -> Table {
             row.extend(
                 r.designs
                     .iter()
-                    .map(|d| Cell::of_unit(def.unit, d.metrics[k].stats.mean)),
+                    .map(|d| Cell::of_metric(&def.key, def.unit, d.metrics[k].stats.mean)),
             );
             row
         })
@@ -298,7 +302,7 @@ pub fn tiers(r: &Results) -> Table {
             rows.push(vec![
                 Cell::Text(design.name.clone()),
                 Cell::Text(tp.tier.clone()),
-                Cell::Plain(r.scenario.tiers.get(t).map_or(0, |x| x.accounts) as f64),
+                Cell::Count(r.scenario.tiers.get(t).map_or(0, |x| x.accounts) as f64),
                 Cell::Text(tp.owners.join(" → ")),
                 Cell::Percent(tp.response),
                 Cell::Percent(tp.p_convert),

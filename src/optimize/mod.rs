@@ -922,7 +922,14 @@ pub fn optimize(sc: &Scenario, problem: &Problem, opts: &Options, monitor: &dyn 
     let chosen = chosen_fin.and_then(|c| order.iter().position(|&o| o == c));
     let design = chosen_fin.map(|c| fin_designs[c].clone());
     let sorted: Vec<Entry> = order.iter().map(|&o| entries[o].clone()).collect();
-    let guarantee = guarantee_text(problem, opts, &selection, &sorted, chosen, &base.currency);
+    let guarantee = guarantee_text(
+        problem,
+        opts,
+        &selection,
+        &sorted,
+        chosen,
+        (&base.currency, base.months),
+    );
     let explored = s
         .seen
         .iter()
@@ -981,7 +988,7 @@ fn guarantee_text(
     sel: &Selection,
     entries: &[Entry],
     chosen: Option<usize>,
-    currency: &str,
+    (currency, months): (&str, u32),
 ) -> String {
     let feasible = entries.iter().filter(|e| e.feasible).count();
     let Some(c) = chosen else {
@@ -998,8 +1005,9 @@ fn guarantee_text(
     let what = match p.objective.statistic {
         Statistic::Mean => format!("a mean {}", p.objective.text),
         Statistic::Percentile(_) => format!(
-            "an expected {} of {} simulated years",
-            p.objective.text, sel.trials_per_observation
+            "an expected {} of {}",
+            p.objective.text,
+            crate::words::simulated(sel.trials_per_observation, months)
         ),
     };
     if feasible == 1 {
