@@ -21,6 +21,9 @@ pub struct Diagnostic {
     pub allowed: String,
     /// The offending source line and the width to underline, for a snippet.
     pub snippet: Option<(String, usize)>,
+    /// For a line that stands for problems not listed one by one (`… and 10 more row
+    /// problems`), how many; 0 for a problem of its own.
+    pub more: usize,
 }
 
 impl Diagnostic {
@@ -105,6 +108,7 @@ impl<'a> Source<'a> {
             message: message.into(),
             allowed: allowed.into(),
             snippet,
+            more: 0,
         }
     }
 }
@@ -123,13 +127,18 @@ pub fn render_all(diags: &[Diagnostic]) -> String {
         out.push_str(&d.render());
         out.push('\n');
     }
-    let n = diags.len();
+    let n = count(diags);
     let _ = writeln!(
         out,
         "{n} problem{} found; nothing was written.",
         if n == 1 { "" } else { "s" }
     );
     out
+}
+
+/// How many problems `diags` report: each listed one, and those a summary line stands for.
+pub fn count(diags: &[Diagnostic]) -> usize {
+    diags.iter().map(|d| d.more.max(1)).sum()
 }
 
 /// Edit distance, for "did you mean" suggestions.

@@ -1,0 +1,39 @@
+//! Bad input through the binary: every problem at once, in file order, each counted once, with
+//! no follow-on errors, and flag values that are wrong exit 2 saying what is allowed.
+
+mod common;
+use common::*;
+
+const GOOD: &str = include_str!("../scenarios/leverage.toml");
+
+/// The example scenario with its generated segments replaced by `csv = "<name>"`.
+fn with_csv(name: &str) -> String {
+    let start = GOOD.find("[[accounts.segments]]").expect("segments");
+    let end = GOOD[start..].find("\n[[tiers]]").expect("tiers") + start;
+    format!("{}csv = \"{name}\"\n{}", &GOOD[..start], &GOOD[end..])
+}
+
+/// The closing line of a rendered set of problems: "N problems found; nothing was written."
+fn count_line(err: &str) -> &str {
+    err.lines()
+        .rev()
+        .find(|l| l.contains("found; nothing was written"))
+        .unwrap_or_else(|| panic!("no count line in:\n{err}"))
+}
+
+#[test]
+fn a_csv_with_more_bad_rows_than_are_listed_counts_every_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,potential,fit\n");
+    for i in 0..60 {
+        csv.push_str(&format!("B{i},x{i},0.5\n"));
+    }
+    write(dir.path(), "many.csv", &csv);
+    write(dir.path(), "s.toml", &with_csv("many.csv"));
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("\nerror: ").count() + 1, 51, "{err}");
+    assert!(err.contains("… and 10 more row problems"), "{err}");
+    assert_eq!(count_line(&err), "60 problems found; nothing was written.");
+}
