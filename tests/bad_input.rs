@@ -37,3 +37,32 @@ fn a_csv_with_more_bad_rows_than_are_listed_counts_every_one() {
     assert!(err.contains("… and 10 more row problems"), "{err}");
     assert_eq!(count_line(&err), "60 problems found; nothing was written.");
 }
+
+#[test]
+fn a_misspelt_key_read_only_when_given_is_suggested_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD.replacen("[[channels]]\n", "[[channels]]\nhiring_lead_month = 3\n", 1);
+    write(dir.path(), "s.toml", &text);
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("unknown key `hiring_lead_month`; did you mean `hiring_lead_months`?"),
+        "{err}"
+    );
+    // Every key a channel may have is in the allowed list, whether or not this one wrote it.
+    let allowed = err
+        .lines()
+        .find(|l| l.contains("= allowed: one of"))
+        .unwrap_or_else(|| panic!("{err}"));
+    for k in covsim::scenario::keys::KEYS
+        .iter()
+        .filter(|k| k.table == "channels[]")
+    {
+        let top = k.name.split('.').next().unwrap();
+        assert!(
+            allowed.contains(&format!("`{top}`")),
+            "`{top}` missing: {allowed}"
+        );
+    }
+}
