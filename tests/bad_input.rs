@@ -66,3 +66,34 @@ fn a_misspelt_key_read_only_when_given_is_suggested_and_listed() {
         );
     }
 }
+
+/// The places (`line:column`) of the problems, in the order they are printed.
+fn places(err: &str) -> Vec<(usize, usize)> {
+    err.lines()
+        .filter_map(|l| l.trim().strip_prefix("--> "))
+        .filter_map(|p| {
+            let mut it = p.rsplitn(3, ':');
+            let column = it.next()?.parse().ok()?;
+            let line = it.next()?.parse().ok()?;
+            Some((line, column))
+        })
+        .collect()
+}
+
+#[test]
+fn problems_are_listed_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD
+        .replacen("[economics]", "[econmics]", 1)
+        .replacen("lift = 0.25", "lfit = 0.25", 1)
+        .replacen("clarity_effect = 0.8", "clarity_efect = 0.8", 1);
+    write(dir.path(), "s.toml", &text);
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let at = places(&err);
+    assert!(at.len() >= 3, "{err}");
+    let mut sorted = at.clone();
+    sorted.sort();
+    assert_eq!(at, sorted, "{err}");
+}
