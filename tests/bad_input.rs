@@ -97,3 +97,38 @@ fn problems_are_listed_in_file_order() {
     sorted.sort();
     assert_eq!(at, sorted, "{err}");
 }
+
+#[test]
+fn a_flag_value_the_key_does_not_allow_exits_2_in_sweep_and_sensitivity_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.toml", GOOD);
+    for cmd in [
+        &[
+            "sensitivity",
+            "s.toml",
+            "--inputs",
+            "handoffs.default_failure=0:1.5",
+        ][..],
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "handoffs.default_failure",
+            "--values",
+            "0,1.5",
+        ],
+    ] {
+        let o = run_in(dir.path(), cmd);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(
+            err.contains("1.5 is out of range for `handoffs.default_failure`")
+                && err.contains("1 problem found; nothing was written."),
+            "{cmd:?}: {err}"
+        );
+        assert!(
+            !dir.path().join("outputs").exists(),
+            "{cmd:?} wrote outputs"
+        );
+    }
+}

@@ -232,6 +232,15 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
             },
         }
     }
+    // Both ends of every swing must be valid scenarios: a value the key does not allow is a bad
+    // flag value (exit 2), as in `sweep --values`.
+    for (path, low, high) in &inputs {
+        for v in [low, high] {
+            if let Err(d) = sc.with(&HashMap::from([(path.clone(), *v)])) {
+                problems.extend(d.iter().map(|d| d.render()));
+            }
+        }
+    }
     let metric_ok = sc.model.designs.len() > 1
         && covsim::metrics::catalogue(&sc.model)
             .iter()
@@ -256,7 +265,10 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         let n = problems.len();
         return Err(Failure::Usage(format!(
             "{}{n} problem{} found; nothing was written.\n",
-            problems.join("\n"),
+            problems
+                .iter()
+                .map(|p| format!("{p}\n"))
+                .collect::<String>(),
             if n == 1 { "" } else { "s" }
         )));
     }
