@@ -132,3 +132,135 @@ fn a_flag_value_the_key_does_not_allow_exits_2_in_sweep_and_sensitivity_alike() 
         );
     }
 }
+
+/// Runs `args` in `dir`, expecting a usage error (exit 2) whose message contains every one of
+/// `says`, and nothing written.
+fn usage_error(dir: &std::path::Path, args: &[&str], says: &[&str]) {
+    let o = run_in(dir, args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    for s in says {
+        assert!(err.contains(s), "{args:?} should say {s:?}:\n{err}");
+    }
+    assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+    assert!(!dir.join("outputs").exists(), "{args:?} wrote outputs");
+}
+
+#[test]
+fn flag_values_are_read_as_values_and_the_error_says_what_is_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "s.toml", GOOD);
+    let whole = "allowed: a whole number from 2 to 100000000";
+    usage_error(d, &["run", "s.toml", "--trials", "-5"], &[whole]);
+    usage_error(d, &["run", "s.toml", "--trials", "1.5"], &[whole]);
+    usage_error(
+        d,
+        &["run", "s.toml", "--trials", "0"],
+        &["0 is out of range", whole],
+    );
+    usage_error(
+        d,
+        &["run", "s.toml", "--seed", "-1"],
+        &["a whole number, 0 or more"],
+    );
+    usage_error(
+        d,
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "handoffs.default_failure",
+            "--values",
+            "0.1,0.2",
+            "--threads",
+            "-2",
+        ],
+        &["a whole number from 1 to 1024"],
+    );
+    usage_error(
+        d,
+        &["run", "s.toml", "--precision", "-1"],
+        &["allowed: more than 0 and less than 1"],
+    );
+    usage_error(
+        d,
+        &["optimize", "s.toml", "--seed", "-1"],
+        &["a whole number, 0 or more"],
+    );
+    usage_error(
+        d,
+        &["optimize", "s.toml", "--confidence", "2"],
+        &["more than 0.5 and less than 1"],
+    );
+    usage_error(
+        d,
+        &["optimize", "s.toml", "--confidence", "-1"],
+        &["more than 0.5 and less than 1"],
+    );
+    usage_error(
+        d,
+        &["optimize", "s.toml", "--delta", "-5"],
+        &["not a positive amount"],
+    );
+    usage_error(
+        d,
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "handoffs.default_failure",
+            "--values",
+            "0.1,0.1",
+        ],
+        &["the 2 values given are the same value, 0.1, once repeats are removed"],
+    );
+    usage_error(
+        d,
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "handoffs.default_failure",
+            "--values",
+            "-0.1,0.1",
+        ],
+        &["-0.1 is out of range for `handoffs.default_failure`"],
+    );
+    usage_error(
+        d,
+        &[
+            "sweep",
+            "s.toml",
+            "--param",
+            "simulation.months",
+            "--values",
+            "6,12",
+        ],
+        &[
+            "`simulation.months` is a key of the scenario but cannot be varied: it is a whole number",
+        ],
+    );
+    // merge takes --quiet like the other commands (here the folder is missing: exit 2 for that).
+    let o = run_in(d, &["merge", "nosuch", "--quiet"]);
+    assert!(
+        !stderr(&o).contains("unexpected argument"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_whole_number_out_of_range_names_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD.replacen("trials = 2000", "trials = 0", 1);
+    assert_ne!(text, GOOD);
+    write(dir.path(), "s.toml", &text);
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: 0 is out of range for `simulation.trials`"),
+        "{err}"
+    );
+}

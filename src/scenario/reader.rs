@@ -632,7 +632,7 @@ impl<'t, 'i> Table<'t, 'i> {
                     ctx.error(
                         Some(v.span()),
                         &path,
-                        format!("{} is out of range", i.as_str()),
+                        format!("{} is out of range for `{path}`", i.as_str()),
                         allowed,
                     );
                     default
