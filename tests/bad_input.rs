@@ -264,3 +264,91 @@ fn a_whole_number_out_of_range_names_its_key() {
         "{err}"
     );
 }
+
+#[test]
+fn a_pair_or_segment_given_twice_is_reported_at_the_second_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = GOOD
+        .replacen(
+            "[[handoffs.pairs]]\nfrom = \"digital\"\nto = \"inside\"",
+            "[[handoffs.pairs]]\nfrom = \"inside\"\nto = \"field\"",
+            1,
+        )
+        .replacen(
+            "[[conflict.pairs]]\nowner = \"digital\"\nintruder = \"inside\"",
+            "[[conflict.pairs]]\nowner = \"inside\"\nintruder = \"field\"",
+            1,
+        )
+        .replacen("name = \"smb\"", "name = \"midmarket\"", 1);
+    let line = |needle: &str, nth: usize| {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with(needle))
+            .nth(nth)
+            .map(|(i, _)| i + 1)
+            .unwrap_or_else(|| panic!("{needle}"))
+    };
+    write(dir.path(), "s.toml", &text);
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "duplicate segment name \"midmarket\" (first at line {}",
+            line("name = \"midmarket\"", 0)
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "the hand-off pair \"inside\" → \"field\" is given twice: first at line {}",
+            line("to = \"field\"", 0)
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "the conflict pair \"inside\" → \"field\" is given twice: first at line {}",
+            line("intruder = \"field\"", 0)
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("s.toml:{}:", line("name = \"midmarket\"", 1))),
+        "{err}"
+    );
+    assert_eq!(count_line(&err), "3 problems found; nothing was written.");
+}
+
+#[test]
+fn a_duplicate_name_brings_no_follow_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // The second tier takes the first's name; the tables naming "key" name the first.
+    let second = GOOD.match_indices("[[tiers]]").nth(1).unwrap().0;
+    let text = format!(
+        "{}{}",
+        &GOOD[..second],
+        GOOD[second..].replacen("name = \"core\"", "name = \"key\"", 1)
+    )
+    .replace("core = ", "key2 = ")
+    .replace("[designs.coverage.core]", "[designs.coverage.key2]");
+    let text = text.replacen(
+        "baseline = \"field_everything\"",
+        "baseline = \"nosuch\"",
+        1,
+    );
+    write(dir.path(), "s.toml", &text);
+    let o = run_in(dir.path(), &["validate", "s.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("duplicate tier name \"key\""), "{err}");
+    assert!(!err.contains("no value for tier(s)"), "{err}");
+    // Each name once in what is allowed.
+    for l in err.lines().filter(|l| l.contains("= allowed: one of")) {
+        let names: Vec<&str> = l.split('`').skip(1).step_by(2).collect();
+        let mut once = names.clone();
+        once.sort();
+        once.dedup();
+        assert_eq!(names.len(), once.len(), "{l}");
+    }
+}
