@@ -21,6 +21,9 @@ pub struct Diagnostic {
     pub allowed: String,
     /// The offending source line and the width to underline, for a snippet.
     pub snippet: Option<(String, usize)>,
+    /// For a line that stands for problems not listed one by one (`… and 10 more row
+    /// problems`), how many; 0 for a problem of its own.
+    pub more: usize,
 }
 
 impl Diagnostic {
@@ -105,6 +108,7 @@ impl<'a> Source<'a> {
             message: message.into(),
             allowed: allowed.into(),
             snippet,
+            more: 0,
         }
     }
 }
@@ -116,20 +120,47 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// Renders a list of diagnostics with a closing count line.
+/// Renders a list of diagnostics in file order (see [`in_file_order`]) with a closing count
+/// line.
 pub fn render_all(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
-    for d in diags {
+    for d in in_file_order(diags) {
         out.push_str(&d.render());
         out.push('\n');
     }
-    let n = diags.len();
+    let n = count(diags);
     let _ = writeln!(
         out,
         "{n} problem{} found; nothing was written.",
         if n == 1 { "" } else { "s" }
     );
     out
+}
+
+/// The diagnostics by file (in the order the files first appear), then line, then column;
+/// those without a place in their file last, in the order they were found.
+pub fn in_file_order(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
+    let mut files: Vec<&str> = Vec::new();
+    for d in diags {
+        if !files.contains(&d.file.as_str()) {
+            files.push(&d.file);
+        }
+    }
+    let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
+    sorted.sort_by_key(|d| {
+        let file = files.iter().position(|f| *f == d.file).unwrap_or(0);
+        if d.line == 0 {
+            (1, 0, 0, 0)
+        } else {
+            (0, file, d.line, d.column)
+        }
+    });
+    sorted
+}
+
+/// How many problems `diags` report: each listed one, and those a summary line stands for.
+pub fn count(diags: &[Diagnostic]) -> usize {
+    diags.iter().map(|d| d.more.max(1)).sum()
 }
 
 /// Edit distance, for "did you mean" suggestions.

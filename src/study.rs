@@ -226,6 +226,7 @@ pub fn simulate_into(
                     message: format!("trial {t}: the drawn inputs make the scenario invalid: {e}"),
                     allowed: "distributions whose draws keep the scenario valid".into(),
                     snippet: None,
+                    more: 0,
                 }]
             })?;
     let run = Run {
@@ -284,6 +285,7 @@ pub fn check_finite(sc: &Scenario, run: &Run) -> Result<(), Vec<Diagnostic>> {
         ),
         allowed: "amounts, potentials, headcounts and distribution parameters of real size (docs/SCENARIO.md)".into(),
         snippet: None,
+        more: 0,
     }])
 }
 

@@ -345,6 +345,7 @@ impl Sink<'_> {
                 message,
                 allowed: allowed.to_string(),
                 snippet: None,
+                more: 0,
             });
         } else {
             self.extra += 1;
@@ -361,6 +362,7 @@ impl Sink<'_> {
                 message: format!("... and {} more problems in this file", self.extra),
                 allowed: String::new(),
                 snippet: None,
+                more: self.extra,
             });
         }
         self.diags

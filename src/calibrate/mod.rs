@@ -168,6 +168,7 @@ pub(crate) fn input_error(file: &str, message: String, allowed: &str) -> Vec<Dia
         message,
         allowed: allowed.to_string(),
         snippet: None,
+        more: 0,
     }]
 }
 

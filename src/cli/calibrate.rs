@@ -52,13 +52,13 @@ pub struct CalibrateArgs {
     #[arg(long)]
     backtest: Option<String>,
     /// Bootstrap replicates.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..=100_000))]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::values::whole(100, 100_000))]
     replicates: u64,
     /// Trials of the back-test simulation.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(20..=1_000_000))]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::values::whole(20, 1_000_000))]
     trials: u64,
     /// Seed of the bootstrap and back-test (default: the scenario's `simulation.seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole(0, u64::MAX))]
     seed: Option<u64>,
     /// Where to write: a file ending in `.toml` (the calibrated scenario; calibration.md,
     /// calibration.json, calibrated_accounts.csv and the back-test files beside it), or a folder

@@ -39,13 +39,13 @@ pub struct Common {
     /// Scenario file (TOML); the built-in example when left out.
     pub scenario: Option<PathBuf>,
     /// Number of trials (overrides `simulation.trials`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole(2, 100_000_000))]
     pub trials: Option<u64>,
     /// Random seed (overrides `simulation.seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole(0, u64::MAX))]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole32(1, 1024))]
     pub threads: Option<u32>,
     /// Output folder (default: outputs/<scenario name>, and a subfolder for sweeps and
     /// sensitivity).
@@ -54,13 +54,13 @@ pub struct Common {
     /// Run batches of trials until every 95% interval of mean contribution and of each paired
     /// difference is within ± this share of the baseline's mean contribution (e.g. 0.01); for
     /// a sweep or a tornado, at every point, all points running the same trials.
-    #[arg(long, value_parser = parse_share)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_share)]
     pub precision: Option<f64>,
     /// With --precision: the most trials to run.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true, value_parser = super::values::whole(2, 100_000_000))]
     pub max_trials: u64,
     /// With --precision: trials per batch; stopping is checked only after whole batches.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = super::values::whole(2, 10_000_000))]
     pub batch: u64,
     /// Run only shard I of N (0-based), trials [⌊I·T/N⌋, ⌊(I+1)·T/N⌋), and write a part file for
     /// `covsim merge` to --out (default: the output folder's parts/). `auto` takes I and N from
@@ -79,7 +79,7 @@ fn parse_share(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
         _ => Err(format!(
-            "`{s}` is not a share between 0 and 1 (e.g. 0.01 for ±1%)"
+            "`{s}` is not a share; allowed: more than 0 and less than 1 (e.g. 0.01 for ±1%)"
         )),
     }
 }

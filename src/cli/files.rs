@@ -66,6 +66,7 @@ fn not_utf8(file: &str, bytes: &[u8], at: usize) -> covsim::diag::Diagnostic {
         message: format!("byte 0x{:02X} is not UTF-8 text", bytes[at]),
         allowed: "a scenario saved as UTF-8 text".into(),
         snippet: Some((line_text, 1)),
+        more: 0,
     }
 }
 

@@ -39,6 +39,9 @@ pub struct MergeArgs {
     /// Also write deck.pptx: title, the answer, one slide per chart, key assumptions.
     #[arg(long)]
     deck: bool,
+    /// Accepted as by the other commands; merge shows no progress bar or throughput line.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// A part file whose header and checksum have been checked, read again batch by batch.

@@ -14,6 +14,7 @@ mod plot;
 mod run;
 mod study;
 mod table;
+mod values;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -41,28 +41,28 @@ pub struct OptimizeArgs {
     objective: Option<String>,
     /// Indifference zone: the chosen design is within this much of the best finalist
     /// (`100k`, `250000`) [default: `optimize.delta`, else 100k].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     delta: Option<String>,
     /// Probability that the guarantee holds; also the confidence of the constraint checks
     /// [default: `optimize.confidence`, else 0.95].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     confidence: Option<f64>,
     /// Design-trials budget: every design-trial so far (search, report, selection) is compared with it before each search step and selection block, so it can be exceeded (the reproducible limit)
     /// [default: `optimize.max_trials`, else 300000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1000..))]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole(1000, u64::MAX))]
     max_trials: Option<u64>,
     /// Wall-clock budget: stops between stages when spent (reported; not reproducible)
     /// [default: `optimize.budget_seconds`, else none].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     budget_seconds: Option<f64>,
     /// Trials of the reported figures (overrides `simulation.trials`), as `covsim run --trials`.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(30..=10_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole(30, 10_000_000))]
     trials: Option<u64>,
     /// Random seed (overrides `simulation.seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole(0, u64::MAX))]
     seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::values::whole32(1, 1024))]
     threads: Option<u32>,
     /// Output folder (default: outputs/<scenario>/optimize).
     #[arg(long)]
@@ -185,11 +185,11 @@ fn settings(sc: &covsim::scenario::Scenario, args: &OptimizeArgs) -> Result<Sett
         .confidence
         .or(section.confidence)
         .unwrap_or(DEFAULT_CONFIDENCE);
-    if !(confidence > 0.5 && confidence < 1.0) {
+    if args.confidence.is_some_and(|c| !(c > 0.5 && c < 1.0)) {
         errors.push(usage(
             "--confidence",
             &confidence.to_string(),
-            "out of range\n   = allowed: more than 0.5 and less than 1 (e.g. 0.95)".into(),
+            "out of range: a probability more than 0.5 and less than 1 is allowed\n   = allowed: more than 0.5 and less than 1 (e.g. 0.95)".into(),
         ));
     }
     if args.budget_seconds.is_some_and(|b| b.is_nan() || b <= 0.0) {

@@ -32,6 +32,8 @@ pub struct RunArgs {
     #[arg(
         long,
         value_name = "SECONDS",
+        allow_negative_numbers = true,
+        value_parser = super::values::whole(0, u64::MAX),
         default_value_t = 600,
         requires = "checkpoint"
     )]

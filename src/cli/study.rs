@@ -30,12 +30,13 @@ pub struct SweepArgs {
     #[arg(
         long,
         value_delimiter = ',',
+        allow_hyphen_values = true,
         conflicts_with = "range",
         required_unless_present = "range"
     )]
     values: Vec<f64>,
     /// `from:to:points`, evenly spaced and inclusive: `0:0.3:7`.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     range: Option<String>,
 }
 
@@ -80,12 +81,21 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     };
     // Break-evens are found between neighbouring values, so the points run in increasing
     // order whatever order they are given in; a repeated value is one point.
+    let given = values.len();
     values.sort_by(f64::total_cmp);
     values.dedup();
     if values.len() < 2 {
-        return Err(Failure::Usage(
-            "error: a sweep needs at least two values\n".into(),
-        ));
+        let why = if given > 1 {
+            format!(
+                "the {given} values given are the same value, {}, once repeats are removed",
+                covsim::format::param(values[0])
+            )
+        } else {
+            "one value is given".to_string()
+        };
+        return Err(Failure::Usage(format!(
+            "error: a sweep needs at least two values: {why}\n   = allowed: two or more different values, e.g. `--values 0,0.05,0.1` or `--range 0:0.3:7`\n"
+        )));
     }
     if values.len() > MAX_SWEEP_POINTS {
         return Err(Failure::Usage(format!(
@@ -232,6 +242,15 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
             },
         }
     }
+    // Both ends of every swing must be valid scenarios: a value the key does not allow is a bad
+    // flag value (exit 2), as in `sweep --values`.
+    for (path, low, high) in &inputs {
+        for v in [low, high] {
+            if let Err(d) = sc.with(&HashMap::from([(path.clone(), *v)])) {
+                problems.extend(d.iter().map(|d| d.render()));
+            }
+        }
+    }
     let metric_ok = sc.model.designs.len() > 1
         && covsim::metrics::catalogue(&sc.model)
             .iter()
@@ -256,7 +275,10 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), Failure> {
         let n = problems.len();
         return Err(Failure::Usage(format!(
             "{}{n} problem{} found; nothing was written.\n",
-            problems.join("\n"),
+            problems
+                .iter()
+                .map(|p| format!("{p}\n"))
+                .collect::<String>(),
             if n == 1 { "" } else { "s" }
         )));
     }

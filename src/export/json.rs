@@ -31,6 +31,7 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Results, Vec<Diagnostic>> {
         message,
         allowed: ALLOWED.to_string(),
         snippet: None,
+        more: 0,
     };
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(vec![whole(
@@ -143,6 +144,7 @@ fn check(r: &Results, file: &str) -> Vec<Diagnostic> {
             message: format!("damaged results file: {message}"),
             allowed: ALLOWED.to_string(),
             snippet: None,
+            more: 0,
         })
     };
     if r.designs.is_empty() {

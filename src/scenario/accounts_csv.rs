@@ -42,6 +42,7 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
         message,
         allowed: allowed.to_string(),
         snippet: text.map(|t| (t, 1)),
+        more: 0,
     };
 
     let mut reader = csv::ReaderBuilder::new()
@@ -401,14 +402,17 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<CsvAccounts, Vec<Diagnostic>> {
     }
     diags.sort_by_key(|d| d.line);
     if extra > 0 {
-        diags.push(here(
-            0,
-            0,
-            "rows",
-            format!("… and {extra} more row problems"),
-            "",
-            None,
-        ));
+        diags.push(Diagnostic {
+            more: extra,
+            ..here(
+                0,
+                0,
+                "rows",
+                format!("… and {extra} more row problems"),
+                "",
+                None,
+            )
+        });
     }
     if out.id.is_empty() && diags.is_empty() {
         diags.push(here(

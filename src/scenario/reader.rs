@@ -632,7 +632,7 @@ impl<'t, 'i> Table<'t, 'i> {
                     ctx.error(
                         Some(v.span()),
                         &path,
-                        format!("{} is out of range", i.as_str()),
+                        format!("{} is out of range for `{path}`", i.as_str()),
                         allowed,
                     );
                     default
@@ -652,7 +652,12 @@ impl<'t, 'i> Table<'t, 'i> {
 
     /// A whole number in `[min, max]`, if given.
     pub fn u64_opt(&mut self, ctx: &mut Ctx, key: &'static str, min: u64, max: u64) -> Option<u64> {
-        self.has(key).then(|| self.u64_or(ctx, key, min, max, min))
+        if !self.has(key) {
+            // Known though absent: a misspelling of it is suggested and it is listed as allowed.
+            self.known.push(key);
+            return None;
+        }
+        Some(self.u64_or(ctx, key, min, max, min))
     }
 
     pub fn str_opt(&mut self, ctx: &mut Ctx, key: &'static str) -> Option<Sp<String>> {

@@ -129,6 +129,21 @@ impl Registry {
         if let Some(p) = self.find(path) {
             return Ok(p);
         }
+        use super::keys::Kind;
+        let what =
+            super::keys::declared(&super::keys::pattern_of(path)).and_then(|k| match k.kind {
+                Kind::Whole(..) => Some("a whole number (a count, a month or a trial count)"),
+                Kind::Text | Kind::Texts => Some("a text"),
+                Kind::Choice(..) => Some("a choice of words"),
+                Kind::Bool => Some("true or false"),
+                Kind::Table | Kind::ByName | Kind::Tables => Some("a table"),
+                Kind::Real(..) | Kind::PerTier(..) | Kind::Numbers(..) | Kind::Heads(..) => None,
+            });
+        if let Some(what) = what {
+            return Err(format!(
+                "`{path}` is a key of the scenario but cannot be varied: it is {what}, and only real-valued keys (rates, costs, shares, heads) can be swept, swung or varied, because they change values and not the shape of the model; edit it in the scenario instead"
+            ));
+        }
         let near = near_matches(path, self.index.keys().map(String::as_str));
         Err(if near.is_empty() {
             format!(

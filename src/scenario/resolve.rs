@@ -24,6 +24,7 @@ impl<'a> Names<'a> {
         items: impl IntoIterator<Item = &'a Sp<String>>,
     ) -> Self {
         let mut names: Vec<&'a str> = Vec::new();
+        let mut first: Vec<&'a Sp<String>> = Vec::new();
         for item in items {
             if item.value.trim().is_empty() {
                 ctx.error(
@@ -32,17 +33,38 @@ impl<'a> Names<'a> {
                     format!("empty {what} name"),
                     "a non-empty name",
                 );
-            } else if names.contains(&item.value.as_str()) {
+            } else if let Some(earlier) = first.iter().find(|f| f.value == item.value) {
+                let (line, _) = ctx.src.line_col(earlier.span.start);
                 ctx.error(
                     Some(item.span.clone()),
                     &item.path,
-                    format!("duplicate {what} name \"{}\"", item.value),
+                    format!(
+                        "duplicate {what} name \"{}\" (first at line {line}, `{}`)",
+                        item.value, earlier.path
+                    ),
                     format!("each {what} name once"),
                 );
             }
             names.push(&item.value);
+            first.push(item);
         }
         Names { what, names }
+    }
+
+    /// The names, a duplicated one (already reported) once.
+    fn distinct(&self) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        for n in &self.names {
+            if !out.contains(n) {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// Whether the `i`-th name repeats an earlier one (an error already reported).
+    fn repeats(&self, i: usize) -> bool {
+        self.names[..i].contains(&self.names[i])
     }
 
     fn find(&self, ctx: &mut Ctx, name: &Sp<String>) -> Option<usize> {
@@ -58,7 +80,7 @@ impl<'a> Names<'a> {
             Some(name.span.clone()),
             &name.path,
             format!("unknown {} \"{}\"{hint}", self.what, name.value),
-            one_of(self.names.iter().copied()),
+            one_of(self.distinct()),
         );
         None
     }
@@ -80,11 +102,14 @@ fn per_tier(ctx: &mut Ctx, v: &PerTier, tiers: &Names) -> Vec<f64> {
                     out[t] = Some(*x);
                 }
             }
+            // A tier whose name repeats an earlier one is reported as a duplicate: a table
+            // naming that tier names the first.
             let missing: Vec<&str> = out
                 .iter()
                 .zip(&tiers.names)
-                .filter(|(x, _)| x.is_none())
-                .map(|(_, n)| *n)
+                .enumerate()
+                .filter(|(i, (x, _))| x.is_none() && !tiers.repeats(*i))
+                .map(|(_, (_, n))| *n)
                 .collect();
             if !missing.is_empty() {
                 ctx.error(
@@ -106,6 +131,36 @@ fn per_tier(ctx: &mut Ctx, v: &PerTier, tiers: &Names) -> Vec<f64> {
     }
 }
 
+/// Whether an ordered pair of channels is given a second time (reported at `at`, naming the
+/// first); else marks it given at `at`.
+fn twice<'a>(
+    ctx: &mut Ctx,
+    given: &mut Option<&'a Sp<String>>,
+    at: &'a Sp<String>,
+    what: &str,
+    pair: (&str, &str),
+    table: &str,
+) -> bool {
+    let Some(first) = given else {
+        *given = Some(at);
+        return false;
+    };
+    let (line, _) = ctx.src.line_col(first.span.start);
+    let whole = |p: &str| p.rsplit_once('.').map_or(p, |(t, _)| t).to_string();
+    ctx.error(
+        Some(at.span.clone()),
+        &whole(&at.path),
+        format!(
+            "the {what} pair \"{}\" → \"{}\" is given twice: first at line {line} (`{}`); the second would silently replace it",
+            pair.0,
+            pair.1,
+            whole(&first.path)
+        ),
+        format!("one `{table}` table per ordered pair of channels"),
+    );
+    true
+}
+
 pub fn resolve(
     ctx: &mut Ctx,
     raw: RawScenario,
@@ -115,6 +170,12 @@ pub fn resolve(
     let channels = Names::new(ctx, "channel", raw.channels.iter().map(|c| &c.name));
     let stages = Names::new(ctx, "stage", raw.stages.iter().map(|s| &s.name));
     let designs = Names::new(ctx, "design", raw.designs.iter().map(|d| &d.name));
+    // Segment names label the accounts' ids: two segments of one name would collide.
+    Names::new(
+        ctx,
+        "segment",
+        raw.accounts.segments.iter().map(|s| &s.name),
+    );
     let n_ch = raw.channels.len();
 
     // Tiers: rectangles [min_potential, ∞) × [min_fit, 1], first match wins. The point
@@ -285,8 +346,19 @@ pub fn resolve(
     };
 
     let mut handoffs = vec![raw.handoff_default; n_ch * n_ch];
+    let mut given: Vec<Option<&Sp<String>>> = vec![None; n_ch * n_ch];
     for p in &raw.handoff_pairs {
         if let (Some(f), Some(t)) = (channels.find(ctx, &p.from), channels.find(ctx, &p.to)) {
+            if twice(
+                ctx,
+                &mut given[f * n_ch + t],
+                &p.to,
+                "hand-off",
+                (&p.from.value, &p.to.value),
+                "[[handoffs.pairs]]",
+            ) {
+                continue;
+            }
             handoffs[f * n_ch + t] = p.handoff;
         }
     }
@@ -300,11 +372,22 @@ pub fn resolve(
         customer_loss_probability: c.customer_loss_probability,
     };
     let mut pairs = vec![base_pair; n_ch * n_ch];
+    let mut given: Vec<Option<&Sp<String>>> = vec![None; n_ch * n_ch];
     for p in &c.pairs {
         if let (Some(o), Some(i)) = (
             channels.find(ctx, &p.owner),
             channels.find(ctx, &p.intruder),
         ) {
+            if twice(
+                ctx,
+                &mut given[o * n_ch + i],
+                &p.intruder,
+                "conflict",
+                (&p.owner.value, &p.intruder.value),
+                "[[conflict.pairs]]",
+            ) {
+                continue;
+            }
             if o == i {
                 ctx.error(
                     Some(p.intruder.span.clone()),
