@@ -171,7 +171,10 @@ mod tests {
     fn cells_from_kinds() {
         let k = keys::declared("channels[].replacement_delay_months").unwrap();
         assert_eq!(range(k), "0 – 60");
-        assert_eq!(default(k), "`hiring_lead_months` where it is above 0, else 2");
+        assert_eq!(
+            default(k),
+            "`hiring_lead_months` where it is above 0, else 2"
+        );
         let k = keys::declared("handoffs.pairs[].failure").unwrap();
         assert_eq!(default(k), "`handoffs.default_failure`");
         assert_eq!(bound(Bound::ZeroOr(0.01, 1e6)), "0, or 0.01 – 1,000,000");
